@@ -1,0 +1,1 @@
+"""Channel adapters: pure conversions at the edge plus SDK wiring. The core never imports them."""

@@ -1,0 +1,76 @@
+"""The terminal channel: an interactive chat, or one message per line when stdin is a pipe.
+
+Buttons are shown as numbered choices; typing the number presses the button.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.assistant import Assistant
+from bot.messages import Button, Incoming, Reply
+
+__all__ = ["line_to_incoming", "render_reply", "run_terminal"]
+
+CONVERSATION = "terminal:local"
+
+
+def line_to_incoming(line: str, *, buttons: list[Button], counter: int) -> Incoming:
+    """A typed line: a number picks one of the last buttons, anything else is text."""
+    stripped = line.strip()
+    if stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
+        return Incoming(channel="terminal", conversation_key=CONVERSATION, user_id="local",
+                        action=buttons[int(stripped) - 1].action, kind="action",
+                        event_id=f"line-{counter}")
+    return Incoming(channel="terminal", conversation_key=CONVERSATION, user_id="local",
+                    text=line.rstrip("\n"), event_id=None)
+
+
+def render_reply(reply: Reply, *, first_button: int = 1) -> str:
+    """Plain text: paragraphs, then numbered sources, then numbered choices."""
+    parts = [reply.text]
+    if reply.citations:
+        parts.append("\n".join(
+            f"[{c.number}] {c.title}" + (f" — {c.url}" if c.url else "") for c in reply.citations
+        ))
+    if reply.buttons:
+        parts.append("  ".join(
+            f"({i}) {b.label}" for i, b in enumerate(reply.buttons, start=first_button)
+        ))
+    return "\n\n".join(parts)
+
+
+async def run_terminal(
+    assistant: Assistant, *, lines: Iterable[str] | None = None, out: TextIO = sys.stdout,
+    interactive: bool | None = None,
+) -> None:
+    """Chat until end of input (or ``/quit``)."""
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    buttons: list[Button] = []
+    source = lines if lines is not None else _stdin(interactive)
+    for counter, line in enumerate(source):
+        if line.strip() in ("/quit", "/exit"):
+            break
+        if not interactive:
+            print(f"> {line.rstrip()}", file=out)
+        incoming = line_to_incoming(line, buttons=buttons, counter=counter)
+        replies = await assistant.handle(incoming)
+        buttons = []
+        for reply in replies:
+            print(render_reply(reply, first_button=len(buttons) + 1), file=out)
+            buttons.extend(reply.buttons)
+            print(file=out)
+        out.flush()
+
+
+def _stdin(interactive: bool) -> Iterable[str]:
+    if not interactive:
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield input("vous> ")
+        except EOFError:
+            return

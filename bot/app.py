@@ -1,0 +1,48 @@
+"""Wiring: build the Assistant and its parts from settings (one place, used by every entry)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answering.llm import ChatModel, build_chat_model
+from bot.assistant import Assistant
+from bot.i18n import Catalog
+from bot.settings import Settings
+from bot.storage import Database
+from knowledge.base import KnowledgeBase
+from knowledge.ingest import Progress
+
+__all__ = ["Runtime", "open_runtime"]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    kb: KnowledgeBase
+    db: Database
+    assistant: Assistant
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_runtime(
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    chat_model: ChatModel | None = None,
+    extra: Iterable[Path] = (),
+) -> Runtime:
+    """Open (building when missing) the index, migrate the database, build the Assistant."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kb = KnowledgeBase.open(settings, progress=progress, extra=extra)
+    db = Database(settings.sqlalchemy_url)
+    await db.migrate()
+    model = chat_model if chat_model is not None else build_chat_model(settings)
+    assistant = Assistant(kb=kb, db=db, catalog=Catalog.load(), settings=settings,
+                          chat_model=model)
+    return Runtime(settings=settings, kb=kb, db=db, assistant=assistant)

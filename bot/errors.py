@@ -1,0 +1,80 @@
+"""One exception tree for Relocbot.
+
+::
+
+    RelocbotError
+    ├── ConfigError              settings missing or inconsistent
+    ├── CorpusError              a corpus file cannot be read or validated
+    │   └── SchemaError          a record breaks the schema (file, record, field)
+    ├── IndexError_              the index is missing, stale or unreachable
+    │   └── EmbedderError        the embedder failed or changed
+    ├── AnswerError              composing an answer failed
+    │   └── LLMError             the chat model timed out, failed or cited nothing valid
+    ├── StorageError             the database failed
+    └── InputError               a user message or payload that we refuse (polite answer)
+
+Adapters catch ``RelocbotError`` (and anything else) in their single error handler, log it with
+its traceback, and answer the user politely.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AnswerError",
+    "ConfigError",
+    "CorpusError",
+    "EmbedderError",
+    "IndexError_",
+    "InputError",
+    "LLMError",
+    "RelocbotError",
+    "SchemaError",
+    "StorageError",
+]
+
+
+class RelocbotError(Exception):
+    """Base of every error raised on purpose by Relocbot."""
+
+
+class ConfigError(RelocbotError):
+    pass
+
+
+class CorpusError(RelocbotError):
+    pass
+
+
+class SchemaError(CorpusError):
+    """A corpus record that breaks the schema; says where."""
+
+    def __init__(self, *, path: str, record: str, field: str, message: str) -> None:
+        super().__init__(f"{path}: record {record!r}, field {field!r}: {message}")
+        self.path = path
+        self.record = record
+        self.field = field
+        self.message = message
+
+
+class IndexError_(RelocbotError):  # noqa: N801 - avoid shadowing the builtin IndexError
+    pass
+
+
+class EmbedderError(IndexError_):
+    pass
+
+
+class AnswerError(RelocbotError):
+    pass
+
+
+class LLMError(AnswerError):
+    pass
+
+
+class StorageError(RelocbotError):
+    pass
+
+
+class InputError(RelocbotError):
+    pass

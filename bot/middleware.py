@@ -1,0 +1,176 @@
+"""One ordered chain for cross-cutting concerns, in the manner of bolt's middleware.
+
+Each middleware gets the context and ``next``; it may answer itself (and stop the chain) or
+call ``await next(ctx)``. The default order (see ``Assistant``)::
+
+    LogContext -> Dedupe -> Language -> RateLimit -> InputGuard -> router
+
+Usage::
+
+    class Shout:
+        async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
+            return await next(ctx)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.i18n import Catalog, Lang, detect_language, normalise_lang
+from bot.messages import Incoming, Reply
+from bot.storage import ConversationState, Database
+
+__all__ = [
+    "Context",
+    "Dedupe",
+    "Handler",
+    "InputGuard",
+    "Language",
+    "LogContext",
+    "Middleware",
+    "RateLimit",
+    "run_chain",
+]
+
+log = logging.getLogger("relocbot.messages")
+
+
+@dataclass
+class Context:
+    incoming: Incoming
+    lang: Lang = "fr"
+    state: ConversationState | None = None
+    outcome: str = "answered"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def reply(self, catalog: Catalog, key: str, *, kind: str = "info", **values: object) -> Reply:
+        return Reply(blocks=(catalog.t(key, self.lang, **values),), kind=kind)
+
+
+Handler = Callable[[Context], Awaitable[list[Reply]]]
+
+
+class Middleware(Protocol):
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]: ...  # noqa: A002
+
+
+def run_chain(chain: Sequence[Middleware], endpoint: Handler) -> Handler:
+    handler = endpoint
+    for middleware in reversed(chain):
+        handler = _bind(middleware, handler)
+    return handler
+
+
+def _bind(middleware: Middleware, nxt: Handler) -> Handler:
+    async def call(ctx: Context) -> list[Reply]:
+        return await middleware.process(ctx=ctx, next=nxt)
+
+    return call
+
+
+class LogContext:
+    """One log line per event: channel, kind, outcome, latency. Never the text."""
+
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+        started = time.perf_counter()
+        replies = await next(ctx)
+        log.info(
+            "event handled",
+            extra={
+                "channel": ctx.incoming.channel,
+                "kind": ctx.incoming.kind,
+                "outcome": ctx.outcome,
+                "lang": ctx.lang,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return replies
+
+
+class Dedupe:
+    """A delivery id seen before (retries, restarts, a second replica) is processed once."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+        event_id = ctx.incoming.event_id
+        if event_id and not await self.db.claim_event(f"{ctx.incoming.channel}:{event_id}"):
+            ctx.outcome = "duplicate"
+            return []
+        return await next(ctx)
+
+
+class Language:
+    """Loads the conversation state and picks the reply language for this message."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+        incoming = ctx.incoming
+        state = await self.db.load_state(incoming.conversation_key, channel=incoming.channel)
+        ctx.state = state
+        known = normalise_lang(state.lang) or normalise_lang(incoming.lang_hint) or "fr"
+        if state.lang_locked or not incoming.text or incoming.text.startswith("/"):
+            ctx.lang = known
+        else:
+            ctx.lang = detect_language(incoming.text, default=known)
+        return await next(ctx)
+
+
+class RateLimit:
+    """At most ``per_minute`` events per user in any 60 s window (sliding, in memory)."""
+
+    def __init__(self, catalog: Catalog, *, per_minute: int, clock: Callable[[], float] =
+                 time.monotonic) -> None:
+        self.catalog = catalog
+        self.per_minute = per_minute
+        self.clock = clock
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._warned: dict[str, float] = {}
+
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+        now = self.clock()
+        key = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
+        window = self._seen[key]
+        while window and now - window[0] >= 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            ctx.outcome = "rate-limited"
+            # One refusal per window: a flood gets one polite message, not a thousand.
+            if now - self._warned.get(key, -60.0) >= 60:
+                self._warned[key] = now
+                return [ctx.reply(self.catalog, "rate_limited", kind="warning")]
+            return []
+        window.append(now)
+        return await next(ctx)
+
+
+class InputGuard:
+    """Empty, oversized or non-text messages get a polite answer and change nothing."""
+
+    def __init__(self, catalog: Catalog, *, max_chars: int) -> None:
+        self.catalog = catalog
+        self.max_chars = max_chars
+
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+        incoming = ctx.incoming
+        if incoming.kind == "unsupported":
+            ctx.outcome = "unsupported"
+            return [ctx.reply(self.catalog, "unsupported_media", kind="warning")]
+        if incoming.kind == "text":
+            text = (incoming.text or "").strip()
+            if not text:
+                ctx.outcome = "empty"
+                return [ctx.reply(self.catalog, "empty_message", kind="warning")]
+            if len(text) > self.max_chars:
+                ctx.outcome = "too-long"
+                return [ctx.reply(self.catalog, "too_long", kind="warning", length=len(text),
+                                  limit=self.max_chars)]
+        return await next(ctx)

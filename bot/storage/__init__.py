@@ -1,0 +1,158 @@
+"""The conversation store on SQLAlchemy 2 (async): SQLite by default, PostgreSQL in production.
+
+Usage::
+
+    db = Database(settings.sqlalchemy_url)
+    await db.migrate()                                  # Alembic upgrade head
+    state = await db.load_state("telegram:42:42", channel="telegram")
+    state.lang = "en"; await db.save_state(state)
+    if await db.claim_event("telegram:update:1001"): ...   # False for a duplicate delivery
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from sqlalchemy import delete, event, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from alembic import command
+from bot.errors import StorageError
+from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog, utcnow
+
+__all__ = ["ConversationState", "Database", "scrub"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_DIGITS = re.compile(r"(?:\+?\d[\s.-]?){6,}")
+
+
+def scrub(text: str) -> str:
+    """Remove e-mail addresses and long digit runs (phones, SIREN) before storing a question."""
+    return _DIGITS.sub("[…]", _EMAIL.sub("[e-mail]", text))[:500]
+
+
+@dataclass
+class ConversationState:
+    key: str
+    channel: str
+    lang: str | None = None
+    lang_locked: bool = False
+    flow: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def migrate(self) -> None:
+        def upgrade(connection: Connection) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(upgrade)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot migrate the database: {exc}") from exc
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    async def load_state(self, key: str, *, channel: str) -> ConversationState:
+        async with self.sessions() as session:
+            row = await session.get(Conversation, key)
+            if row is None:
+                return ConversationState(key=key, channel=channel)
+            return ConversationState(key=row.key, channel=row.channel, lang=row.lang,
+                                     lang_locked=row.lang_locked, flow=row.flow,
+                                     data=dict(row.data or {}))
+
+    async def save_state(self, state: ConversationState) -> None:
+        async with self.sessions.begin() as session:
+            row = await session.get(Conversation, state.key)
+            if row is None:
+                row = Conversation(key=state.key, channel=state.channel)
+                session.add(row)
+            row.lang, row.lang_locked, row.flow = state.lang, state.lang_locked, state.flow
+            row.data, row.updated_at = dict(state.data), utcnow()
+
+    async def delete_state(self, key: str) -> bool:
+        async with self.sessions.begin() as session:
+            result = await session.execute(delete(Conversation).where(Conversation.key == key))
+            return bool(getattr(result, "rowcount", 0))
+
+    async def claim_event(self, event_id: str) -> bool:
+        """Record a delivery id; ``False`` when it was already processed (a duplicate)."""
+        try:
+            async with self.sessions.begin() as session:
+                session.add(ProcessedEvent(event_id=event_id))
+            return True
+        except IntegrityError:
+            return False
+
+    async def prune_events(self, older_than: dt.timedelta) -> int:
+        async with self.sessions.begin() as session:
+            cutoff = utcnow() - older_than
+            result = await session.execute(
+                delete(ProcessedEvent).where(ProcessedEvent.created_at < cutoff)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def add_feedback(
+        self, *, channel: str, rating: int, question: str, sources: list[str]
+    ) -> None:
+        async with self.sessions.begin() as session:
+            session.add(Feedback(channel=channel, rating=rating, question=scrub(question),
+                                 sources=sources))
+
+    async def log_question(
+        self, *, channel: str, lang: str, question: str, declined: bool, reason: str,
+        top_source: str | None, latency_ms: float,
+    ) -> None:
+        async with self.sessions.begin() as session:
+            session.add(QuestionLog(channel=channel, lang=lang, question=scrub(question),
+                                    declined=declined, reason=reason, top_source=top_source,
+                                    latency_ms=latency_ms))
+
+    async def feedback(self) -> list[Feedback]:
+        async with self.sessions() as session:
+            return list((await session.scalars(select(Feedback).order_by(Feedback.id))).all())
+
+    async def questions(self) -> list[QuestionLog]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(QuestionLog).order_by(QuestionLog.id))
+            return list(rows.all())
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

