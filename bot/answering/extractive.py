@@ -128,5 +128,7 @@ class ExtractiveComposer:
             partner = self.kb.partners[chunk.source_id]
             return "\n".join(partner_lines(partner, lang=lang, number=number,
                                            catalog=self.catalog))
-        sentences = _best_sentences(chunk.text, query, lang)
-        return " ".join(sentences) + f" [{number}]"
+        sentences = " ".join(_best_sentences(chunk.text, query, lang))
+        if chunk.kind == "cci":
+            sentences = f"{chunk.title} — {sentences}"
+        return f"{sentences} [{number}]"

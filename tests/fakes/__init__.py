@@ -1,0 +1,1 @@
+"""Fakes of our own interfaces and local fake servers for the network boundary."""
