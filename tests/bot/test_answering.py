@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.answering import ExtractiveComposer, LLMComposer
+from bot.answering.llm import build_chat_model
+from bot.i18n import Catalog
+from bot.settings import Settings
+from knowledge.base import KnowledgeBase
+from tests.fakes.openai_server import FakeOpenAI
+
+CITE = re.compile(r"\[(\d+)\]")
+
+
+def _cited(blocks: list[str]) -> set[int]:
+    return {int(n) for block in blocks for n in CITE.findall(block)}
+
+
+def test_extractive_answer_cites_sources_that_exist(kb: KnowledgeBase, catalog: Catalog) -> None:
+    composer = ExtractiveComposer(catalog=catalog, kb=kb)
+    answer = composer.compose(kb.search(
+        "Quelles aides pour relocaliser la fabrication de parasols dans le Nord ?", lang="fr"))
+    assert not answer.declined and answer.citations
+    numbers = [c.number for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert _cited(answer.blocks) == set(numbers)
+    for block in answer.blocks[1:]:
+        assert CITE.search(block), block  # no sentence without a source
+    for citation in answer.citations:
+        assert citation.url and citation.url.startswith("http")
+
+
+def test_closed_scheme_is_flagged_closed_never_recommended(
+    kb: KnowledgeBase, catalog: Catalog
+) -> None:
+    composer = ExtractiveComposer(catalog=catalog, kb=kb, today=lambda: dt.date(2026, 11, 26))
+    answer = composer.compose(kb.search(
+        "appel à projets France Relance pour la relocalisation dans les secteurs critiques",
+        lang="fr"))
+    block = next(b for b in answer.blocks if "Financeur" in b and "Relance" in b)
+    assert "Dispositif clos" in block
+
+
+def test_english_answer_uses_english_fields(kb: KnowledgeBase, catalog: Catalog) -> None:
+    composer = ExtractiveComposer(catalog=catalog, kb=kb)
+    answer = composer.compose(kb.search("Is there a Bpifrance loan for a first factory?",
+                                        lang="en"))
+    text = "\n".join(answer.blocks)
+    assert text.startswith(catalog.t("answer_intro", "en"))
+    assert "Funder:" in text or "Here is" in text
+
+
+def test_declined_result_gives_a_declined_answer(kb: KnowledgeBase, catalog: Catalog) -> None:
+    answer = ExtractiveComposer(catalog=catalog, kb=kb).compose(
+        kb.search("Quelle est la météo demain ?", lang="fr"))
+    assert answer.declined and not answer.citations
+
+
+@pytest.fixture
+async def fake_openai() -> AsyncIterator[FakeOpenAI]:
+    server = FakeOpenAI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _llm(fake: FakeOpenAI, kb: KnowledgeBase, catalog: Catalog, timeout: float = 5) -> LLMComposer:
+    settings = Settings(llm_model="gpt-test", llm_base_url=fake.base_url, llm_api_key="sk-test",
+                        llm_timeout=timeout, _env_file=None)  # type: ignore[call-arg]
+    model = build_chat_model(settings)
+    assert model is not None
+    return LLMComposer(model=model, fallback=ExtractiveComposer(catalog=catalog, kb=kb),
+                       timeout=timeout)
+
+
+async def test_llm_answer_with_valid_citations(
+    fake_openai: FakeOpenAI, kb: KnowledgeBase, catalog: Catalog
+) -> None:
+    fake_openai.reply = "La CCI Grand Hainaut couvre Valenciennes [2]. Voir aussi [1]."
+    composer = _llm(fake_openai, kb, catalog)
+    result = kb.search("Quelle CCI couvre Valenciennes ?", lang="fr")
+    answer = await composer.compose(result)
+    assert answer.mode == "llm"
+    assert [c.number for c in answer.citations] == [1, 2]
+    assert answer.citations[1].source_id == result.hits[1].chunk.source_id
+    messages = fake_openai.last_messages()
+    assert messages[0]["role"] == "system"
+    assert "Valenciennes" not in messages[0]["content"]  # user text never in the system role
+    assert "<question>Quelle CCI couvre Valenciennes ?</question>" in messages[1]["content"]
+
+
+@pytest.mark.parametrize("failure", ["uncited", "invalid", "error", "timeout"])
+async def test_llm_falls_back_to_extractive(
+    fake_openai: FakeOpenAI, kb: KnowledgeBase, catalog: Catalog, failure: str
+) -> None:
+    if failure == "uncited":
+        fake_openai.reply = "La CCI Grand Hainaut couvre Valenciennes."
+    elif failure == "invalid":
+        fake_openai.reply = "Voir la source [9]."
+    elif failure == "error":
+        fake_openai.status = 500
+    else:
+        fake_openai.delay = 2.0
+    composer = _llm(fake_openai, kb, catalog, timeout=0.5)
+    answer = await composer.compose(kb.search("Quelle CCI couvre Valenciennes ?", lang="fr"))
+    assert answer.mode == "extractive"
+    assert answer.citations and _cited(answer.blocks)

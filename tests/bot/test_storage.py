@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.storage import Database, scrub
+
+
+async def test_state_roundtrip_and_delete(db: Database) -> None:
+    state = await db.load_state("c:1", channel="test")
+    assert state.lang is None and state.data == {}
+    state.lang, state.flow, state.data = "en", "finder", {"step": 2, "answers": {"dep": "59"}}
+    await db.save_state(state)
+    again = await db.load_state("c:1", channel="test")
+    assert (again.lang, again.flow, again.data) == ("en", "finder", state.data)
+    again.data["step"] = 3
+    await db.save_state(again)
+    assert (await db.load_state("c:1", channel="test")).data["step"] == 3
+    assert await db.delete_state("c:1")
+    assert not await db.delete_state("c:1")
+
+
+async def test_claim_event_is_once_only_and_prunable(db: Database) -> None:
+    assert await db.claim_event("tg:1")
+    assert not await db.claim_event("tg:1")
+    assert await db.claim_event("tg:2")
+    assert await db.prune_events(dt.timedelta(seconds=-1)) == 2
+    assert await db.claim_event("tg:1")
+
+
+async def test_migrations_are_idempotent(db: Database) -> None:
+    await db.migrate()
+    assert await db.ping()
+
+
+async def test_question_log_is_scrubbed(db: Database) -> None:
+    await db.log_question(channel="t", lang="fr", question="Mon mail a@b.fr, tel 06 12 34 56 78",
+                          declined=False, reason="", top_source="x", latency_ms=3.0)
+    [row] = await db.questions()
+    assert "a@b.fr" not in row.question and "06 12" not in row.question
+
+
+def test_scrub_keeps_ordinary_numbers() -> None:
+    assert scrub("PME de 40 salariés en 2026") == "PME de 40 salariés en 2026"
