@@ -62,7 +62,7 @@ class Assistant:
             if chat_model is not None
             else None
         )
-        chain = middleware if middleware is not None else [
+        chain: Sequence[Middleware] = middleware if middleware is not None else [
             LogContext(),
             Dedupe(db),
             Language(db),

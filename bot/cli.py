@@ -28,9 +28,9 @@ from rich.table import Table
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from bot.app import Runtime, open_runtime  # noqa: E402
-from bot.i18n import detect_language  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.app import Runtime, open_runtime
+from bot.i18n import detect_language
+from bot.settings import Settings
 
 __all__ = ["app", "main"]
 
@@ -44,7 +44,7 @@ def _setup_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("chromadb", "httpx", "urllib3", "alembic"):
+    for noisy in ("chromadb", "httpx", "urllib3", "alembic", "bm25s", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -56,7 +56,7 @@ class SchemaError(CorpusError):
         self.message = message
 
 
-class IndexError_(RelocbotError):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(RelocbotError):
     pass
 
 

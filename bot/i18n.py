@@ -39,7 +39,11 @@ def normalise_lang(value: str | None) -> Lang | None:
     if not value:
         return None
     code = value.strip().lower()[:2]
-    return cast(Lang, code) if code in LANGS else None
+    if code == "fr":
+        return "fr"
+    if code == "en":
+        return "en"
+    return None
 
 
 @lru_cache(maxsize=1)

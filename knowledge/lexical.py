@@ -30,7 +30,8 @@ LANG_STOPWORDS: dict[str, frozenset[str]] = {
     "fr": frozenset(
         "au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur lui "
         "ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son "
-        "sur ta te tes toi ton tu un une vos votre vous est sont ete etre avoir ai as avons avez ont "
+        "sur ta te tes toi ton tu un une vos votre vous est sont ete etre avoir ai as avons avez "
+        "ont "
         "quel quels quelle quelles comment combien quoi ou dont y a l d qu c s n m j t peut peux "
         "faut il elle ca cela est-ce ceci tout tous toute toutes plus moins tres aussi si bien "
         "fait faire entre lors sans sous chez".split()

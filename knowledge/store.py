@@ -5,7 +5,6 @@ Loaded into memory by the retriever (texts for answers, metadata arrays for lexi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

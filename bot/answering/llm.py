@@ -40,7 +40,7 @@ class ChatModel(Protocol):
         reply.content
     """
 
-    async def ainvoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any: ...  # noqa: A002
+    async def ainvoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any: ...
 
 
 def load_templates(directory: Path = PROMPTS_DIR) -> dict[str, Any]:

@@ -18,7 +18,9 @@ def _short(text: str, limit: int = 320) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def aid_lines(aid: AidScheme, *, lang: str, number: int, catalog: Catalog, today: dt.date) -> list[str]:
+def aid_lines(
+    aid: AidScheme, *, lang: str, number: int, catalog: Catalog, today: dt.date
+) -> list[str]:
     name = aid.name if lang == "fr" else f"{aid.name_en} ({aid.name})"
     summary = aid.summary_fr if lang == "fr" else aid.summary_en
     forms = ", ".join(catalog.label("aid_form", f, lang) for f in aid.aid_forms)
@@ -29,7 +31,8 @@ def aid_lines(aid: AidScheme, *, lang: str, number: int, catalog: Catalog, today
     if lang == "fr":
         lines.append(catalog.t("aid_amounts", lang, value=_short(aid.amounts, 240)))
     if aid.is_closed(today):
-        since = aid.closed_since or (aid.deadline if aid.deadline and aid.deadline < today else None)
+        passed = aid.deadline if aid.deadline and aid.deadline < today else None
+        since = aid.closed_since or passed
         suffix = catalog.t("aid_closed_since", lang, date=since.isoformat()) if since else ""
         lines.append(catalog.t("aid_closed", lang, since=suffix))
     else:

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from alembic import command
 from bot.errors import StorageError
 from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog, utcnow
 

@@ -9,7 +9,6 @@ from knowledge import CORPUS_DIR
 from knowledge.loader import load_corpus, load_document
 
 
-
 def test_shipped_corpus_loads_every_record_without_error() -> None:
     corpus = load_corpus(CORPUS_DIR)
     assert corpus.errors == []
@@ -118,5 +117,6 @@ def _tiny_pdf(text: str) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
+    out += (trailer + f"startxref\n{xref}\n%%EOF\n").encode()
     return bytes(out)

@@ -1,0 +1,79 @@
+"""The CLI, in process, against the session's index (no rebuild)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.settings import Settings
+from knowledge.base import KnowledgeBase
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(kb: KnowledgeBase, kb_settings: Settings, tmp_path: Path) -> dict[str, str]:
+    return {"RELOCBOT_DATA_DIR": str(kb_settings.data_dir),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+
+def test_ask_json_reads_stdin_and_prints_one_object_per_line(env: dict[str, str]) -> None:
+    questions = "Quelle CCI couvre Valenciennes ?\nWhat is the weather in Lille tomorrow?\n\n"
+    result = runner.invoke(app, ["ask", "--json"], input=questions, env=env)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [line["question"] for line in lines] == [q for q in questions.split("\n") if q]
+    first, second = lines
+    assert set(first) == {"question", "answer", "declined", "lang", "sources"}
+    assert first["lang"] == "fr" and not first["declined"] and first["answer"]
+    assert len(first["sources"]) >= 5
+    for source in first["sources"]:
+        assert set(source) == {"id", "title", "url", "kind", "score", "text"}
+        assert source["text"]
+    scores = [s["score"] for s in first["sources"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "cci-grand-hainaut" in [s["id"] for s in first["sources"][:3]]
+    assert second["declined"] is True and second["lang"] == "en" and second["answer"] == ""
+
+
+def test_ask_prints_answer_and_sources_for_a_person(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["ask", "Quelle CCI couvre Valenciennes ?"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Voici ce que disent mes sources" in result.stdout
+    assert "[1] CCI Grand Hainaut" in result.stdout and "http" in result.stdout
+
+
+def test_chat_reads_lines_and_numbered_choices_press_buttons(env: dict[str, str]) -> None:
+    script = "/start\n1\nQuelle CCI couvre Valenciennes ?\n/quit\nnot reached\n"
+    result = runner.invoke(app, ["chat"], input=script, env=env)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "(1) Poser une question" in out and "(4) Parler à un conseiller CCI" in out
+    assert "Je vous écoute" in out
+    assert "[1] CCI Grand Hainaut" in out
+    assert "not reached" not in out
+
+
+def test_eval_prints_metrics_on_a_tiny_set(env: dict[str, str], tmp_path: Path) -> None:
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(
+        "items:\n"
+        "  - q: Quelle CCI couvre Valenciennes ?\n    expect: [Grand Hainaut]\n"
+        "  - q: Quel est le cours de l'action Decathlon ?\n    answerable: false\n"
+        "  - q: Où se trouve le siège de la CCI Artois ?\n    expect: [Arras]\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(tiny), "--misses"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = dict(line.split("│")[1:3] for line in result.stdout.splitlines() if "│" in line
+                and "metric" not in line)
+    metrics = {k.strip(): float(v) for k, v in rows.items()}
+    assert metrics["hit@5"] == 1.0 and metrics["decline_recall"] == 1.0
+    assert metrics["decline_precision"] == 1.0 and metrics["items"] == 3
+
+
+def test_ask_without_question_or_json_is_a_usage_error(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["ask"], env=env)
+    assert result.exit_code != 0
