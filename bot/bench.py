@@ -1,0 +1,160 @@
+"""``relocbot bench``: latency, throughput and memory, each beside a baseline from the same run.
+
+Figures printed (never asserted in tests):
+- ingestion of the shipped corpus: cold chunks/s and an incremental no-change re-run (s);
+- warm ``ask`` latency p50/p95 (search + compose) on the development questions, beside
+  bm25-only and dense-only retrieval latency, and hit@5 of the three (quality baseline);
+- search latency p50/p95 on synthetic corpora of 10,000 and 100,000 chunks;
+- peak resident memory after each stage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import open_runtime
+from bot.i18n import detect_language
+from bot.settings import Settings
+from knowledge.base import KnowledgeBase, open_embedder
+from knowledge.dense import DenseIndex
+from knowledge.evaluation import EvalItem, evaluate, load_items
+from knowledge.lexical import LexicalIndex
+from knowledge.models import Chunk
+from knowledge.retriever import Hit, HybridRetriever, SearchResult
+from knowledge.store import ChunkStore
+
+__all__ = ["run_bench"]
+
+DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "eval" / "dev.yaml"
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    arr = np.array(samples) * 1000
+    return float(np.percentile(arr, 50)), float(np.percentile(arr, 95))
+
+
+def _time_each(questions: list[str], fn: Callable[[str], object], rounds: int = 3) -> list[float]:
+    for q in questions[:5]:
+        fn(q)  # warm-up
+    out = []
+    for _ in range(rounds):
+        for q in questions:
+            started = time.perf_counter()
+            fn(q)
+            out.append(time.perf_counter() - started)
+    return out
+
+
+def _single_mode(retriever: HybridRetriever, mode: str) -> Callable[[str], SearchResult]:
+    """bm25-only or dense-only retrieval over the same index (the baselines)."""
+    store = retriever.store
+
+    def search(q: str) -> SearchResult:
+        lang = detect_language(q)
+        if mode == "bm25":
+            ranked = [(store.chunks[r], s) for r, s in retriever.lexical.query(q, lang=lang, k=8)]
+        else:
+            vector = retriever.embedder.embed_query(q)
+            ranked = [(store.chunks[store.row[c]], s)
+                      for c, s in retriever.dense.query(vector, k=8) if c in store.row]
+        return SearchResult(query=q, lang=lang, hits=[Hit(c, s) for c, s in ranked])
+
+    return search
+
+
+def _synthetic(retriever: HybridRetriever, size: int, folder: Path) -> HybridRetriever:
+    """A corpus of ``size`` chunks recombined from real sentences, with nearby real vectors."""
+    rng = random.Random(size)
+    base = retriever.store.chunks
+    vectors = retriever.embedder.embed_passages([c.text for c in base])
+    sentences = [s for c in base for s in c.text.split(". ") if len(s) > 30]
+    chunks, rows = [], []
+    for i in range(size):
+        j = rng.randrange(len(base))
+        text = ". ".join(rng.sample(sentences, 4))
+        chunks.append(Chunk(id=f"syn:{i}", source_id=f"syn-{i}", kind="document",
+                            title=f"Synthetic {i}", url=None, lang="fr", text=text))
+        rows.append(j)
+    noise = np.random.default_rng(size).normal(0, 0.02, (size, vectors.shape[1]))
+    matrix = vectors[rows] + noise.astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    settings = Settings(data_dir=folder, _env_file=None)  # type: ignore[call-arg]
+    dense = DenseIndex.open(settings, embedder_name=retriever.embedder.name)
+    dense.upsert(chunks, matrix.astype(np.float32), batch=5000)
+    return HybridRetriever(settings=retriever.settings, embedder=retriever.embedder,
+                           store=ChunkStore(chunks), lexical=LexicalIndex.build(
+                               [c.text for c in chunks]), dense=dense,
+                           anchors=retriever._anchors)
+
+
+def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
+    items: list[EvalItem] = load_items(DEV_SET)
+    questions = [i.q for i in items]
+    table = Table("figure", "value", "baseline", "ratio", title="Relocbot bench (2 cores)")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_settings = settings.model_copy(update={"data_dir": Path(tmp) / "data",
+                                                     "database_url": None})
+        embedder = open_embedder(bench_settings)
+        started = time.perf_counter()
+        cold = KnowledgeBase.build(bench_settings, embedder=embedder)
+        cold_s = time.perf_counter() - started
+        warm = KnowledgeBase.build(bench_settings, embedder=embedder)
+        table.add_row("ingest cold (chunks/s)", f"{cold.chunks / cold_s:.1f}",
+                      f"{cold.chunks} chunks in {cold_s:.1f} s", "")
+        table.add_row("ingest incremental, no change (s)", f"{warm.seconds:.2f}",
+                      f"cold {cold_s:.1f} s", f"{warm.seconds / cold_s:.3f}")
+        table.add_row("peak RSS after ingest (MB)", f"{_rss_mb():.0f}", "", "")
+
+        runtime = asyncio.run(open_runtime(bench_settings))
+        retriever = runtime.kb.retriever
+        loop = asyncio.new_event_loop()
+
+        def ask(q: str) -> object:
+            return loop.run_until_complete(runtime.assistant.compose(q, detect_language(q)))
+
+        ask_p50, ask_p95 = _percentiles(_time_each(questions, ask))
+        bm25 = _single_mode(retriever, "bm25")
+        dense = _single_mode(retriever, "dense")
+        bm_p50, bm_p95 = _percentiles(_time_each(questions, bm25))
+        de_p50, de_p95 = _percentiles(_time_each(questions, dense))
+        table.add_row("ask p50 / p95 (ms), shipped corpus", f"{ask_p50:.1f} / {ask_p95:.1f}",
+                      f"bm25-only {bm_p50:.1f} / {bm_p95:.1f}", f"{ask_p95 / bm_p95:.1f}x")
+        table.add_row("", "", f"dense-only {de_p50:.1f} / {de_p95:.1f}",
+                      f"{ask_p95 / de_p95:.1f}x")
+        hybrid_q = evaluate(items, search=lambda q: retriever.search(q, lang=detect_language(q)))
+        table.add_row("hit@5 hybrid", f"{hybrid_q.hit_at(5):.3f}",
+                      f"bm25 {evaluate(items, search=bm25).hit_at(5):.3f}", "")
+        table.add_row("", "", f"dense {evaluate(items, search=dense).hit_at(5):.3f}", "")
+        table.add_row("decline precision / recall", f"{hybrid_q.decline_precision:.3f} / "
+                      f"{hybrid_q.decline_recall:.3f}", "", "")
+        table.add_row("peak RSS, shipped corpus (MB)", f"{_rss_mb():.0f}", "", "")
+        for size in [10_000] + ([] if quick else [100_000]):
+            started = time.perf_counter()
+            synthetic = _synthetic(retriever, size, Path(tmp) / f"syn{size}")
+            built = time.perf_counter() - started
+
+            def search(q: str, r: HybridRetriever = synthetic) -> object:
+                return r.search(q, lang=detect_language(q))
+
+            p50, p95 = _percentiles(_time_each(questions, search, rounds=1))
+            table.add_row(f"search p50 / p95 (ms), {size:,} chunks", f"{p50:.1f} / {p95:.1f}",
+                          f"shipped {ask_p95:.1f}", f"{p95 / ask_p95:.1f}x")
+            table.add_row(f"  index build {size:,} chunks (s)", f"{built:.1f}", "", "")
+            table.add_row(f"peak RSS after {size:,} (MB)", f"{_rss_mb():.0f}", "", "")
+        asyncio.run(runtime.close())
+        loop.close()
+    console.print(table)
