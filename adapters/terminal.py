@@ -6,7 +6,7 @@ Buttons are shown as numbered choices; typing the number presses the button.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from bot.assistant import Assistant
@@ -50,10 +50,12 @@ async def run_terminal(
     interactive = sys.stdin.isatty() if interactive is None else interactive
     buttons: list[Button] = []
     source = lines if lines is not None else _stdin(interactive)
+    if interactive:
+        source = _prepend("/start", source)
     for counter, line in enumerate(source):
         if line.strip() in ("/quit", "/exit"):
             break
-        if not interactive:
+        if not interactive or counter == 0:
             print(f"> {line.rstrip()}", file=out)
         incoming = line_to_incoming(line, buttons=buttons, counter=counter)
         replies = await assistant.handle(incoming)
@@ -63,6 +65,11 @@ async def run_terminal(
             buttons.extend(reply.buttons)
             print(file=out)
         out.flush()
+
+
+def _prepend(first: str, rest: Iterable[str]) -> Iterator[str]:
+    yield first
+    yield from rest
 
 
 def _stdin(interactive: bool) -> Iterable[str]:

@@ -92,7 +92,7 @@ def _synthetic(retriever: HybridRetriever, size: int, folder: Path) -> HybridRet
     noise = np.random.default_rng(size).normal(0, 0.02, (size, vectors.shape[1]))
     matrix = vectors[rows] + noise.astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    settings = Settings(data_dir=folder, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=folder, _env_file=None)
     dense = DenseIndex.open(settings, embedder_name=retriever.embedder.name)
     dense.upsert(chunks, matrix.astype(np.float32), batch=5000)
     return HybridRetriever(settings=retriever.settings, embedder=retriever.embedder,

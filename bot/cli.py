@@ -83,7 +83,7 @@ def chat() -> None:
         runtime = await _runtime(settings)
         try:
             if sys.stdin.isatty():
-                console.print("[bold]Relocbot[/bold] — /aide, /quit")
+                console.print("[bold]Relocbot[/bold] — /aide, /quit (Ctrl-D)")
             await run_terminal(runtime.assistant)
         finally:
             await runtime.close()

