@@ -4,7 +4,7 @@
     relocbot chat                the terminal chat (scriptable: one message per line on stdin)
     relocbot ingest [PATH...]    (re)index the shipped corpus and extra folders, incrementally
     relocbot ask "question"      one answer with its sources; --json reads stdin, prints JSON lines
-    relocbot eval FILE.yaml      retrieval and declining metrics on an evaluation set
+    relocbot eval FILE.yaml...   retrieval and declining metrics on an evaluation set
     relocbot bench               latency, throughput and memory figures
 """
 
@@ -38,11 +38,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Relocbot")
 console = Console(stderr=True)
 
 
-def _setup_logging(settings: Settings) -> None:
+def _setup_logging(settings: Settings, *, to_file: bool = False) -> None:
+    """Logs go to stderr, or to ``<data dir>/relocbot.log`` for the interactive chat."""
+    target: dict[str, Any] = {"stream": sys.stderr}
+    if to_file:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        target = {"filename": str(settings.data_dir / "relocbot.log")}
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
+        **target,
     )
     for noisy in ("chromadb", "httpx", "urllib3", "alembic", "bm25s", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -77,7 +82,7 @@ def chat() -> None:
     from adapters.terminal import run_terminal
 
     settings = Settings()
-    _setup_logging(settings)
+    _setup_logging(settings, to_file=sys.stdin.isatty())
 
     async def main() -> None:
         runtime = await _runtime(settings)
@@ -168,18 +173,19 @@ def _print_answer(runtime: Runtime, answer: Any, lang: str) -> None:
 
 @app.command("eval")
 def eval_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
     show_misses: Annotated[bool, typer.Option("--misses")] = False,
     do_calibrate: Annotated[bool, typer.Option("--calibrate")] = False,
 ) -> None:
-    """Print hit@1, hit@5, MRR, decline precision/recall and latency on FILE."""
+    """Print hit@1, hit@5, MRR, decline precision/recall and latency on FILES (pooled)."""
     from knowledge.base import KnowledgeBase
     from knowledge.evaluation import calibrate, evaluate, load_items
 
     settings = Settings()
     _setup_logging(settings)
     kb = KnowledgeBase.open(settings)
-    report = evaluate(load_items(file), search=lambda q: kb.search(
+    items = [item for file in files for item in load_items(file)]
+    report = evaluate(items, search=lambda q: kb.search(
         q, lang=detect_language(q), k=settings.top_k))
     table = Table("metric", "value")
     for name, value in report.metrics().items():

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     # Retrieval and declining (calibrated on tests/eval/dev.yaml, see `relocbot eval --calibrate`).
     top_k: int = Field(8, validation_alias=_env("RELOCBOT_TOP_K", "top_k"))
-    min_dense: float = Field(0.82, validation_alias=_env("RELOCBOT_MIN_DENSE", "min_dense"))
+    min_dense: float = Field(0.83, validation_alias=_env("RELOCBOT_MIN_DENSE", "min_dense"))
     offtopic_margin: float = Field(
         0.0125, validation_alias=_env("RELOCBOT_OFFTOPIC_MARGIN", "offtopic_margin")
     )

@@ -23,16 +23,20 @@ from bot.settings import Settings
 from knowledge.dense import DenseIndex
 from knowledge.embeddings import CachedEmbedder, Vector
 from knowledge.ingest import index_paths, lexical_is_current
-from knowledge.lexical import LexicalIndex
+from knowledge.lexical import LexicalIndex, fold
 from knowledge.models import Chunk
 from knowledge.store import ChunkStore
 
-__all__ = ["RRF_K", "Hit", "HybridRetriever", "Retriever", "SearchResult", "rrf"]
+__all__ = [
+    "RRF_K", "Hit", "HybridRetriever", "Retriever", "SearchResult", "load_intents", "rrf",
+]
 
 RRF_K = 60
 CANDIDATES = 30
 OTHER_LANG_PENALTY = 0.9
 ANCHORS_FILE = Path(__file__).resolve().parent / "data" / "offtopic.yaml"
+INTENTS_FILE = Path(__file__).resolve().parent / "data" / "intents.yaml"
+INTENT_CANDIDATES = 10
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
@@ -68,6 +72,16 @@ class Retriever(Protocol):
     ) -> SearchResult: ...
 
 
+def load_intents(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
+    """Kind -> a pattern of the (accent-folded) words that ask for that kind of source."""
+    with path.open(encoding="utf-8") as fh:
+        data: dict[str, list[str]] = yaml.safe_load(fh)
+    return {
+        kind: re.compile(r"\b(?:" + "|".join(re.escape(fold(w)) for w in words) + r")\b")
+        for kind, words in data.items()
+    }
+
+
 def rrf(rankings: list[list[str]], *, k: int = RRF_K) -> dict[str, float]:
     """Reciprocal-rank fusion: ``sum(1 / (k + rank))`` over the rankings (rank from 1)."""
     fused: dict[str, float] = {}
@@ -95,6 +109,12 @@ class HybridRetriever:
         self.dense = dense
         self._anchors = anchors
         self._years = {y for c in store.chunks for y in _YEAR.findall(c.text)}
+        self._intents = load_intents()
+
+    def intents(self, query: str) -> list[str]:
+        """The kinds of source the question asks for (``["aid"]`` for "quelles aides...")."""
+        folded = fold(query)
+        return [kind for kind, pattern in self._intents.items() if pattern.search(folded)]
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: CachedEmbedder) -> HybridRetriever:
@@ -125,7 +145,15 @@ class HybridRetriever:
         lexical_hits = self.lexical.query(query, lang=lang, k=CANDIDATES, mask=mask)
         lex_ids = [self.store.chunks[row].id for row, _ in lexical_hits]
         dense_ids = [cid for cid, _ in dense_hits if cid in self.store.row]
-        fused = rrf([lex_ids, dense_ids])
+        rankings = [lex_ids, dense_ids]
+        wanted = self.intents(query)
+        if wanted and not (filters and filters.get("kind")):
+            narrowed = {**(filters or {}), "kind": wanted}
+            where = ChunkStore.where(narrowed)
+            rankings.append([cid for cid, _ in self.dense.query(vector, k=INTENT_CANDIDATES,
+                                                                  where=where)
+                             if cid in self.store.row])
+        fused = rrf(rankings)
         dense_score = dict(dense_hits)
         lex_score = {self.store.chunks[row].id: s for row, s in lexical_hits}
         hits: list[Hit] = []

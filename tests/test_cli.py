@@ -63,7 +63,7 @@ def test_eval_prints_metrics_on_a_tiny_set(env: dict[str, str], tmp_path: Path) 
     tiny.write_text(
         "items:\n"
         "  - q: Quelle CCI couvre Valenciennes ?\n    expect: [Grand Hainaut]\n"
-        "  - q: Quel est le cours de l'action Decathlon ?\n    answerable: false\n"
+        "  - q: Quel est le cours de l'action Decathlon aujourd'hui ?\n    answerable: false\n"
         "  - q: Où se trouve le siège de la CCI Artois ?\n    expect: [Arras]\n", encoding="utf-8")
     result = runner.invoke(app, ["eval", str(tiny), "--misses"], env=env)
     assert result.exit_code == 0, result.output

@@ -64,3 +64,18 @@ def test_english_question_prefers_english_documents(kb: KnowledgeBase) -> None:
     result = kb.search("How many companies does the Hauts-de-France region have?", lang="en")
     docs = [h for h in result.hits[:3] if h.chunk.kind == "document"]
     assert docs and docs[0].chunk.lang == "en"
+
+
+def test_intent_words_say_which_kind_of_source_is_wanted(kb: KnowledgeBase) -> None:
+    intents = kb.retriever.intents
+    assert intents("Quelles aides pour une PME ?") == ["aid"]
+    assert intents("Which grants or loans exist?") == ["aid"]
+    assert intents("Qui peut confectionner des chemises ? un atelier ?") == ["partner"]
+    assert intents("Quelle CCI pour Amiens ?") == ["cci"]
+    assert intents("Combien de produits à relocaliser ?") == []
+
+
+def test_a_question_about_aid_puts_aid_schemes_first(kb: KnowledgeBase) -> None:
+    result = kb.search("Quelles aides pour relocaliser la fabrication de parasols dans le Nord ?",
+                       lang="fr")
+    assert [h.chunk.kind for h in result.hits[:2]] == ["aid", "aid"]
