@@ -1,6 +1,7 @@
 """The ``relocbot`` command line (typer + rich).
 
     relocbot run                 channels when configured, otherwise the terminal chat
+    relocbot serve               webhooks (Telegram, Slack) and /healthz over HTTP
     relocbot chat                the terminal chat (scriptable: one message per line on stdin)
     relocbot ingest [PATH...]    (re)index the shipped corpus and extra folders, incrementally
     relocbot ask "question"      one answer with its sources; --json reads stdin, prints JSON lines
@@ -73,7 +74,54 @@ async def _runtime(settings: Settings) -> Runtime:
 @app.command()
 def run() -> None:
     """Run the bot: the configured channels, otherwise the terminal chat."""
-    chat()
+    from adapters.channels import enabled_channels
+
+    settings = Settings()
+    if not (settings.telegram_bot_token or settings.slack_bot_token):
+        chat()
+        return
+    _setup_logging(settings)
+
+    async def main() -> None:
+        runtime = await _runtime(settings)
+        try:
+            channels = enabled_channels(runtime, webhook=False)
+            if not channels:
+                raise typer.BadParameter(
+                    "SLACK_BOT_TOKEN needs SLACK_APP_TOKEN for Socket Mode (or use `serve`)")
+            console.print("channels: " + ", ".join(c.name for c in channels))
+            await asyncio.gather(*(c.run_forever() for c in channels))
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8080,
+) -> None:
+    """Serve webhooks (Telegram, Slack) and /healthz over HTTP (one ASGI app, uvicorn)."""
+    import uvicorn
+
+    from adapters.channels import enabled_channels
+    from adapters.server import build_app
+
+    settings = Settings()
+    _setup_logging(settings)
+
+    async def main() -> None:
+        runtime = await _runtime(settings)
+        try:
+            asgi = build_app(runtime, channels=enabled_channels(runtime, webhook=True))
+            config = uvicorn.Config(asgi, host=host, port=port, log_level="warning",
+                                    lifespan="on")
+            await uvicorn.Server(config).serve()
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
 
 
 @app.command()

@@ -80,10 +80,17 @@ class Catalog:
 
     @classmethod
     def load(cls, directory: Path = PROMPTS_DIR) -> Catalog:
+        """``<lang>.yaml`` plus any ``<lang>.<part>.yaml`` (e.g. ``fr.telegram.yaml``)."""
         messages: dict[str, dict[str, Any]] = {}
         for lang in LANGS:
-            with (directory / f"{lang}.yaml").open(encoding="utf-8") as fh:
-                messages[lang] = yaml.safe_load(fh)
+            messages[lang] = {}
+            for path in [directory / f"{lang}.yaml", *sorted(directory.glob(f"{lang}.*.yaml"))]:
+                with path.open(encoding="utf-8") as fh:
+                    part = yaml.safe_load(fh) or {}
+                clash = set(part) & set(messages[lang])
+                if clash:
+                    raise KeyError(f"{path.name} redefines {sorted(clash)}")
+                messages[lang].update(part)
         return cls(messages)
 
     def t(self, key: str, lang: str, /, **values: object) -> str:

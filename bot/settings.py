@@ -57,6 +57,37 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias=_env("RELOCBOT_LOG_LEVEL", "log_level"))
 
+    # Telegram.
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        validation_alias=_env("TELEGRAM_API_BASE_URL", "telegram_api_base_url"),
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret")
+    )
+
+    # Slack.
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_api_base_url: str = Field(
+        "https://slack.com/api/", validation_alias=_env("SLACK_API_BASE_URL", "slack_api_base_url")
+    )
+
+    # Serving.
+    max_body_bytes: int = Field(
+        1_000_000, validation_alias=_env("RELOCBOT_MAX_BODY_BYTES", "max_body_bytes")
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
