@@ -10,11 +10,13 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 
 from bot.answering import Answer, ExtractiveComposer, LLMComposer
 from bot.answering.llm import ChatModel
+from bot.flows import AidFinder, PartnerFinder
 from bot.i18n import Catalog
 from bot.messages import Button, Incoming, Reply
 from bot.middleware import (
@@ -30,13 +32,14 @@ from bot.middleware import (
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
+from knowledge.catalog import ProfileExtractor
 
 __all__ = ["COMMANDS", "Assistant"]
 
 COMMANDS = {
     "start": "start", "aide": "help", "help": "help", "langue": "lang", "language": "lang",
     "lang": "lang", "conseiller": "advisor", "advisor": "advisor", "oublier": "forget",
-    "forget": "forget",
+    "forget": "forget", "annuler": "cancel", "cancel": "cancel",
 }
 
 
@@ -51,12 +54,18 @@ class Assistant:
         chat_model: ChatModel | None = None,
         middleware: Sequence[Middleware] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.kb = kb
         self.db = db
         self.catalog = catalog
         self.settings = settings
-        self.extractive = ExtractiveComposer(catalog=catalog, kb=kb)
+        self.extractive = ExtractiveComposer(catalog=catalog, kb=kb, today=today)
+        extractor = ProfileExtractor.load()
+        self.finder = AidFinder(aids=kb.aids, catalog=catalog, db=db, extractor=extractor,
+                                today=today)
+        self.partner_finder = PartnerFinder(kb=kb, catalog=catalog, db=db, extractor=extractor,
+                                            geo=extractor.geo)
         self.llm = (
             LLMComposer(model=chat_model, fallback=self.extractive, timeout=settings.llm_timeout)
             if chat_model is not None
@@ -87,6 +96,11 @@ class Assistant:
         text = (incoming.text or "").strip()
         if text.startswith("/"):
             return await self._command(ctx, text)
+        flow = ctx.state.flow if ctx.state else None
+        if flow == "finder":
+            return await self.finder.on_text(ctx, text)
+        if flow == "partners":
+            return await self.partner_finder.on_text(ctx, text)
         return await self.answer(ctx, text)
 
     def _menu(self, lang: str) -> tuple[Button, ...]:
@@ -111,6 +125,12 @@ class Assistant:
             return await self._set_lang(ctx, arg.strip().lower())
         if name == "advisor":
             return [ctx.reply(self.catalog, "advisor")]
+        if name == "cancel":
+            if ctx.state is None or ctx.state.flow is None:
+                return [ctx.reply(self.catalog, "finder_nothing_to_cancel")]
+            ctx.state.flow = None
+            await self.db.save_state(ctx.state)
+            return [ctx.reply(self.catalog, "finder_cancelled")]
         if name == "forget":
             await self.db.delete_state(ctx.incoming.conversation_key)
             ctx.state = None
@@ -130,8 +150,14 @@ class Assistant:
         ctx.outcome = f"action:{action.split(':', 1)[0]}"
         if action == "menu:ask":
             return [ctx.reply(self.catalog, "ask_prompt")]
-        if action in ("menu:aid", "menu:partner"):
-            return [ctx.reply(self.catalog, "finder_soon")]
+        if action == "menu:aid":
+            return await self.finder.start(ctx, fresh=False)
+        if action == "menu:partner":
+            return await self.partner_finder.start(ctx)
+        if action.startswith("fd:") and ctx.state is not None:
+            return await self.finder.on_action(ctx, action)
+        if action.startswith("fp:") and ctx.state is not None:
+            return await self.partner_finder.on_action(ctx, action)
         if action == "menu:advisor":
             return [ctx.reply(self.catalog, "advisor")]
         if action in ("fb:up", "fb:down") and ctx.state and "last" in ctx.state.data:

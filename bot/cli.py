@@ -7,6 +7,8 @@
     relocbot ask "question"      one answer with its sources; --json reads stdin, prints JSON lines
     relocbot eval FILE.yaml...   retrieval and declining metrics on an evaluation set
     relocbot bench               latency, throughput and memory figures
+    relocbot aids [...]          aid schemes that fit a company, with reasons
+    relocbot partners [...]      partners for a need, nearest first
 """
 
 from __future__ import annotations
@@ -259,6 +261,11 @@ def bench(
     settings = Settings()
     _setup_logging(settings)
     run_bench(settings, quick=quick, console=Console())
+
+
+from bot.cli_catalog import register as _register_catalog  # noqa: E402
+
+_register_catalog(app)
 
 
 def main() -> None:

@@ -7,10 +7,10 @@ import datetime as dt
 from bot.i18n import Catalog
 from knowledge.models import AidScheme, Partner
 
-__all__ = ["aid_lines", "partner_lines"]
+__all__ = ["aid_lines", "partner_lines", "shorten"]
 
 
-def _short(text: str, limit: int = 320) -> str:
+def shorten(text: str, limit: int = 320) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
@@ -24,12 +24,12 @@ def aid_lines(
     name = aid.name if lang == "fr" else f"{aid.name_en} ({aid.name})"
     summary = aid.summary_fr if lang == "fr" else aid.summary_en
     forms = ", ".join(catalog.label("aid_form", f, lang) for f in aid.aid_forms)
-    lines = [f"{name} — {_short(summary)} [{number}]"]
+    lines = [f"{name} — {shorten(summary)} [{number}]"]
     lines.append(catalog.t("aid_funder", lang, value=aid.funder))
     if forms:
         lines.append(catalog.t("aid_forms", lang, value=forms))
     if lang == "fr":
-        lines.append(catalog.t("aid_amounts", lang, value=_short(aid.amounts, 240)))
+        lines.append(catalog.t("aid_amounts", lang, value=shorten(aid.amounts, 240)))
     if aid.is_closed(today):
         passed = aid.deadline if aid.deadline and aid.deadline < today else None
         since = aid.closed_since or passed
@@ -48,7 +48,7 @@ def aid_lines(
 def partner_lines(partner: Partner, *, lang: str, number: int, catalog: Catalog) -> list[str]:
     description = partner.description_fr if lang == "fr" else partner.description_en
     kind = catalog.label("partner_kind_label", partner.kind, lang)
-    lines = [f"{partner.name} — {_short(description)} [{number}]"]
+    lines = [f"{partner.name} — {shorten(description)} [{number}]"]
     lines.append(catalog.t("partner_kind", lang, value=kind))
     where = ", ".join(x for x in (partner.city, partner.department) if x)
     if where:

@@ -1,0 +1,168 @@
+"""The aid finder: ask place, size and project (buttons first, free text accepted), then list
+the best schemes with why they fit and what to check.
+
+State: ``state.flow == "finder"``, ``state.data["profile"]`` (kept afterwards for the hand-over
+to an advisor), ``state.data["finder"] = {"step": ..., "shown": n}``.
+
+Usage (from the Assistant's router)::
+
+    replies = await finder.start(ctx, text="PME de 40 salariés à Roubaix qui relocalise")
+    replies = await finder.on_text(ctx, "62")
+    replies = await finder.on_action(ctx, "fd:size:PME")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from bot.flows.render import profile_summary, reason_text
+from bot.i18n import Catalog
+from bot.messages import Button, Citation, Reply
+from bot.middleware import Context
+from bot.storage import Database
+from knowledge.catalog import Profile, ProfileExtractor, match_aids
+from knowledge.catalog.geo import HDF_DEPARTMENTS
+from knowledge.models import AidScheme
+
+__all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder"]
+
+OUTSIDE = "00"  # "outside Hauts-de-France": regional schemes are filtered out
+
+PAGE = 4
+PROJECT_BUTTONS = ("relocalisation", "implantation", "investissement", "rd", "ecoconception",
+                   "recrutement", "export")
+
+
+class AidFinder:
+    def __init__(self, *, aids: dict[str, AidScheme], catalog: Catalog, db: Database,
+                 extractor: ProfileExtractor, today: Callable[[], dt.date] = dt.date.today
+                 ) -> None:
+        self.aids = aids
+        self.catalog = catalog
+        self.db = db
+        self.extractor = extractor
+        self.today = today
+
+    # -- state helpers ---------------------------------------------------------------------
+
+    @staticmethod
+    def profile(ctx: Context) -> Profile:
+        data = ctx.state.data.get("profile") if ctx.state else None
+        return Profile.model_validate(data or {})
+
+    async def _save(self, ctx: Context, profile: Profile, **flow: Any) -> None:
+        assert ctx.state is not None
+        ctx.state.data["profile"] = profile.model_dump(exclude_none=True)
+        if flow:
+            ctx.state.flow = "finder"
+            ctx.state.data["finder"] = flow
+        else:
+            ctx.state.flow = None
+            ctx.state.data.pop("finder", None)
+        await self.db.save_state(ctx.state)
+
+    # -- entry points ----------------------------------------------------------------------
+
+    async def start(self, ctx: Context, *, text: str = "", fresh: bool = True) -> list[Reply]:
+        known = Profile() if fresh else self.profile(ctx)
+        profile = known.merged(self.extractor.extract(text)) if text else known
+        intro = Reply(blocks=(self.catalog.t("finder_intro", ctx.lang),))
+        return [intro, *await self._next(ctx, profile)]
+
+    async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+        step = (ctx.state.data.get("finder") or {}).get("step") if ctx.state else None
+        found = self.extractor.extract(text)
+        profile = self.profile(ctx)
+        if step == "department" and found.department is None and text.strip().isdigit():
+            number = text.strip().zfill(2)
+            found = Profile(department=number) if len(number) == 2 else found
+        before = profile.missing()
+        profile = profile.merged(found)
+        if profile.missing() == before:
+            return [Reply(blocks=(self.catalog.t("finder_not_understood", ctx.lang),)),
+                    *self._ask(ctx, before[0])]
+        return await self._next(ctx, profile)
+
+    async def on_action(self, ctx: Context, action: str) -> list[Reply]:
+        _, kind, *rest = action.split(":")
+        value = rest[0] if rest else ""
+        profile = self.profile(ctx)
+        if kind == "dep" and (value in HDF_DEPARTMENTS or value == "out"):
+            profile = profile.model_copy(update={"department": value if value != "out"
+                                                 else OUTSIDE})
+        elif kind == "size" and value in ("TPE", "PME", "ETI", "GE"):
+            profile = profile.model_copy(update={"size": value})
+        elif kind == "proj" and value in PROJECT_BUTTONS:
+            profile = profile.model_copy(update={"project_types": [value]})
+        elif kind == "more":
+            shown = int((ctx.state.data.get("finder_shown") if ctx.state else 0) or 0)
+            return await self._results(ctx, profile, offset=shown)
+        elif kind == "refine":
+            profile = profile.model_copy(update={"project_types": [], "size": None})
+        else:
+            ctx.outcome = "action:unknown"
+            return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+        return await self._next(ctx, profile)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    async def _next(self, ctx: Context, profile: Profile) -> list[Reply]:
+        missing = profile.missing()
+        if missing:
+            await self._save(ctx, profile, step=missing[0])
+            return self._ask(ctx, missing[0])
+        await self._save(ctx, profile)
+        return await self._results(ctx, profile, offset=0)
+
+    def _ask(self, ctx: Context, step: str) -> list[Reply]:
+        t, lang = self.catalog.t, ctx.lang
+        if step == "department":
+            buttons = [Button(t(f"button_dep_{d}", lang), f"fd:dep:{d}") for d in
+                       ("59", "62", "80", "60", "02")]
+            buttons.append(Button(t("button_outside", lang), "fd:dep:out"))
+        elif step == "size":
+            buttons = [Button(t(f"button_size_{s}", lang), f"fd:size:{s}")
+                       for s in ("TPE", "PME", "ETI", "GE")]
+        else:
+            buttons = [Button(self.catalog.label("project_label", p, lang), f"fd:proj:{p}")
+                       for p in PROJECT_BUTTONS]
+        return [Reply(blocks=(t(f"finder_ask_{step}", lang),), buttons=tuple(buttons))]
+
+    async def _results(self, ctx: Context, profile: Profile, *, offset: int) -> list[Reply]:
+        t, lang = self.catalog.t, ctx.lang
+        matches = match_aids(profile, self.aids.values(), today=self.today())
+        page = matches[offset: offset + PAGE]
+        if ctx.state is not None:
+            ctx.state.data["finder_shown"] = offset + len(page)
+            await self.db.save_state(ctx.state)
+        advisor = Button(t("button_advisor", lang), "menu:advisor")
+        summary = t("finder_profile", lang, summary=profile_summary(profile, lang=lang,
+                                                                   catalog=self.catalog))
+        if not page:
+            key = "finder_no_more" if offset else "finder_no_results"
+            return [Reply(blocks=(summary, t(key, lang)), buttons=(advisor,))]
+        blocks = [summary, t("finder_results_title", lang)]
+        citations = []
+        for number, m in enumerate(page, start=1):
+            aid = m.aid
+            name = aid.name if lang == "fr" else f"{aid.name_en} ({aid.name})"
+            lines = [t("finder_aid_line", lang, rank=offset + number, name=name,
+                       funder=aid.funder, number=number)]
+            forms = ", ".join(self.catalog.label("aid_form", f, lang) for f in aid.aid_forms)
+            if forms:
+                lines.append(t("finder_forms", lang, value=forms))
+            lines += [reason_text(r, lang=lang, catalog=self.catalog) for r in m.reasons]
+            lines += [reason_text(w, lang=lang, catalog=self.catalog) for w in m.warnings]
+            lines.append(t("finder_status", lang,
+                           value=self.catalog.label("status", aid.status, lang)))
+            blocks.append("\n".join(lines))
+            citations.append(Citation(number=number, source_id=aid.id, title=aid.name,
+                                      url=aid.url or aid.sources[0], kind="aid"))
+        buttons = [Button(t("button_more", lang), "fd:more")] if len(matches) > offset + PAGE \
+            else []
+        buttons += [Button(t("button_refine", lang), "fd:refine"), advisor]
+        ctx.outcome = "finder:results"
+        return [Reply(blocks=tuple(blocks), citations=tuple(citations), buttons=tuple(buttons),
+                      kind="answer")]

@@ -1,0 +1,107 @@
+"""The partner finder: what is needed (free text) and where (optional), then the partners of the
+catalogue with capabilities, location (nearest first) and caveats.
+
+Usage (from the Assistant's router)::
+
+    replies = await partners.start(ctx, text="qui peut confectionner des chemises en lin ?")
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.answering.render import shorten
+from bot.flows.render import reason_text
+from bot.i18n import Catalog
+from bot.messages import Button, Citation, Reply
+from bot.middleware import Context
+from bot.storage import Database
+from knowledge.base import KnowledgeBase
+from knowledge.catalog import Geo, Profile, ProfileExtractor, match_partners
+from knowledge.catalog.geo import HDF_DEPARTMENTS
+
+__all__ = ["PARTNER_PAGE", "PartnerFinder"]
+
+PARTNER_PAGE = 5
+
+
+class PartnerFinder:
+    def __init__(self, *, kb: KnowledgeBase, catalog: Catalog, db: Database,
+                 extractor: ProfileExtractor, geo: Geo) -> None:
+        self.kb = kb
+        self.catalog = catalog
+        self.db = db
+        self.extractor = extractor
+        self.geo = geo
+
+    def _profile(self, ctx: Context) -> Profile:
+        data = ctx.state.data.get("profile") if ctx.state else None
+        return Profile.model_validate(data or {})
+
+    async def _save(self, ctx: Context, *, flow: str | None, need: str | None,
+                    profile: Profile) -> None:
+        assert ctx.state is not None
+        ctx.state.flow = flow
+        ctx.state.data["profile"] = profile.model_dump(exclude_none=True)
+        if need is None:
+            ctx.state.data.pop("partner_need", None)
+        else:
+            ctx.state.data["partner_need"] = need
+        await self.db.save_state(ctx.state)
+
+    async def start(self, ctx: Context, *, text: str = "") -> list[Reply]:
+        if not text.strip():
+            await self._save(ctx, flow="partners", need=None, profile=self._profile(ctx))
+            return [ctx.reply(self.catalog, "partner_ask_need")]
+        return await self.on_text(ctx, text)
+
+    async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+        profile = self._profile(ctx).merged(self.extractor.extract(text))
+        need = (ctx.state.data.get("partner_need") if ctx.state else None) or text
+        if profile.department is None and "partner_need" not in (ctx.state.data if ctx.state
+                                                                   else {}):
+            await self._save(ctx, flow="partners", need=need, profile=profile)
+            t, lang = self.catalog.t, ctx.lang
+            buttons = [Button(t(f"button_dep_{d}", lang), f"fp:dep:{d}")
+                       for d in ("59", "62", "80", "60", "02")]
+            buttons.append(Button(t("button_anywhere", lang), "fp:dep:any"))
+            return [Reply(blocks=(t("partner_ask_department", lang),), buttons=tuple(buttons))]
+        return await self._results(ctx, need, profile)
+
+    async def on_action(self, ctx: Context, action: str) -> list[Reply]:
+        value = action.split(":")[-1]
+        need = ctx.state.data.get("partner_need") if ctx.state else None
+        if not need or not (value in HDF_DEPARTMENTS or value == "any"):
+            ctx.outcome = "action:unknown"
+            return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+        profile = self._profile(ctx)
+        if value != "any":
+            profile = profile.model_copy(update={"department": value})
+        return await self._results(ctx, str(need), profile)
+
+    async def _results(self, ctx: Context, need: str, profile: Profile) -> list[Reply]:
+        await self._save(ctx, flow=None, need=None, profile=profile)
+        t, lang = self.catalog.t, ctx.lang
+        found = await asyncio.to_thread(self.kb.search, need, lang=lang, k=15, kind="partner")
+        ranked = [h.chunk.source_id for h in found.hits] if not found.declined else []
+        matches = match_partners(need, profile, self.kb.partners.values(), geo=self.geo,
+                                 ranked_ids=ranked, limit=PARTNER_PAGE)
+        advisor = Button(t("button_advisor", lang), "menu:advisor")
+        if not matches:
+            return [Reply(blocks=(t("partner_no_results", lang),), buttons=(advisor,))]
+        blocks = [t("partner_results_title", lang)]
+        citations = []
+        for number, m in enumerate(matches, start=1):
+            p = m.partner
+            kind = self.catalog.label("partner_kind_label", p.kind, lang)
+            lines = [t("partner_line", lang, rank=number, name=p.name, kind=kind, number=number)]
+            description = p.description_fr if lang == "fr" else p.description_en
+            lines.append(shorten(description, 220))
+            lines += [reason_text(r, lang=lang, catalog=self.catalog) for r in m.reasons]
+            lines += [reason_text(w, lang=lang, catalog=self.catalog) for w in m.warnings]
+            blocks.append("\n".join(lines))
+            citations.append(Citation(number=number, source_id=p.id, title=p.name,
+                                      url=p.url or p.sources[0], kind="partner"))
+        ctx.outcome = "partners:results"
+        return [Reply(blocks=tuple(blocks), citations=tuple(citations), buttons=(advisor,),
+                      kind="answer")]

@@ -1,0 +1,102 @@
+"""Partner matching: capabilities and sectors, the hybrid retriever for free-text needs, and
+distance (nearest first when the company's place is known).
+
+Usage::
+
+    matches = match_partners("confection de chemises en lin", Profile(city="Roubaix"),
+                             partners, geo=Geo.load(), ranked_ids=["resilience", ...])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from knowledge.catalog.geo import Commune, Geo
+from knowledge.catalog.matcher import Reason
+from knowledge.catalog.profile import Profile
+from knowledge.lexical import tokenize
+from knowledge.models import Partner
+
+__all__ = ["PartnerMatch", "match_partners"]
+
+
+@dataclass(slots=True)
+class PartnerMatch:
+    partner: Partner
+    score: float = 0.0
+    distance_km: float | None = None
+    reasons: list[Reason] = field(default_factory=list)
+    warnings: list[Reason] = field(default_factory=list)
+
+
+def _stems(text: str) -> set[str]:
+    return set(tokenize(text, "fr")) | set(tokenize(text, "en"))
+
+
+def _related(a: str, b: str) -> bool:
+    """Same stem, or one a prefix of the other (Snowball leaves "confection"/"confect")."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 5 and long_.startswith(short)
+
+
+def _overlaps(text: str, wanted: set[str]) -> bool:
+    return any(_related(s, w) for s in _stems(text) for w in wanted)
+
+
+def _origin(profile: Profile, geo: Geo) -> Commune | None:
+    if profile.city:
+        return geo.locate(profile.city)
+    if profile.postal_code:
+        communes = geo.by_postal_code(profile.postal_code)
+        return communes[0] if communes else None
+    return None
+
+
+def match_partners(
+    need: str,
+    profile: Profile,
+    partners: Iterable[Partner],
+    *,
+    geo: Geo,
+    ranked_ids: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[PartnerMatch]:
+    """Relevant partners, best first. ``ranked_ids`` is the retriever's ranking for ``need``."""
+    wanted = _stems(need)
+    rank = {pid: i for i, pid in enumerate(ranked_ids)}
+    origin = _origin(profile, geo)
+    out: list[PartnerMatch] = []
+    for partner in partners:
+        m = PartnerMatch(partner)
+        skills = [c for c in partner.capabilities if _overlaps(c, wanted)]
+        sectors = [s for s in partner.sectors if _overlaps(s, wanted)
+                   or (profile.sector and _overlaps(s, {profile.sector}))]
+        if skills:
+            m.reasons.append(Reason.of("capabilities", values=", ".join(skills)))
+            m.score += 2.0 + len(skills)
+        if sectors:
+            m.reasons.append(Reason.of("sectors", values=", ".join(sectors)))
+            m.score += 1.0 + len(sectors)
+        if partner.id in rank:
+            m.score += 3.0 / (1 + rank[partner.id])
+        if m.score <= 0:
+            continue
+        if profile.department and partner.department == profile.department:
+            m.reasons.append(Reason.of("same_department", department=profile.department))
+            m.score += 1.0
+        place = geo.locate(partner.city)
+        if origin is not None and place is not None:
+            m.distance_km = round(Geo.distance_km(origin, place))
+            m.reasons.append(Reason.of("distance", km=m.distance_km, city=place.name))
+            m.score += 2.0 / (1 + m.distance_km / 25)
+        if partner.caveat:
+            m.warnings.append(Reason.of("caveat", text=partner.caveat))
+        elif partner.uncertain:
+            m.warnings.append(Reason.of("partner_to_confirm"))
+        out.append(m)
+    out.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else 1e9,
+                            m.partner.name))
+    return out[:limit] if limit else out

@@ -1,0 +1,129 @@
+"""The aid and partner finders through the Assistant (the terminal channel's path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.i18n import Catalog
+from bot.messages import Incoming, Reply
+from bot.settings import Settings
+from bot.storage import Database
+from knowledge.base import KnowledgeBase
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+async def bot(kb: KnowledgeBase, db: Database, catalog: Catalog) -> AsyncIterator[Assistant]:
+    settings = Settings(_env_file=None)
+    yield Assistant(kb=kb, db=db, catalog=catalog, settings=settings, today=lambda: TODAY)
+
+
+def text(value: str) -> Incoming:
+    return Incoming(channel="terminal", conversation_key="terminal:t", user_id="t", text=value)
+
+
+def press(action: str) -> Incoming:
+    return Incoming(channel="terminal", conversation_key="terminal:t", user_id="t",
+                    action=action, kind="action")
+
+
+def actions(replies: list[Reply]) -> list[str]:
+    return [b.action for r in replies for b in r.buttons]
+
+
+def joined(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+async def test_guided_aid_search_with_buttons(bot: Assistant, catalog: Catalog,
+                                              db: Database) -> None:
+    first = await bot.handle(press("menu:aid"))
+    assert catalog.t("finder_ask_department", "fr") in joined(first)
+    assert "fd:dep:59" in actions(first) and "fd:dep:out" in actions(first)
+    size = await bot.handle(press("fd:dep:62"))
+    assert catalog.t("finder_ask_size", "fr") in joined(size)
+    project = await bot.handle(text("40 salariés"))
+    assert catalog.t("finder_ask_projects", "fr") in joined(project)
+    results = await bot.handle(press("fd:proj:relocalisation"))
+    body = joined(results)
+    assert catalog.t("finder_results_title", "fr") in body
+    assert "Aide à l'implantation (IMPL)" in body
+    assert "⚠ il faut créer au moins 20 emplois" in body
+    assert "Aide au développement des grandes entreprises" not in body
+    reply = results[-1]
+    assert reply.citations and all(c.kind == "aid" for c in reply.citations)
+    assert {"fd:refine", "menu:advisor"} <= set(actions(results))
+    state = await db.load_state("terminal:t", channel="terminal")
+    assert state.flow is None
+    assert state.data["profile"] == {"department": "62", "size": "PME", "headcount": 40,
+                                     "project_types": ["relocalisation"]}
+
+
+async def test_one_sentence_fills_the_profile_and_nothing_is_asked_twice(
+    bot: Assistant, catalog: Catalog
+) -> None:
+    await bot.handle(press("menu:aid"))
+    replies = await bot.handle(text("PME de 40 salariés dans le 59 qui veut relocaliser la "
+                                    "fabrication de parasols"))
+    assert catalog.t("finder_results_title", "fr") in joined(replies)
+    again = await bot.handle(press("menu:aid"))   # profile known: straight to results
+    assert catalog.t("finder_ask_department", "fr") not in joined(again)
+    assert catalog.t("finder_results_title", "fr") in joined(again)
+
+
+async def test_unrecognised_answer_asks_again_and_cancel_stops(
+    bot: Assistant, catalog: Catalog, db: Database
+) -> None:
+    await bot.handle(press("menu:aid"))
+    replies = await bot.handle(text("je ne sais pas"))
+    assert catalog.t("finder_not_understood", "fr") in joined(replies)
+    assert catalog.t("finder_ask_department", "fr") in joined(replies)
+    assert joined(await bot.handle(text("/annuler"))) == catalog.t("finder_cancelled", "fr")
+    assert (await db.load_state("terminal:t", channel="terminal")).flow is None
+    assert joined(await bot.handle(text("/annuler"))) == catalog.t(
+        "finder_nothing_to_cancel", "fr")
+
+
+async def test_outside_the_region_gets_national_schemes_only(bot: Assistant, kb) -> None:
+    await bot.handle(press("menu:aid"))
+    await bot.handle(press("fd:dep:out"))
+    await bot.handle(press("fd:size:PME"))
+    results = await bot.handle(press("fd:proj:investissement"))
+    cited = [c.source_id for r in results for c in r.citations]
+    assert cited and all(not kb.aids[i].departments for i in cited)
+
+
+async def test_see_more_pages_through_results(bot: Assistant, catalog: Catalog) -> None:
+    await bot.handle(press("menu:aid"))
+    await bot.handle(text("PME du 59, investissement dans des machines"))
+    first = await bot.handle(press("fd:more"))
+    assert catalog.t("finder_results_title", "fr") in joined(first) or catalog.t(
+        "finder_no_more", "fr") in joined(first)
+
+
+async def test_english_finder(bot: Assistant, catalog: Catalog) -> None:
+    await bot.handle(text("/langue en"))
+    replies = await bot.handle(press("menu:aid"))
+    assert catalog.t("finder_ask_department", "en") in joined(replies)
+
+
+async def test_partner_finder(bot: Assistant, catalog: Catalog) -> None:
+    ask = await bot.handle(press("menu:partner"))
+    assert joined(ask) == catalog.t("partner_ask_need", "fr")
+    where = await bot.handle(text("qui peut confectionner des chemises ?"))
+    assert "fp:dep:any" in actions(where)
+    results = await bot.handle(press("fp:dep:59"))
+    body = joined(results)
+    assert catalog.t("partner_results_title", "fr") in body
+    assert "confection" in body.lower()
+    assert all(c.kind == "partner" for r in results for c in r.citations)
+
+
+async def test_forged_finder_buttons_are_refused(bot: Assistant, catalog: Catalog) -> None:
+    for action in ("fd:size:HUGE", "fd:dep:75", "fd:nope", "fp:dep:59"):
+        assert joined(await bot.handle(press(action))) == catalog.t("unknown_action", "fr")
