@@ -11,6 +11,7 @@ Figures printed (never asserted in tests):
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
 import resource
 import tempfile
@@ -23,13 +24,17 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app import open_runtime
+from bot.flows.finder import PROJECT_BUTTONS
 from bot.i18n import detect_language
 from bot.settings import Settings
+from knowledge import CORPUS_DIR
 from knowledge.base import KnowledgeBase, open_embedder
+from knowledge.catalog import AidIndex, Profile, match_aids
 from knowledge.dense import DenseIndex
 from knowledge.evaluation import EvalItem, evaluate, load_items
 from knowledge.lexical import LexicalIndex
-from knowledge.models import Chunk
+from knowledge.loader import load_corpus
+from knowledge.models import AidScheme, Chunk
 from knowledge.retriever import Hit, HybridRetriever, SearchResult
 from knowledge.store import ChunkStore
 
@@ -101,10 +106,41 @@ def _synthetic(retriever: HybridRetriever, size: int, folder: Path) -> HybridRet
                            anchors=retriever._anchors)
 
 
+def _finder_rows(aids: list[AidScheme]) -> list[tuple[str, str, str, str]]:
+    """Matching latency over the real catalogue and a synthetic one of 10,000 schemes."""
+    rng = random.Random(7)
+    profiles = [Profile(department=rng.choice(["59", "62", "80", "60", "02", "75", None]),
+                        size=rng.choice(["TPE", "PME", "ETI", "GE", None]),
+                        project_types=rng.sample(list(PROJECT_BUTTONS), rng.randint(0, 2)),
+                        jobs=rng.choice([None, 5, 30, 150]))
+                for _ in range(200)]
+    synthetic = [aids[i % len(aids)].model_copy(update={"id": f"syn-{i}"})
+                 for i in range(10_000)]
+    today = dt.date.today()
+    rows = []
+    for label, catalogue in (("catalogue", aids), ("10,000 schemes", synthetic)):
+        index = AidIndex(catalogue)
+        indexed, plain = [], []
+        for profile in profiles[:50]:
+            started = time.perf_counter()
+            index.match(profile, today=today, limit=5)
+            indexed.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            match_aids(profile, catalogue, today=today, limit=5)
+            plain.append(time.perf_counter() - started)
+        p50, p95 = _percentiles(indexed)
+        b50, b95 = _percentiles(plain)
+        rows.append((f"aid matching p50 / p95 (ms), {label}", f"{p50:.2f} / {p95:.2f}",
+                     f"per-scheme matcher {b50:.2f} / {b95:.2f}", f"{p95 / b95:.2f}x"))
+    return rows
+
+
 def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
     items: list[EvalItem] = load_items(DEV_SET)
     questions = [i.q for i in items]
     table = Table("figure", "value", "baseline", "ratio", title="Relocbot bench (2 cores)")
+    for row in _finder_rows(load_corpus(CORPUS_DIR).aids):
+        table.add_row(*row)
     with tempfile.TemporaryDirectory() as tmp:
         bench_settings = settings.model_copy(update={"data_dir": Path(tmp) / "data",
                                                      "database_url": None})

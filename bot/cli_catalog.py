@@ -12,7 +12,7 @@ from rich.console import Console
 from bot.flows.render import reason_text
 from bot.i18n import Catalog
 from bot.settings import Settings
-from knowledge.catalog import Geo, Profile, ProfileExtractor, match_aids, match_partners
+from knowledge.catalog import AidIndex, Geo, Profile, ProfileExtractor, match_partners
 from knowledge.catalog.profile import size_from_headcount
 
 __all__ = ["register"]
@@ -71,8 +71,8 @@ def register(app: typer.Typer) -> None:
             "reasons": _reasons(m.reasons, lang, catalog),
             "warnings": _reasons(m.warnings, lang, catalog),
             "status": m.aid.status, "url": m.aid.url or m.aid.sources[0],
-        } for m in match_aids(profile, load_corpus(CORPUS_DIR).aids, today=dt.date.today(),
-                              limit=limit)]
+        } for m in AidIndex(load_corpus(CORPUS_DIR).aids).match(profile, today=dt.date.today(),
+                                                                limit=limit)]
         _emit(rows, as_json=as_json)
 
     @app.command()

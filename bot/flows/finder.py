@@ -22,7 +22,7 @@ from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
 from bot.middleware import Context
 from bot.storage import Database
-from knowledge.catalog import Profile, ProfileExtractor, match_aids
+from knowledge.catalog import AidIndex, Profile, ProfileExtractor
 from knowledge.catalog.geo import HDF_DEPARTMENTS
 from knowledge.models import AidScheme
 
@@ -39,7 +39,7 @@ class AidFinder:
     def __init__(self, *, aids: dict[str, AidScheme], catalog: Catalog, db: Database,
                  extractor: ProfileExtractor, today: Callable[[], dt.date] = dt.date.today
                  ) -> None:
-        self.aids = aids
+        self.index = AidIndex(list(aids.values()))
         self.catalog = catalog
         self.db = db
         self.extractor = extractor
@@ -132,7 +132,7 @@ class AidFinder:
 
     async def _results(self, ctx: Context, profile: Profile, *, offset: int) -> list[Reply]:
         t, lang = self.catalog.t, ctx.lang
-        matches = match_aids(profile, self.aids.values(), today=self.today())
+        matches = self.index.match(profile, today=self.today())
         page = matches[offset: offset + PAGE]
         if ctx.state is not None:
             ctx.state.data["finder_shown"] = offset + len(page)

@@ -14,8 +14,9 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from knowledge.catalog.geo import HDF_DEPARTMENTS
 from knowledge.catalog.profile import Profile
@@ -26,17 +27,18 @@ __all__ = ["DEADLINE_SOON_DAYS", "AidMatch", "Reason", "match_aids", "required_j
 DEADLINE_SOON_DAYS = 60
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
+    """A rule that fired: a catalog key (``reason.<code>``) and its parameters."""
+
     code: str
-    params: tuple[tuple[str, str], ...] = ()
+    params: Mapping[str, object] = {}
 
     @classmethod
     def of(cls, code: str, **params: object) -> Reason:
-        return cls(code, tuple((k, str(v)) for k, v in params.items()))
+        return cls(code, params)
 
     def as_dict(self) -> dict[str, str]:
-        return dict(self.params)
+        return {key: str(value) for key, value in self.params.items()}
 
 
 @dataclass(slots=True)
@@ -134,9 +136,14 @@ def match_aid(aid: AidScheme, profile: Profile, today: dt.date) -> AidMatch | No
 def match_aids(
     profile: Profile, aids: Iterable[AidScheme], *, today: dt.date, limit: int | None = None
 ) -> list[AidMatch]:
-    """Eligible schemes, best first (ties broken by name); closed ones never appear."""
-    matches = [m for aid in aids if (m := match_aid(aid, profile, today)) is not None]
-    relevant = [m for m in matches if not profile.project_types or any(
-        r.code == "projects_ok" for r in m.reasons)]
-    ranked = sorted(relevant or matches, key=lambda m: (-m.score, m.aid.name))
+    """Eligible schemes, best first (ties broken by name); closed ones never appear.
+
+    When the profile names project types, schemes that share none are shown only if no
+    scheme does (so a rare project still gets the generic schemes).
+    """
+    eligible = [aid for aid in aids if not _excluded(aid, profile, today)]
+    wanted = set(profile.project_types)
+    relevant = [aid for aid in eligible if wanted & set(aid.project_types)] if wanted else []
+    matches = [m for aid in relevant or eligible if (m := match_aid(aid, profile, today))]
+    ranked = sorted(matches, key=lambda m: (-m.score, m.aid.name))
     return ranked[:limit] if limit else ranked

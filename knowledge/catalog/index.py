@@ -1,0 +1,108 @@
+"""A column index of the aid schemes, to rank thousands of schemes in a few milliseconds.
+
+It computes the same score as ``matcher.match_aid`` with numpy (a test checks they agree),
+then explains only the schemes it returns.
+
+Usage::
+
+    index = AidIndex(aids)                      # once
+    matches = index.match(profile, today=dt.date.today(), limit=5)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import get_args
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.catalog.geo import HDF_DEPARTMENTS
+from knowledge.catalog.matcher import AidMatch, match_aid, required_jobs
+from knowledge.catalog.profile import Profile
+from knowledge.models import AidScheme, ProjectType
+
+__all__ = ["AidIndex"]
+
+_SIZES = ("TPE", "PME", "ETI", "GE")
+_PROJECTS = get_args(ProjectType)
+_NEVER = dt.date.max.toordinal()
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+
+
+def _nan_if_none(value: int | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _threshold(values: Floats, known: int | None) -> Floats:
+    """+1 when met, -2 when known and not met, -0.5 when unknown; 0 where no threshold."""
+    has = ~np.isnan(values)
+    if known is None:
+        return np.where(has, -0.5, 0.0)
+    return np.where(has, np.where(known >= np.nan_to_num(values), 1.0, -2.0), 0.0)
+
+
+class AidIndex:
+    def __init__(self, aids: Sequence[AidScheme]) -> None:
+        self.aids = list(aids)
+        n = len(self.aids)
+        self._name_rank = np.argsort(np.argsort([a.name for a in self.aids], kind="stable"))
+        self._closed = np.array([a.status == "closed" for a in self.aids], dtype=bool)
+        self._deadline = np.array([a.deadline.toordinal() if a.deadline else _NEVER
+                                   for a in self.aids], dtype=np.int64)
+        self._has_deps = np.array([bool(a.departments) for a in self.aids], dtype=bool)
+        codes = sorted({d for a in self.aids for d in a.departments})
+        self._deps = {d: np.array([d in a.departments for a in self.aids], dtype=bool)
+                      for d in codes}
+        self._sizes = {s: np.array([s in a.sizes for a in self.aids], dtype=bool)
+                       for s in _SIZES}
+        self._projects = np.zeros((n, len(_PROJECTS)), dtype=np.float64)
+        for i, aid in enumerate(self.aids):
+            for p in aid.project_types:
+                self._projects[i, _PROJECTS.index(p)] = 1.0
+        self._regional = np.array([a.level == "regional" for a in self.aids], dtype=bool)
+        self._uncertain = np.array([a.status == "uncertain" or a.uncertain for a in self.aids],
+                                   dtype=bool)
+        self._min_jobs = {key: np.array([_nan_if_none(required_jobs(a, key or None))
+                                         for a in self.aids]) for key in (*_SIZES, "")}
+        self._min_inv = np.array([_nan_if_none(a.min_investment_eur) for a in self.aids])
+
+    def _eligible(self, profile: Profile, today: dt.date) -> Bools:
+        ok: Bools = ~self._closed & (self._deadline >= today.toordinal())
+        if profile.department:
+            ok &= ~self._has_deps | self._deps.get(profile.department, np.zeros_like(ok))
+        if profile.size:
+            ok &= self._sizes[profile.size]
+        return ok
+
+    def scores(self, profile: Profile) -> tuple[Floats, Floats]:
+        """(score, project overlap count) of every scheme, as ``match_aid`` computes them."""
+        n = len(self.aids)
+        score: Floats = np.zeros(n)
+        if profile.size:
+            score += 1.0
+        score += np.where(self._has_deps, 1.0 if profile.department else 0.0, 0.5)
+        wanted = np.zeros(len(_PROJECTS))
+        for p in profile.project_types:
+            wanted[_PROJECTS.index(p)] = 1.0
+        overlap: Floats = self._projects @ wanted
+        if profile.project_types:
+            score += np.where(overlap > 0, 2.0 + overlap, -3.0)
+        if profile.department in HDF_DEPARTMENTS:
+            score += np.where(self._regional, 0.5, 0.0)
+        score += _threshold(self._min_jobs[profile.size or ""], profile.jobs)
+        score += _threshold(self._min_inv, profile.investment_eur)
+        score -= np.where(self._uncertain, 0.5, 0.0)
+        return score, overlap
+
+    def match(self, profile: Profile, *, today: dt.date, limit: int | None = None
+              ) -> list[AidMatch]:
+        eligible = self._eligible(profile, today)
+        score, overlap = self.scores(profile)
+        relevant = eligible & (overlap > 0) if profile.project_types else eligible
+        pool = np.flatnonzero(relevant if relevant.any() else eligible)
+        order = pool[np.lexsort((self._name_rank[pool], -score[pool]))]
+        chosen = order[:limit] if limit else order
+        return [m for i in chosen if (m := match_aid(self.aids[i], profile, today))]
