@@ -45,6 +45,18 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
 
 
+# Commune names that are also everyday French or English words.
+AMBIGUOUS = frozenset("eu ham hem lens guise albert croix avion rue loos marly roye nesle mouy "
+                      "camon auby marck leers harnes barlin divion grenay bavay ascq vda".split())
+_PLACE_BEFORE = re.compile(r"(?:\b(?:a|au|aux|in|at|near|pres de|de|du|sur|vers|from|to)) $")
+
+
+def _proper(text: str, name: str) -> str:
+    """The words of ``text`` that fold to ``name`` (to check their capitalisation)."""
+    words = re.findall(r"[\w'-]+", text)
+    return " ".join(w for w in words if _key(w) == name)
+
+
 class Geo:
     def __init__(self, communes: list[Commune]) -> None:
         self.communes = communes
@@ -70,11 +82,20 @@ class Geo:
         return list(self._by_code.get(code, []))
 
     def find_in_text(self, text: str) -> Commune | None:
-        """The longest commune name found in ``text`` (accents, case, hyphens ignored)."""
+        """The first commune named in ``text`` (accents, case, hyphens ignored).
+
+        Names that are also common words ("Eu", "Lens", "Avion", "Rue"...) count only when
+        capitalised or right after a place preposition ("à", "in", "près de"...).
+        """
         if self._pattern is None:
             return None
-        match = self._pattern.search(_key(text))
-        return self._by_name[match.group(1)] if match else None
+        key = _key(text)
+        for match in self._pattern.finditer(key):
+            name = match.group(1)
+            if name not in AMBIGUOUS or _PLACE_BEFORE.search(key[: match.start()]) or re.search(
+                    r"(?<![\w-])" + re.escape(name[0].upper()) + r"\w*", _proper(text, name)):
+                return self._by_name[name]
+        return None
 
     def locate(self, place: str | None) -> Commune | None:
         """A commune from a name like ``"Roubaix (à confirmer)"`` or ``"Lille"``."""

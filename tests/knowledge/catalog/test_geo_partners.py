@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from knowledge import CORPUS_DIR
+from knowledge.catalog import Geo, Profile, match_partners
+from knowledge.loader import load_corpus
+
+GEO = Geo.load()
+PARTNERS = load_corpus(CORPUS_DIR).partners
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("j'ai eu des difficultés à Lille", "Lille"),
+    ("nous avons eu un souci", None),
+    ("PME à lens", "Lens"),
+    ("a camera lens factory", None),
+    ("usine dans la rue principale", None),
+    ("Atelier à Eu", "Eu"),
+    ("près de Villeneuve d'Ascq", "Villeneuve-d'Ascq"),
+    ("MARCQ EN BAROEUL", "Marcq-en-Barœul"),
+])
+def test_communes_are_found_but_common_words_are_not_places(text: str,
+                                                            expected: str | None) -> None:
+    commune = GEO.find_in_text(text)
+    assert (commune.name if commune else None) == expected
+
+
+def test_postal_codes_and_distances() -> None:
+    [roubaix] = GEO.by_postal_code("59100")
+    assert roubaix.name == "Roubaix" and roubaix.cci == "cci-grand-lille"
+    lille, arras = GEO.get("Lille"), GEO.get("Arras")
+    assert lille and arras
+    assert 40 < Geo.distance_km(lille, arras) < 55
+
+
+def test_every_local_cci_has_communes_and_ids_are_known() -> None:
+    ccis = {c.cci for c in GEO.communes if c.cci}
+    assert ccis == {"cci-grand-lille", "cci-grand-hainaut", "cci-littoral-hauts-de-france",
+                    "cci-artois", "cci-amiens-picardie", "cci-aisne", "cci-oise"}
+    assert all(c.cci or c.cci_candidates for c in GEO.communes)
+
+
+def test_partner_matching_by_capability_and_nearest_first() -> None:
+    matches = match_partners("atelier de confection textile", Profile(city="Roubaix"),
+                             PARTNERS, geo=GEO)
+    assert "resilience" in [m.partner.id for m in matches[:2]]
+    assert all(m.distance_km is not None and m.distance_km <= 10 for m in matches[:3])
+    far = match_partners("atelier de confection textile", Profile(city="Amiens"), PARTNERS,
+                         geo=GEO)
+    assert far[0].distance_km is not None and far[0].distance_km > 50
+    resilience = next(m for m in matches if m.partner.id == "resilience")
+    assert resilience.distance_km == 0
+    assert any(r.code == "capabilities" for r in resilience.reasons)
+    assert any(w.code == "caveat" for w in resilience.warnings)  # fragile viability is said
+
+
+def test_partner_caveat_for_a_closed_site() -> None:
+    matches = match_partners("filature de lin", Profile(), PARTNERS, geo=GEO)
+    safilin = next(m for m in matches if m.partner.id == "safilin")
+    assert any("fermé" in w.as_dict().get("text", "") for w in safilin.warnings)
+
+
+def test_nothing_relevant_gives_nothing() -> None:
+    assert match_partners("xylophone quantique", Profile(), PARTNERS, geo=GEO) == []
