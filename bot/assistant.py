@@ -17,7 +17,12 @@ from collections.abc import Callable, Sequence
 from bot.answering import Answer, ExtractiveComposer, LLMComposer
 from bot.answering.llm import ChatModel
 from bot.flows import AidFinder, PartnerFinder
+from bot.flows.lead import LeadForm
 from bot.i18n import Catalog
+from bot.leads.desks import Desks
+from bot.leads.enrich import LeadEnricher
+from bot.leads.routing import Router
+from bot.leads.service import LeadService
 from bot.messages import Button, Incoming, Reply
 from bot.middleware import (
     Context,
@@ -66,6 +71,12 @@ class Assistant:
                                 today=today)
         self.partner_finder = PartnerFinder(kb=kb, catalog=catalog, db=db, extractor=extractor,
                                             geo=extractor.geo)
+        self.leads = LeadService(
+            db=db, settings=settings, desks=Desks.load(settings.desks_file), catalog=catalog,
+            desk_names={c.id: c.name.split(" (")[0] for c in kb.ccis.values()},
+            enrich=LeadEnricher(kb, today=today))
+        self.lead_form = LeadForm(catalog=catalog, db=db, router=Router.load(geo=extractor.geo),
+                                  service=self.leads)
         self.llm = (
             LLMComposer(model=chat_model, fallback=self.extractive, timeout=settings.llm_timeout)
             if chat_model is not None
@@ -97,6 +108,8 @@ class Assistant:
         if text.startswith("/"):
             return await self._command(ctx, text)
         flow = ctx.state.flow if ctx.state else None
+        if flow == "lead":
+            return await self.lead_form.on_text(ctx, text)
         if flow == "finder":
             return await self.finder.on_text(ctx, text)
         if flow == "partners":
@@ -124,8 +137,10 @@ class Assistant:
         if name == "lang":
             return await self._set_lang(ctx, arg.strip().lower())
         if name == "advisor":
-            return [ctx.reply(self.catalog, "advisor")]
+            return await self._advisor(ctx)
         if name == "cancel":
+            if ctx.state is not None and ctx.state.flow == "lead":
+                return await self.lead_form.cancel(ctx)
             if ctx.state is None or ctx.state.flow is None:
                 return [ctx.reply(self.catalog, "finder_nothing_to_cancel")]
             ctx.state.flow = None
@@ -134,9 +149,22 @@ class Assistant:
         if name == "forget":
             await self.db.delete_state(ctx.incoming.conversation_key)
             ctx.state = None
-            return [ctx.reply(self.catalog, "forgotten")]
+            user_key = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
+            erased = await self.leads.erase(user_key=user_key, actor=user_key)
+            replies = [ctx.reply(self.catalog, "forgotten")]
+            if erased:
+                replies.append(ctx.reply(self.catalog, "forgotten_leads", count=erased))
+            return replies
         return [ctx.reply(self.catalog, "unknown_command", kind="warning",
                           command="/" + word[:32])]
+
+    async def _advisor(self, ctx: Context) -> list[Reply]:
+        """Start (or resume) the lead form that puts the user in touch with a CCI advisor."""
+        if ctx.state is None:
+            return [ctx.reply(self.catalog, "advisor")]
+        if ctx.state.flow == "lead":
+            return self.lead_form.resume(ctx)
+        return await self.lead_form.start(ctx)
 
     async def _set_lang(self, ctx: Context, value: str) -> list[Reply]:
         if value not in ("fr", "en") or ctx.state is None:
@@ -159,7 +187,9 @@ class Assistant:
         if action.startswith("fp:") and ctx.state is not None:
             return await self.partner_finder.on_action(ctx, action)
         if action == "menu:advisor":
-            return [ctx.reply(self.catalog, "advisor")]
+            return await self._advisor(ctx)
+        if action.startswith("lf:") and ctx.state is not None and ctx.state.flow == "lead":
+            return await self.lead_form.on_action(ctx, action)
         if action in ("fb:up", "fb:down") and ctx.state and "last" in ctx.state.data:
             last = ctx.state.data.pop("last")
             await self.db.add_feedback(

@@ -266,6 +266,9 @@ def bench(
 from bot.cli_catalog import register as _register_catalog  # noqa: E402
 
 _register_catalog(app)
+from bot.cli_leads import leads_app  # noqa: E402
+
+app.add_typer(leads_app, name="leads")
 
 
 def main() -> None:

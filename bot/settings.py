@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     # Conversation hygiene.
     rate_limit_per_minute: int = Field(
-        20, validation_alias=_env("RELOCBOT_RATE_LIMIT_PER_MINUTE", "rate_limit_per_minute")
+        30, validation_alias=_env("RELOCBOT_RATE_LIMIT_PER_MINUTE", "rate_limit_per_minute")
     )
     max_message_chars: int = Field(
         4000, validation_alias=_env("RELOCBOT_MAX_MESSAGE_CHARS", "max_message_chars")
@@ -83,10 +83,46 @@ class Settings(BaseSettings):
         "https://slack.com/api/", validation_alias=_env("SLACK_API_BASE_URL", "slack_api_base_url")
     )
 
+    # Leads: routing, scoring, delivery.
+    desks_file: Path | None = Field(
+        None, validation_alias=_env("RELOCBOT_DESKS_FILE", "desks_file")
+    )
+    lead_hot: int = Field(60, validation_alias=_env("RELOCBOT_LEAD_HOT", "lead_hot"))
+    lead_warm: int = Field(30, validation_alias=_env("RELOCBOT_LEAD_WARM", "lead_warm"))
+    lead_sla_hours: float = Field(
+        48.0, validation_alias=_env("RELOCBOT_LEAD_SLA_HOURS", "lead_sla_hours")
+    )
+    outbox_max_attempts: int = Field(
+        6, validation_alias=_env("RELOCBOT_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts")
+    )
+    outbox_backoff_seconds: float = Field(
+        30.0, validation_alias=_env("RELOCBOT_OUTBOX_BACKOFF_SECONDS", "outbox_backoff_seconds")
+    )
+    smtp_host: str | None = Field(None, validation_alias=_env("SMTP_HOST", "smtp_host"))
+    smtp_port: int = Field(587, validation_alias=_env("SMTP_PORT", "smtp_port"))
+    smtp_username: str | None = Field(None, validation_alias=_env("SMTP_USERNAME",
+                                                                   "smtp_username"))
+    smtp_password: SecretStr | None = Field(
+        None, validation_alias=_env("SMTP_PASSWORD", "smtp_password")
+    )
+    smtp_from: str = Field("relocbot@localhost", validation_alias=_env("SMTP_FROM", "smtp_from"))
+    smtp_starttls: bool = Field(True, validation_alias=_env("SMTP_STARTTLS", "smtp_starttls"))
+    webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("RELOCBOT_WEBHOOK_SECRET", "webhook_secret")
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        validation_alias=_env("RELOCBOT_WEBHOOK_ALLOWED_HOSTS", "webhook_allowed_hosts"),
+    )
+
     # Serving.
     max_body_bytes: int = Field(
         1_000_000, validation_alias=_env("RELOCBOT_MAX_BODY_BYTES", "max_body_bytes")
     )
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
 
     @property
     def index_dir(self) -> Path:

@@ -66,7 +66,8 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
                 pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}")
             pytest.skip("local PostgreSQL not reachable")
         async with database.engine.begin() as conn:
-            for table in ("question_log", "feedback", "processed_events", "conversations",
+            for table in ("outbox", "lead_events", "leads", "question_log", "feedback",
+                          "processed_events", "conversations",
                           "alembic_version"):
                 await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
     await database.migrate()

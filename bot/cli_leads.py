@@ -1,0 +1,171 @@
+"""``relocbot leads ...``: list, show, export, retry dead deliveries, purge, check routing."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+
+__all__ = ["leads_app"]
+
+leads_app = typer.Typer(no_args_is_help=True, help="Leads routed to the CCI advisors.")
+T = TypeVar("T")
+LIST_FIELDS = ("id", "ref", "status", "desk_id", "score", "tier", "company", "postal_code",
+               "created_at")
+
+
+def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+    settings = Settings()
+
+    async def main() -> T:
+        db = Database(settings.sqlalchemy_url)
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
+
+
+def _row(lead: Lead) -> dict[str, Any]:
+    return {f: (getattr(lead, f).isoformat() if f == "created_at" else getattr(lead, f))
+            for f in LIST_FIELDS}
+
+
+@leads_app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option()] = None,
+    desk: Annotated[str | None, typer.Option()] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Leads, newest first (JSON: one object per line)."""
+    async def work(db: Database) -> list[Lead]:
+        query = select(Lead).order_by(Lead.id.desc())
+        if status:
+            query = query.where(Lead.status == status)
+        if desk:
+            query = query.where(Lead.desk_id == desk)
+        async with db.sessions() as session:
+            return list((await session.scalars(query)).all())
+
+    leads = _with_db(work)
+    if as_json:
+        for lead in leads:
+            print(json.dumps(_row(lead), ensure_ascii=False))
+        return
+    table = Table(*LIST_FIELDS)
+    for lead in leads:
+        table.add_row(*(str(v if v is not None else "") for v in _row(lead).values()))
+    Console(emoji=False).print(table)
+
+
+@leads_app.command()
+def show(ref: str) -> None:
+    """One lead (by ref or id) with its audit trail and deliveries."""
+    async def work(db: Database) -> tuple[Lead | None, list[LeadEvent], list[OutboxItem]]:
+        key = Lead.id == int(ref) if ref.isdigit() else Lead.ref == ref
+        async with db.sessions() as session:
+            lead = (await session.scalars(select(Lead).where(key))).first()
+            if lead is None:
+                return None, [], []
+            events = (await session.scalars(select(LeadEvent).where(
+                LeadEvent.lead_id == lead.id).order_by(LeadEvent.id))).all()
+            items = (await session.scalars(select(OutboxItem).where(
+                OutboxItem.lead_id == lead.id).order_by(OutboxItem.id))).all()
+            return lead, list(events), list(items)
+
+    lead, events, items = _with_db(work)
+    if lead is None:
+        Console(stderr=True).print(f"no lead {ref}")
+        raise typer.Exit(1)
+    out = Console(emoji=False)
+    for column in (c.name for c in Lead.__table__.columns):
+        out.print(f"{column}: {getattr(lead, column)}", highlight=False, markup=False)
+    for event in events:
+        out.print(f"event {event.at.isoformat()} {event.action} by {event.actor} {event.detail}",
+                  highlight=False, markup=False)
+    for item in items:
+        out.print(f"delivery {item.notifier} {item.status} attempts={item.attempts} "
+                  f"key={item.idempotency_key}", highlight=False, markup=False)
+
+
+@leads_app.command()
+def export(as_csv: Annotated[bool, typer.Option("--csv")] = True) -> None:
+    """All leads as CSV on stdout."""
+    async def work(db: Database) -> list[Lead]:
+        async with db.sessions() as session:
+            return list((await session.scalars(select(Lead).order_by(Lead.id))).all())
+
+    leads = _with_db(work)
+    columns = [c.name for c in Lead.__table__.columns if c.name != "details"]
+    writer = csv.writer(sys.stdout)
+    writer.writerow(columns)
+    for lead in leads:
+        writer.writerow([getattr(lead, c) for c in columns])
+
+
+@leads_app.command("retry-dead")
+def retry_dead() -> None:
+    """Put dead-letter deliveries back in the queue."""
+    from bot.leads import dispatcher
+
+    count = _with_db(dispatcher.retry_dead)
+    Console().print(f"{count} delivery(ies) queued again")
+
+
+@leads_app.command()
+def purge(older_than: Annotated[str, typer.Option(help="e.g. 36m (months) or 90d")] = "36m"
+          ) -> None:
+    """Erase the personal data of leads older than the given age."""
+    match = re.fullmatch(r"(\d+)([md])", older_than)
+    if not match:
+        raise typer.BadParameter("use N followed by m (months) or d (days), e.g. 36m")
+    days = int(match.group(1)) * (30 if match.group(2) == "m" else 1)
+
+    async def work(db: Database) -> int:
+        from bot.leads.desks import Desks
+        from bot.leads.service import LeadService
+
+        settings = Settings()
+        service = LeadService(db=db, settings=settings, desks=Desks(), catalog=_catalog(),
+                              desk_names={})
+        return await service.purge(older_than=timedelta(days=days), actor="cli:purge")
+
+    Console().print(f"{_with_db(work)} lead(s) anonymised")
+
+
+def _catalog() -> Any:
+    from bot.i18n import Catalog
+
+    return Catalog.load()
+
+
+@leads_app.command()
+def route(place: str, sector: Annotated[str | None, typer.Option()] = None,
+          as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The desk(s) a lead from PLACE (postal code or commune) would go to, and the rule."""
+    from bot.leads.routing import Router
+
+    decision = Router.load().route(place, sector=sector)
+    if as_json:
+        print(json.dumps({"desk_ids": decision.desk_ids, "ambiguous": decision.ambiguous,
+                          "rule": decision.rule}, ensure_ascii=False))
+        return
+    choose = " (to choose)" if decision.ambiguous else ""
+    Console(emoji=False).print(f"{', '.join(decision.desk_ids)}{choose} — {decision.rule}",
+                               highlight=False, markup=False)

@@ -1,0 +1,340 @@
+"""The lead form: consent first, then one question at a time (buttons where they help), back,
+skip, correct, cancel, a summary to confirm, and the submission.
+
+State (conversation store, so a restart resumes): ``state.flow == "lead"`` and
+``state.data["lead"] = {"step", "answers", "consent_at", "history", "skipped"}``.
+Nothing personal is kept before consent; a refusal or ``/annuler`` erases the answers.
+
+Usage (from the Assistant)::
+
+    replies = await form.start(ctx)                  # intro + consent question
+    replies = await form.on_action(ctx, "lf:consent:yes")
+    replies = await form.on_text(ctx, "Ateliers du Nord")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import InputError
+from bot.i18n import Catalog
+from bot.leads.routing import Router
+from bot.leads.service import LeadService
+from bot.leads.validate import (
+    validate_email_address,
+    validate_headcount,
+    validate_phone,
+    validate_siren,
+    validate_text,
+)
+from bot.messages import Button, Reply
+from bot.middleware import Context
+from bot.storage import Database
+from knowledge.catalog import Profile, size_from_headcount
+
+__all__ = ["CONSENT_VERSION", "STEPS", "LeadForm", "Step"]
+
+CONSENT_VERSION = "2026-11"
+BACK_WORDS = {"retour", "back", "precedent", "précédent"}
+SKIP_WORDS = {"passer", "skip", "je passe", "aucun", "none"}
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    optional: bool = False
+    choices: tuple[str, ...] = ()      # keys of the catalog table lead_<name>
+
+
+STEPS = (
+    Step("company"), Step("siren", optional=True), Step("place"), Step("desk"),
+    Step("headcount"), Step("sector", optional=True), Step("product"),
+    Step("origin", optional=True),
+    Step("stage", choices=("idee", "etude", "financement", "pret")),
+    Step("timeline", choices=("moins-6-mois", "6-12-mois", "plus-12-mois", "inconnu")),
+    Step("contact_name"), Step("email", optional=True), Step("phone", optional=True),
+)
+BY_NAME = {s.name: s for s in STEPS}
+
+
+class LeadForm:
+    def __init__(self, *, catalog: Catalog, db: Database, router: Router,
+                 service: LeadService, sla_days: int = 2) -> None:
+        self.catalog = catalog
+        self.db = db
+        self.router = router
+        self.service = service
+        self.sla_days = sla_days
+
+    # -- state -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _form(ctx: Context) -> dict[str, Any]:
+        assert ctx.state is not None
+        form: dict[str, Any] = ctx.state.data.setdefault("lead", {})
+        form.setdefault("answers", {})
+        form.setdefault("history", [])
+        return form
+
+    async def _save(self, ctx: Context) -> None:
+        assert ctx.state is not None
+        await self.db.save_state(ctx.state)
+
+    async def _end(self, ctx: Context) -> None:
+        assert ctx.state is not None
+        ctx.state.flow = None
+        ctx.state.data.pop("lead", None)
+        await self._save(ctx)
+
+    # -- entry points ----------------------------------------------------------------------
+
+    async def start(self, ctx: Context) -> list[Reply]:
+        assert ctx.state is not None
+        ctx.state.flow = "lead"
+        ctx.state.data["lead"] = {"step": "consent", "answers": {}, "history": []}
+        await self._save(ctx)
+        t, lang = self.catalog.t, ctx.lang
+        buttons = (Button(t("button_consent_yes", lang), "lf:consent:yes"),
+                   Button(t("button_consent_no", lang), "lf:consent:no"))
+        return [Reply(blocks=(t("lead_intro", lang), t("lead_consent", lang)), buttons=buttons)]
+
+    def resume(self, ctx: Context) -> list[Reply]:
+        """Ask the current question again (after a pause, a restart or a stray button)."""
+        return self._ask(ctx, self._form(ctx))
+
+    async def cancel(self, ctx: Context) -> list[Reply]:
+        await self._end(ctx)
+        return [ctx.reply(self.catalog, "lead_cancelled")]
+
+    async def on_action(self, ctx: Context, action: str) -> list[Reply]:
+        form = self._form(ctx)
+        parts = action.split(":")
+        kind, value = parts[1], (parts[2] if len(parts) > 2 else "")
+        step = form.get("step")
+        if kind == "consent" and step == "consent":
+            if value != "yes":
+                await self._end(ctx)
+                return [ctx.reply(self.catalog, "lead_consent_refused")]
+            form["consent_at"] = dt.datetime.now(dt.UTC).isoformat()
+            form["consent_version"] = CONSENT_VERSION
+            self._prefill(ctx, form)
+            return await self._advance(ctx, form)
+        if form.get("consent_at") is None:
+            ctx.outcome = "action:unknown"
+            return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+        if kind == "back":
+            return await self._back(ctx, form)
+        if kind == "skip":
+            return await self._skip(ctx, form)
+        if kind == "choice" and step in BY_NAME:
+            return await self._answer(ctx, form, value, from_button=True)
+        if kind == "confirm" and step == "summary":
+            return await self._submit(ctx, form)
+        if kind == "correct" and step == "summary":
+            return self._which_field(ctx, form)
+        if kind == "edit" and value in BY_NAME and step == "summary":
+            form["answers"].pop(value, None)
+            form["skipped"] = [s for s in form.get("skipped", []) if s != value]
+            form["step"] = value
+            await self._save(ctx)
+            return self._ask(ctx, form)
+        if kind == "cancel":
+            return await self.cancel(ctx)
+        ctx.outcome = "action:unknown"
+        return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+
+    async def on_text(self, ctx: Context, text: str) -> list[Reply]:
+        form = self._form(ctx)
+        word = text.strip().lower()
+        step = form.get("step")
+        if step == "consent" or step == "summary":
+            return [ctx.reply(self.catalog, "lead_invalid_choice", kind="warning"),
+                    *self._ask(ctx, form)]
+        if word in BACK_WORDS:
+            return await self._back(ctx, form)
+        if word in SKIP_WORDS:
+            return await self._skip(ctx, form)
+        return await self._answer(ctx, form, text, from_button=False)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _prefill(self, ctx: Context, form: dict[str, Any]) -> None:
+        """Carry over what the finder already knows (no question asked twice)."""
+        profile = Profile.model_validate((ctx.state.data.get("profile") if ctx.state else None)
+                                         or {})
+        answers = form["answers"]
+        place = profile.postal_code or profile.city
+        if place:
+            self._set_place(form, place)
+        if profile.headcount is not None:
+            answers["headcount"] = profile.headcount
+            answers["size"] = size_from_headcount(profile.headcount)
+        elif profile.size:
+            answers["size"] = profile.size
+        if profile.sector:
+            answers["sector"] = profile.sector
+
+    def _set_place(self, form: dict[str, Any], place: str) -> bool:
+        routing = self.router.route(place)
+        if routing.rule.startswith("lieu inconnu"):
+            return False
+        answers = form["answers"]
+        answers.update({"place": place, "postal_code": routing.postal_code,
+                        "commune": routing.commune, "department": routing.department,
+                        "routing_rule": routing.rule})
+        answers.pop("desk", None)
+        if routing.ambiguous:
+            form["desk_candidates"] = routing.desk_ids
+        else:
+            answers["desk"] = routing.desk_ids[0]
+            form.pop("desk_candidates", None)
+        return True
+
+    def _next_step(self, form: dict[str, Any]) -> str:
+        answers, skipped = form["answers"], set(form.get("skipped", []))
+        for step in STEPS:
+            if step.name in answers or step.name in skipped:
+                continue
+            if step.name == "desk" and not form.get("desk_candidates"):
+                continue
+            return step.name
+        return "summary"
+
+    async def _advance(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        form["step"] = self._next_step(form)
+        if form["step"] == "summary" and not (form["answers"].get("email")
+                                             or form["answers"].get("phone")):
+            form["step"] = "email"
+            form["skipped"] = [s for s in form.get("skipped", []) if s != "email"]
+            await self._save(ctx)
+            return [ctx.reply(self.catalog, "lead_need_contact", kind="warning"),
+                    *self._ask(ctx, form)]
+        await self._save(ctx)
+        return self._ask(ctx, form)
+
+    async def _back(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        history: list[str] = form["history"]
+        if history:
+            previous = history.pop()
+            form["answers"].pop(previous, None)
+            form["skipped"] = [s for s in form.get("skipped", []) if s != previous]
+            form["step"] = previous
+        await self._save(ctx)
+        return self._ask(ctx, form)
+
+    async def _skip(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        step = BY_NAME.get(str(form.get("step")))
+        if step is None or not step.optional:
+            return [ctx.reply(self.catalog, "lead_not_optional", kind="warning"),
+                    *self._ask(ctx, form)]
+        form.setdefault("skipped", []).append(step.name)
+        form["history"].append(step.name)
+        return await self._advance(ctx, form)
+
+    async def _answer(self, ctx: Context, form: dict[str, Any], raw: str, *,
+                      from_button: bool) -> list[Reply]:
+        step = BY_NAME[str(form["step"])]
+        try:
+            value = self._parse(step, form, raw, from_button=from_button)
+        except InputError as exc:
+            return [ctx.reply(self.catalog, str(exc), kind="warning"), *self._ask(ctx, form)]
+        if step.name != "place":
+            form["answers"][step.name] = value
+        if step.name == "headcount":
+            form["answers"]["size"] = size_from_headcount(int(value))
+        form["history"].append(step.name)
+        return await self._advance(ctx, form)
+
+    def _parse(self, step: Step, form: dict[str, Any], raw: str, *, from_button: bool) -> Any:
+        name = step.name
+        if step.choices:
+            if raw in step.choices:
+                return raw
+            raise InputError("lead_invalid_choice")
+        if name == "desk":
+            if raw in form.get("desk_candidates", []):
+                return raw
+            raise InputError("lead_invalid_choice")
+        if from_button:
+            raise InputError("lead_invalid_choice")
+        if name == "siren":
+            return validate_siren(raw)
+        if name == "email":
+            return validate_email_address(raw)
+        if name == "phone":
+            return validate_phone(raw)
+        if name == "headcount":
+            return validate_headcount(raw)
+        if name == "place":
+            if not self._set_place(form, validate_text(raw, max_chars=120)):
+                raise InputError("lead_invalid_place")
+            return raw
+        return validate_text(raw, max_chars=500 if name == "product" else 200)
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _ask(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        t, lang, step = self.catalog.t, ctx.lang, str(form.get("step"))
+        if step == "summary":
+            return self._summary(ctx, form)
+        if step == "consent":
+            return [Reply(blocks=(t("lead_consent", lang),), buttons=(
+                Button(t("button_consent_yes", lang), "lf:consent:yes"),
+                Button(t("button_consent_no", lang), "lf:consent:no")))]
+        spec = BY_NAME[step]
+        buttons: list[Button] = []
+        if spec.choices:
+            buttons = [Button(self.catalog.label(f"lead_{step}", c, lang), f"lf:choice:{c}")
+                       for c in spec.choices]
+        if step == "desk":
+            buttons = [Button(self._desk_name(d), f"lf:choice:{d}")
+                       for d in form.get("desk_candidates", [])]
+        if spec.optional:
+            buttons.append(Button(t("button_skip", lang), "lf:skip"))
+        if form["history"]:
+            buttons.append(Button(t("button_back", lang), "lf:back"))
+        return [Reply(blocks=(t(f"lead_q_{step}", lang),), buttons=tuple(buttons))]
+
+    def _desk_name(self, desk_id: str) -> str:
+        return self.service.desk_name(desk_id)
+
+    def _display(self, name: str, value: Any, lang: str) -> str:
+        if name in ("stage", "timeline"):
+            return self.catalog.label(f"lead_{name}", str(value), lang)
+        if name == "desk":
+            return self._desk_name(str(value))
+        return str(value)
+
+    def _summary(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        t, lang, answers = self.catalog.t, ctx.lang, form["answers"]
+        lines = [t("lead_summary_line", lang, label=self.catalog.label("lead_field", s.name, lang),
+                   value=self._display(s.name, answers[s.name], lang))
+                 for s in STEPS if s.name in answers]
+        buttons = (Button(t("button_confirm", lang), "lf:confirm"),
+                   Button(t("button_correct", lang), "lf:correct"),
+                   Button(t("button_cancel", lang), "lf:cancel"))
+        return [Reply(blocks=(t("lead_summary_title", lang), "\n".join(lines),
+                              t("lead_confirm_question", lang)), buttons=buttons)]
+
+    def _which_field(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        lang = ctx.lang
+        buttons = tuple(Button(self.catalog.label("lead_field", s.name, lang), f"lf:edit:{s.name}")
+                        for s in STEPS if s.name in form["answers"] and s.name != "desk")
+        return [Reply(blocks=(self.catalog.t("lead_which_field", lang),), buttons=buttons)]
+
+    async def _submit(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        incoming = ctx.incoming
+        result = await self.service.submit(
+            dict(form["answers"]), channel=incoming.channel,
+            conversation_key=incoming.conversation_key,
+            user_key=f"{incoming.channel}:{incoming.user_id}",
+            consent_at=str(form.get("consent_at")),
+            consent_version=str(form.get("consent_version", CONSENT_VERSION)),
+        )
+        await self._end(ctx)
+        ctx.outcome = "lead:submitted"
+        key = "lead_done" if result.created else "lead_updated"
+        return [ctx.reply(self.catalog, key, ref=result.ref,
+                          desk=self.service.desk_name(result.desk_id), days=self.sla_days)]

@@ -1,0 +1,203 @@
+"""Submitting, deduplicating, erasing and purging leads; the lead, its audit event and its
+outbox rows are written in ONE transaction before the user is told it is done.
+
+Usage::
+
+    service = LeadService(db=db, settings=settings, desks=Desks.load(settings.desks_file),
+                          enrich=enricher)
+    result = await service.submit(answers, channel="telegram", conversation_key="telegram:1:1",
+                                  user_key="telegram:1", consent_at=iso, consent_version="2026-11")
+    result.ref   # "REL-2026-00042"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Catalog
+from bot.leads.desks import Desks
+from bot.leads.scoring import score_lead
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage.tables import utcnow
+
+__all__ = ["DEDUPE_DAYS", "PERSONAL_FIELDS", "LeadService", "SubmitResult"]
+
+DEDUPE_DAYS = 30
+PERSONAL_FIELDS = ("company", "siren", "postal_code", "commune", "product", "origin",
+                   "contact_name", "email", "phone")
+_COLUMNS = (*PERSONAL_FIELDS, "department", "size", "headcount", "sector", "stage", "timeline")
+Enricher = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    ref: str
+    desk_id: str
+    created: bool
+    lead_id: int
+
+
+def _submission_key(conversation_key: str, answers: dict[str, Any]) -> str:
+    raw = json.dumps([conversation_key, answers], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class LeadService:
+    def __init__(self, *, db: Database, settings: Settings, desks: Desks, catalog: Catalog,
+                 desk_names: dict[str, str], enrich: Enricher | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.db = db
+        self.settings = settings
+        self.desks = desks
+        self.catalog = catalog
+        self.desk_names = desk_names
+        self.enrich = enrich
+        self.clock = clock
+
+    def desk_name(self, desk_id: str) -> str:
+        return self.desk_names.get(desk_id, desk_id)
+
+    def payload(self, lead: Lead, *, kind: str) -> dict[str, Any]:
+        """What notifiers render (advisor side, French)."""
+        data: dict[str, Any] = {c: getattr(lead, c) for c in _COLUMNS}
+        data.update({
+            "ref": lead.ref, "kind": kind, "desk_id": lead.desk_id,
+            "desk_name": self.desk_name(lead.desk_id), "rule": lead.rule, "score": lead.score,
+            "tier": lead.tier, "channel": lead.channel, "owner": lead.owner,
+            "status": lead.status, "created_at": lead.created_at.isoformat(),
+            "score_reasons": lead.details.get("score_reasons", []),
+            "aids": lead.details.get("aids", []), "partners": lead.details.get("partners", []),
+        })
+        return data
+
+    def _outbox(self, lead: Lead, *, kind: str, stamp: str) -> list[OutboxItem]:
+        desk = self.desks.desk(lead.desk_id)
+        payload = self.payload(lead, kind=kind)
+        items = []
+        for target in desk.targets(self.settings.inbox_dir):
+            digest = hashlib.sha1(target.address.encode()).hexdigest()[:10]
+            items.append(OutboxItem(
+                lead_id=lead.id, kind=kind, notifier=target.notifier, target=target.address,
+                payload=payload, idempotency_key=f"{lead.ref}:{kind}:{stamp}:{target.notifier}:"
+                f"{digest}", status="pending", attempts=0, next_attempt_at=self.clock(),
+                dead=False))
+        return items
+
+    def _score_reasons(self, reasons: list[tuple[str, str, int]]) -> list[str]:
+        out = []
+        for key, value, points in reasons:
+            label = value
+            if key in ("stage", "timeline"):
+                label = self.catalog.label(f"lead_{key}", value, "fr")
+            out.append(self.catalog.label("score_reason", key, "fr").format(value=label,
+                                                                              points=points))
+        return out
+
+    async def _duplicate(self, session: AsyncSession, answers: dict[str, Any]) -> Lead | None:
+        keys = [c for c in (Lead.siren == answers.get("siren") if answers.get("siren") else None,
+                            Lead.email == answers.get("email") if answers.get("email") else None)
+                if c is not None]
+        if not keys:
+            return None
+        since = self.clock() - dt.timedelta(days=DEDUPE_DAYS)
+        query = select(Lead).where(or_(*keys), Lead.created_at >= since,
+                                   Lead.anonymised_at.is_(None)).order_by(Lead.id).limit(1)
+        return (await session.scalars(query)).first()
+
+    async def submit(self, answers: dict[str, Any], *, channel: str, conversation_key: str,
+                     user_key: str, consent_at: str, consent_version: str) -> SubmitResult:
+        key = _submission_key(conversation_key, answers)
+        details = self.enrich(answers) if self.enrich else {}
+        scored = score_lead({**answers, **details.get("figures", {})},
+                            thresholds=(self.settings.lead_hot, self.settings.lead_warm))
+        details["score_reasons"] = self._score_reasons(scored.reasons)
+        now = self.clock()
+        try:
+            async with self.db.sessions.begin() as session:
+                existing = await self._duplicate(session, answers)
+                if existing is not None:
+                    return await self._update(session, existing, answers, details, scored, key)
+                lead = Lead(ref=key[:32], submission_key=key, status="new",
+                            desk_id=str(answers.get("desk") or "cci-hauts-de-france"),
+                            rule=str(answers.get("routing_rule") or "choix de l'utilisateur"),
+                            score=scored.points, tier=scored.tier, channel=channel,
+                            conversation_key=conversation_key, user_key=user_key,
+                            details=details, consent_at=dt.datetime.fromisoformat(consent_at),
+                            consent_version=consent_version,
+                            consent_purpose="mise en relation avec un conseiller CCI",
+                            created_at=now, updated_at=now,
+                            **{c: answers.get(c) for c in _COLUMNS})
+                session.add(lead)
+                await session.flush()
+                lead.ref = f"REL-{now.year}-{lead.id:05d}"
+                lead.owner = self._owner(lead.desk_id, lead.id)
+                session.add(LeadEvent(lead_id=lead.id, action="created", actor=user_key,
+                                      detail={"rule": lead.rule, "score": lead.score,
+                                              "consent_version": consent_version}, at=now))
+                session.add_all(self._outbox(lead, kind="new", stamp="0"))
+                return SubmitResult(lead.ref, lead.desk_id, True, lead.id)
+        except IntegrityError:
+            async with self.db.sessions() as session:
+                lead = (await session.scalars(select(Lead).where(
+                    Lead.submission_key == key))).one()
+                return SubmitResult(lead.ref, lead.desk_id, False, lead.id)
+
+    def _owner(self, desk_id: str, lead_id: int) -> str | None:
+        advisors = self.desks.desk(desk_id).advisors
+        return advisors[lead_id % len(advisors)] if advisors else None
+
+    async def _update(self, session: AsyncSession, lead: Lead, answers: dict[str, Any],
+                      details: dict[str, Any], scored: Any, key: str) -> SubmitResult:
+        now = self.clock()
+        for column in _COLUMNS:
+            if answers.get(column) not in (None, ""):
+                setattr(lead, column, answers[column])
+        lead.details = {**lead.details, **details}
+        lead.score, lead.tier, lead.updated_at = scored.points, scored.tier, now
+        count = len((await session.scalars(select(LeadEvent.id).where(
+            LeadEvent.lead_id == lead.id, LeadEvent.action == "updated"))).all())
+        session.add(LeadEvent(lead_id=lead.id, action="updated", actor="submission",
+                              detail={"submission": key[:12]}, at=now))
+        session.add_all(self._outbox(lead, kind="update", stamp=str(count + 1)))
+        return SubmitResult(lead.ref, lead.desk_id, False, lead.id)
+
+    async def erase(self, *, user_key: str, actor: str) -> int:
+        """Erase the personal data of a user's leads (anonymised fields stay for statistics)."""
+        async with self.db.sessions.begin() as session:
+            leads = (await session.scalars(select(Lead).where(
+                Lead.user_key == user_key, Lead.anonymised_at.is_(None)))).all()
+            return await self._anonymise(session, list(leads), actor=actor, action="erased")
+
+    async def purge(self, *, older_than: dt.timedelta, actor: str) -> int:
+        cutoff = self.clock() - older_than
+        async with self.db.sessions.begin() as session:
+            leads = (await session.scalars(select(Lead).where(
+                Lead.created_at < cutoff, Lead.anonymised_at.is_(None)))).all()
+            return await self._anonymise(session, list(leads), actor=actor, action="purged")
+
+    async def _anonymise(self, session: AsyncSession, leads: list[Lead], *, actor: str,
+                         action: str) -> int:
+        now = self.clock()
+        for lead in leads:
+            for column in PERSONAL_FIELDS:
+                setattr(lead, column, None)
+            lead.conversation_key = lead.user_key = None
+            lead.anonymised_at = lead.updated_at = now
+            session.add(LeadEvent(lead_id=lead.id, action=action, actor=actor, detail={}, at=now))
+            items = (await session.scalars(select(OutboxItem).where(
+                OutboxItem.lead_id == lead.id))).all()
+            for item in items:
+                item.payload = {k: (None if k in PERSONAL_FIELDS else v)
+                                for k, v in item.payload.items()}
+        return len(leads)

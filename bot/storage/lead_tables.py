@@ -1,0 +1,101 @@
+"""Tables of the lead pipeline: leads, their audit trail, and the delivery outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.tables import Base, utcnow
+
+__all__ = ["Lead", "LeadEvent", "OutboxItem"]
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    desk_id: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(255))
+    owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    score: Mapped[int] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(32))
+    conversation_key: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    user_key: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    # Business fields (kept after erasure, for statistics).
+    department: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    size: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    headcount: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sector: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    timeline: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Personal or identifying data (erased by /oublier and purge).
+    company: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    siren: Mapped[str | None] = mapped_column(String(9), nullable=True, index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    commune: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    product: Mapped[str | None] = mapped_column(Text, nullable=True)
+    origin: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    contact_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
+    consent_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    consent_purpose: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                              nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)
+
+
+class LeadEvent(Base):
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    actor: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxItem(Base):
+    """One delivery to do: a lead notification through one notifier to one target.
+
+    ``status``: pending -> sending (claimed, ``locked_until``) -> sent | pending (retry with
+    backoff, ``next_attempt_at``) | dead (after ``max_attempts``). The ``idempotency_key`` is
+    stable across retries so receivers can drop duplicates (delivery is at-least-once).
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))          # new | update | reminder | escalation
+    notifier: Mapped[str] = mapped_column(String(24))      # inbox | slack | email | webhook
+    target: Mapped[str] = mapped_column(String(512))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                         default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remote_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    dead: Mapped[bool] = mapped_column(Boolean, default=False)
