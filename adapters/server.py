@@ -1,4 +1,5 @@
-"""One ASGI app for production webhooks: channel routes, ``/healthz``, body-size limit.
+"""One ASGI app for production webhooks: channel routes, ``/healthz``, ``/readyz``,
+``/metrics`` (Prometheus) and a request body-size limit.
 
 Usage::
 
@@ -8,6 +9,7 @@ Usage::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -15,16 +17,20 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.base import Channel
 from bot.app import Runtime
+from bot.metrics import CONTENT_TYPE
 
 __all__ = ["BodyLimit", "build_app"]
 
+log = logging.getLogger(__name__)
+
 
 class BodyLimit:
-    """Refuses request bodies larger than ``max_bytes`` with 413, before any handler reads."""
+    """Refuses request bodies larger than ``max_bytes`` with 413 before any handler runs:
+    by ``Content-Length`` when given, otherwise by reading (and replaying) the stream."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -36,17 +42,57 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await PlainTextResponse("payload too large", status_code=413)(scope, receive, send)
+        too_large = PlainTextResponse("payload too large", status_code=413)
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        messages: list[Message] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False) and message["type"] == "http.request"
+            if size > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    async def readyz(_: Request) -> Response:
+        checks = {
+            "database": await runtime.db.ping(),
+            "index": len(runtime.kb.retriever.store) > 0,
+            "chroma": runtime.kb.retriever.dense.ping(),
+        }
+        ready = all(checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    async def metrics(_: Request) -> Response:
+        try:
+            body = await runtime.metrics.render(runtime.db)
+        except Exception:  # the database is down: still expose the in-process counters
+            log.warning("metrics: database unavailable", exc_info=True)
+            body = await runtime.metrics.render(None)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
     for channel in channels:
         routes.extend(channel.routes())
 

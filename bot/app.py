@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answering.llm import ChatModel, build_chat_model
 from bot.assistant import Assistant
 from bot.i18n import Catalog
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
@@ -24,6 +25,7 @@ class Runtime:
     kb: KnowledgeBase
     db: Database
     assistant: Assistant
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
         await self.db.close()
@@ -43,6 +45,7 @@ async def open_runtime(
     db = Database(settings.sqlalchemy_url)
     await db.migrate()
     model = chat_model if chat_model is not None else build_chat_model(settings)
+    metrics = Metrics()
     assistant = Assistant(kb=kb, db=db, catalog=Catalog.load(), settings=settings,
-                          chat_model=model)
-    return Runtime(settings=settings, kb=kb, db=db, assistant=assistant)
+                          chat_model=model, metrics=metrics)
+    return Runtime(settings=settings, kb=kb, db=db, assistant=assistant, metrics=metrics)

@@ -24,6 +24,7 @@ from bot.leads.enrich import LeadEnricher
 from bot.leads.routing import Router
 from bot.leads.service import LeadService
 from bot.messages import Button, Incoming, Reply
+from bot.metrics import Metrics
 from bot.middleware import (
     Context,
     Dedupe,
@@ -60,6 +61,7 @@ class Assistant:
         middleware: Sequence[Middleware] | None = None,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], dt.date] = dt.date.today,
+        metrics: Metrics | None = None,
     ) -> None:
         self.kb = kb
         self.db = db
@@ -83,7 +85,7 @@ class Assistant:
             else None
         )
         chain: Sequence[Middleware] = middleware if middleware is not None else [
-            LogContext(),
+            LogContext(metrics),
             Dedupe(db),
             Language(db),
             RateLimit(catalog, per_minute=settings.rate_limit_per_minute, clock=clock),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.app import Runtime, open_runtime
 from bot.i18n import detect_language
+from bot.logs import setup_logging
 from bot.settings import Settings
 
 __all__ = ["app", "main"]
@@ -43,17 +43,22 @@ console = Console(stderr=True)
 
 def _setup_logging(settings: Settings, *, to_file: bool = False) -> None:
     """Logs go to stderr, or to ``<data dir>/relocbot.log`` for the interactive chat."""
-    target: dict[str, Any] = {"stream": sys.stderr}
+    file = None
     if to_file:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        target = {"filename": str(settings.data_dir / "relocbot.log")}
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        **target,
-    )
-    for noisy in ("chromadb", "httpx", "urllib3", "alembic", "bm25s", "openai"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        file = settings.data_dir / "relocbot.log"
+    setup_logging(level=settings.log_level, fmt=settings.log_format, file=file)
+
+
+@app.callback()
+def _options(
+    log_format: Annotated[str | None, typer.Option("--log-format", help="text or json")] = None,
+) -> None:
+    """Relocbot: answers, aid finder and lead routing for companies relocalising to France."""
+    if log_format is not None:
+        if log_format not in ("text", "json"):
+            raise typer.BadParameter("--log-format is text or json")
+        os.environ["RELOCBOT_LOG_FORMAT"] = log_format
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from bot.i18n import Catalog, Lang, detect_language, normalise_lang
 from bot.messages import Incoming, Reply
+from bot.metrics import Metrics
 from bot.storage import ConversationState, Database
 
 __all__ = [
@@ -74,11 +75,22 @@ def _bind(middleware: Middleware, nxt: Handler) -> Handler:
 
 
 class LogContext:
-    """One log line per event: channel, kind, outcome, latency. Never the text."""
+    """One log line per event (channel, kind, outcome, latency; never the text) and the
+    Prometheus counters when ``metrics`` is given."""
+
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics
 
     async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         started = time.perf_counter()
         replies = await next(ctx)
+        elapsed = time.perf_counter() - started
+        if self.metrics is not None:
+            channel = ctx.incoming.channel
+            self.metrics.messages.labels(channel=channel, outcome=ctx.outcome).inc()
+            self.metrics.latency.labels(channel=channel).observe(elapsed)
+            if ctx.outcome == "declined":
+                self.metrics.declines.labels(channel=channel).inc()
         log.info(
             "event handled",
             extra={
@@ -86,7 +98,7 @@ class LogContext:
                 "kind": ctx.incoming.kind,
                 "outcome": ctx.outcome,
                 "lang": ctx.lang,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                "latency_ms": round(elapsed * 1000, 1),
             },
         )
         return replies

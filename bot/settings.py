@@ -56,6 +56,7 @@ class Settings(BaseSettings):
         4000, validation_alias=_env("RELOCBOT_MAX_MESSAGE_CHARS", "max_message_chars")
     )
     log_level: str = Field("INFO", validation_alias=_env("RELOCBOT_LOG_LEVEL", "log_level"))
+    log_format: str = Field("text", validation_alias=_env("RELOCBOT_LOG_FORMAT", "log_format"))
 
     # Telegram.
     telegram_bot_token: SecretStr | None = Field(

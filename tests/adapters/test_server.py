@@ -1,0 +1,82 @@
+"""The ASGI app without channels: health, readiness, metrics, body limit, unknown routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from adapters.server import build_app
+from bot.app import Runtime
+from bot.assistant import Assistant
+from bot.i18n import Catalog
+from bot.messages import Incoming
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.storage import Database
+from knowledge.base import KnowledgeBase
+
+
+def runtime_for(kb: KnowledgeBase, db: Database, catalog: Catalog, **overrides: object) -> Runtime:
+    settings = Settings(_env_file=None, max_body_bytes=2_000, **overrides)  # type: ignore[arg-type]
+    metrics = Metrics()
+    assistant = Assistant(kb=kb, db=db, catalog=catalog, settings=settings, metrics=metrics)
+    return Runtime(settings=settings, kb=kb, db=db, assistant=assistant, metrics=metrics)
+
+
+@pytest.fixture
+async def client(kb, db, catalog) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+    runtime = runtime_for(kb, db, catalog)
+    app = build_app(runtime, channels=[])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://relocbot") as http:
+        yield http, runtime
+
+
+async def test_health_and_readiness(client) -> None:
+    http, _ = client
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": True, "index": True, "chroma": True}
+
+
+async def test_readiness_fails_when_the_database_is_down(kb, catalog, tmp_path) -> None:
+    down = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    runtime = runtime_for(kb, down, catalog)
+    transport = httpx.ASGITransport(app=build_app(runtime, channels=[]))
+    async with httpx.AsyncClient(transport=transport, base_url="http://relocbot") as http:
+        response = await http.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"]["database"] is False
+        assert (await http.get("/healthz")).status_code == 200       # alive, not ready
+        assert (await http.get("/metrics")).status_code == 200       # counters still served
+    await down.close()
+
+
+async def test_metrics_expose_counters_after_a_few_messages(client) -> None:
+    http, runtime = client
+    for i, text in enumerate(["/start", "Quelle CCI couvre Valenciennes ?",
+                              "Quelle est la météo demain ?"]):
+        await runtime.assistant.handle(Incoming(channel="test", conversation_key="test:m",
+                                                user_id="m", text=text, event_id=f"m{i}"))
+    body = (await http.get("/metrics")).text
+    assert 'relocbot_messages_total{channel="test",outcome="command:start"} 1.0' in body
+    assert 'relocbot_messages_total{channel="test",outcome="answered"} 1.0' in body
+    assert 'relocbot_declines_total{channel="test"} 1.0' in body
+    assert "relocbot_answer_latency_seconds_bucket" in body
+    assert 'relocbot_outbox_items{status="dead"} 0.0' in body
+
+
+async def test_body_too_large_and_unknown_route(client) -> None:
+    http, _ = client
+    assert (await http.post("/healthz", content=b"x" * 5_000)).status_code == 413
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            yield b"y" * 1_000
+
+    assert (await http.post("/anything", content=chunks())).status_code == 413
+    assert (await http.get("/nope")).status_code == 404
+    assert (await http.post("/nope", content=b"small")).status_code == 404
