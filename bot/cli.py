@@ -274,6 +274,9 @@ _register_catalog(app)
 from bot.cli_leads import leads_app  # noqa: E402
 
 app.add_typer(leads_app, name="leads")
+from bot.cli_report import report_app  # noqa: E402
+
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:

@@ -1,0 +1,70 @@
+"""Operator reports: what the corpus is missing (gaps) and how the bot is used (stats).
+
+Usage::
+
+    rows = await gaps(db, limit=20)      # [("quelle est la meteo a lille demain", 4, 3, 1), ...]
+    tables = await stats(db)             # {"questions": [...], "leads": [...], ...}
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage import Database
+from bot.storage.lead_tables import Lead
+from bot.storage.tables import Feedback, QuestionLog
+from knowledge.lexical import fold
+
+__all__ = ["gaps", "normalise_question", "stats"]
+
+
+def normalise_question(text: str) -> str:
+    """Group near-identical questions: folded, punctuation and numbers collapsed."""
+    text = re.sub(r"\d+", "#", fold(text))
+    return " ".join(re.findall(r"[\w#]+", text))
+
+
+async def gaps(db: Database, *, limit: int = 20) -> list[tuple[str, int, int, int]]:
+    """(question, total, declined, thumbs down), most frequent first."""
+    async with db.sessions() as session:
+        declined = (await session.scalars(select(QuestionLog.question).where(
+            QuestionLog.declined.is_(True)))).all()
+        down = (await session.scalars(select(Feedback.question).where(
+            Feedback.rating < 0))).all()
+    counts_declined = Counter(normalise_question(q) for q in declined)
+    counts_down = Counter(normalise_question(q) for q in down)
+    keys = set(counts_declined) | set(counts_down)
+    rows = [(k, counts_declined[k] + counts_down[k], counts_declined[k], counts_down[k])
+            for k in keys if k]
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    return rows[:limit]
+
+
+async def stats(db: Database) -> dict[str, list[dict[str, Any]]]:
+    async with db.sessions() as session:
+        questions = (await session.execute(select(
+            QuestionLog.channel, QuestionLog.created_at, QuestionLog.declined))).all()
+        leads = (await session.execute(select(
+            Lead.desk_id, Lead.tier, Lead.created_at, Lead.claimed_at))).all()
+    per_day: dict[tuple[str, str], list[int]] = {}
+    for channel, created, was_declined in questions:
+        entry = per_day.setdefault((created.date().isoformat(), channel), [0, 0])
+        entry[0] += 1
+        entry[1] += int(bool(was_declined))
+    question_rows = [{"day": day, "channel": channel, "questions": n, "declined": d,
+                      "decline_rate": round(d / n, 3)}
+                     for (day, channel), (n, d) in sorted(per_day.items())]
+    per_desk: dict[tuple[str, str], int] = Counter((desk, tier) for desk, tier, _, _ in leads)
+    lead_rows = [{"desk": desk, "tier": tier, "leads": n}
+                 for (desk, tier), n in sorted(per_desk.items())]
+    waits = [(claimed - created).total_seconds() / 3600 for _, _, created, claimed in leads
+             if claimed is not None]
+    claim_rows = [{"claimed": len(waits), "unclaimed": len(leads) - len(waits),
+                   "median_hours_to_claim": round(statistics.median(waits), 2) if waits
+                   else None}]
+    return {"questions": question_rows, "leads": lead_rows, "claims": claim_rows}
