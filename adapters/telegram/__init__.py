@@ -1,0 +1,14 @@
+"""The Telegram channel: SMEs chat with Relocbot (polling or webhook).
+
+Usage::
+
+    from adapters.telegram import TelegramChannel
+    await TelegramChannel(runtime).run_forever()
+"""
+
+from __future__ import annotations
+
+from adapters.telegram.convert import OutgoingMessage, reply_to_messages, update_to_incoming
+from adapters.telegram.wiring import TelegramChannel
+
+__all__ = ["OutgoingMessage", "TelegramChannel", "reply_to_messages", "update_to_incoming"]

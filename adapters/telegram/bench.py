@@ -1,0 +1,154 @@
+"""Throughput and latency of the Telegram adapter, beside the bare Assistant (not a test).
+
+``chats`` simulated users each send ``messages / chats`` questions from the development set,
+one after the other (a person waits for the answer); all users talk at once. The adapter run
+feeds each update webhook-style into the real PTB ``Application``
+(``process_update(Update.de_json(...))``) on the local fake Bot API; latency runs from the
+update's arrival to the last ``sendMessage`` the fake server recorded for it. The baseline is
+the same load on ``assistant.handle``. Both runs use a throw-away SQLite database, no rate
+limit, extractive answers, and a warm index.
+
+Usage::
+
+    rows = await run(runtime, chats=50, messages=1000)
+    for figure, value, baseline, ratio in rows:
+        print(figure, value, baseline, ratio)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import itertools
+import logging
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from pydantic import SecretStr
+from telegram import Update
+
+from bot.app import Runtime
+from bot.assistant import Assistant
+from bot.messages import Incoming
+from bot.storage import Database
+from knowledge.evaluation import load_items
+
+__all__ = ["run"]
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_SET = ROOT / "tests" / "eval" / "dev.yaml"
+Row = tuple[str, str, str, str]
+
+
+def _fake_api_module() -> ModuleType:
+    """The fake Bot API lives with the tests (a checkout is needed, as for the dev set)."""
+    try:
+        return importlib.import_module("tests.fakes.telegram_api")
+    except ImportError:
+        sys.path.insert(0, str(ROOT))
+        return importlib.import_module("tests.fakes.telegram_api")
+
+
+def _questions() -> list[str]:
+    return [item.q for item in load_items(DEV_SET)]
+
+
+async def _load(chats: int, messages: int,
+                send: Callable[[int, int, str], Awaitable[float]]) -> tuple[float, list[float]]:
+    """Run ``chats`` users concurrently; returns (messages/s, per-message latencies in s)."""
+    questions = _questions()
+    per_chat = [messages // chats + (1 if c < messages % chats else 0) for c in range(chats)]
+    latencies: list[float] = []
+    counter = itertools.count()
+
+    async def person(chat: int) -> None:
+        for _ in range(per_chat[chat]):
+            n = next(counter)
+            latencies.append(await send(chat, n, questions[n % len(questions)]))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(person(c) for c in range(chats)))
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def _update(chat: int, n: int, text: str) -> dict[str, Any]:
+    person = {"id": 7_000_000 + chat, "is_bot": False, "first_name": "Bench",
+              "language_code": "fr"}
+    return {"update_id": 9_000_000 + n, "message": {
+        "message_id": n + 1, "date": int(time.time()), "from": person, "text": text,
+        "chat": {"id": person["id"], "type": "private", "first_name": "Bench"}}}
+
+
+async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> list[Row]:
+    """Measure the adapter against the bare Assistant; returns (figure, value, baseline,
+    ratio) rows. Usage::
+
+        rows = await run(runtime, chats=10, messages=200)
+    """
+    from adapters.telegram.wiring import TelegramChannel
+
+    fakes = _fake_api_module()
+    fake = fakes.FakeTelegramAPI()
+    base_url = await fake.start()
+    quiet = logging.getLogger("relocbot.messages")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # one INFO line per event would be measured too
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+        await db.migrate()
+        settings = runtime.settings.model_copy(update={
+            "rate_limit_per_minute": 10**9, "telegram_bot_token": SecretStr(fakes.TOKEN),
+            "telegram_api_base_url": base_url,
+            "telegram_webhook_secret": SecretStr(secrets.token_urlsafe(16))})
+        assistant = Assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
+                              settings=settings)
+        channel = TelegramChannel(Runtime(settings, runtime.kb, db, assistant))
+        try:
+            for question in _questions()[:messages]:  # warm both paths alike
+                await assistant.compose(question, "fr")
+
+            async def bare(chat: int, n: int, text: str) -> float:
+                started = time.perf_counter()
+                await assistant.handle(Incoming(
+                    channel="bench", conversation_key=f"bench:{chat}", user_id=str(chat),
+                    text=text, lang_hint="fr", event_id=f"bench:{n}"))
+                return time.perf_counter() - started
+
+            async def adapter(chat: int, n: int, text: str) -> float:
+                started = time.perf_counter()
+                before = len(fake.calls)
+                app = channel.application
+                await app.process_update(Update.de_json(_update(chat, n, text), app.bot))
+                sent = [c.at for c in fake.calls[before:]
+                        if c.method == "sendMessage" and c.params["chat_id"] == 7_000_000 + chat]
+                return (max(sent) if sent else time.perf_counter()) - started
+
+            base_rate, base_lat = await _load(chats, messages, bare)
+            await channel.start()
+            rate, lat = await _load(chats, messages, adapter)
+        finally:
+            await channel.stop()
+            await db.close()
+            await fake.stop()
+            quiet.setLevel(level)
+    return _rows(rate, lat, base_rate, base_lat)
+
+
+def _rows(rate: float, lat: list[float], base_rate: float, base_lat: list[float]) -> list[Row]:
+    def pct(samples: list[float], q: int) -> float:
+        return float(np.percentile(np.array(samples) * 1000, q))
+
+    rows: list[Row] = [("telegram messages/s", f"{rate:.1f}", f"{base_rate:.1f}",
+                        f"{rate / base_rate:.2f}")]
+    for q in (50, 95):
+        value, baseline = pct(lat, q), pct(base_lat, q)
+        rows.append((f"telegram latency p{q} (ms)", f"{value:.1f}", f"{baseline:.1f}",
+                     f"{value / baseline:.2f}"))
+    return rows

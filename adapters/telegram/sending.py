@@ -1,0 +1,170 @@
+"""Talking back to Telegram: where a reply goes, "typing…", sendMessage with flood control,
+per-conversation ordering, and SDK loggers kept quiet about tokens and texts.
+
+Usage::
+
+    target = Target.of(update)
+    async with locks.hold("telegram:42:42"), typing(bot, target):
+        replies = await assistant.handle(incoming)
+    await send(bot, target.chat_id, OutgoingMessage("Bonjour"), thread_id=None, reply_to=None)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import RetryAfter, TelegramError
+
+from adapters.telegram.convert import OutgoingMessage
+
+__all__ = [
+    "KeyedLocks",
+    "Target",
+    "drop_feedback_buttons",
+    "quiet_sdk_loggers",
+    "send",
+    "typing",
+]
+
+log = logging.getLogger("relocbot.telegram")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
+MAX_FLOOD_WAIT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the answers to one update go."""
+
+    chat_id: int
+    chat_type: str
+    thread_id: int | None  # forum topic
+    reply_to: int | None  # in groups, answers quote the member's message
+
+    @classmethod
+    def of(cls, update: Update) -> Target | None:
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None:
+            return None
+        thread = message.message_thread_id if isinstance(message, Message) and \
+            message.is_topic_message else None
+        quote = update.message.message_id if update.message is not None and \
+            chat.type != "private" else None
+        return cls(chat.id, chat.type, thread, quote)
+
+
+class KeyedLocks:
+    """One FIFO lock per conversation, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: Any, target: Target, *, enabled: bool = True) -> AsyncIterator[None]:
+    """"typing…" at once and every few seconds until the block ends; the first one is sent
+    before the block exits, so it always precedes the answer. Failures are only logged."""
+    if not enabled:
+        yield
+        return
+    first = asyncio.Event()
+
+    async def keep_typing() -> None:
+        while True:
+            try:
+                await bot.send_chat_action(target.chat_id, ChatAction.TYPING,
+                                           message_thread_id=target.thread_id)
+            except TelegramError:
+                log.info("sendChatAction failed", exc_info=True)
+            finally:
+                first.set()
+            await asyncio.sleep(TYPING_EVERY)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(first.wait(), timeout=5)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def send(bot: Any, chat_id: int, message: OutgoingMessage, *, thread_id: int | None,
+               reply_to: int | None) -> None:
+    """``sendMessage`` in HTML with the inline keyboard; on flood control (429), wait as told
+    (at most 30 s) and try once more."""
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+         for row in message.keyboard]) if message.keyboard else None
+    quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    for attempt in range(2):
+        try:
+            await bot.send_message(chat_id, message.text, parse_mode=ParseMode.HTML,
+                                   reply_markup=markup, message_thread_id=thread_id,
+                                   link_preview_options=NO_PREVIEW, reply_parameters=quote)
+            return
+        except RetryAfter as exc:
+            if attempt:
+                raise
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else wait
+            await asyncio.sleep(min(float(seconds), MAX_FLOOD_WAIT))
+
+
+async def drop_feedback_buttons(bot: Any, message: object) -> None:
+    """After 👍/👎, keep only the other buttons, so a vote cannot be cast twice."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return  # too old to edit (InaccessibleMessage) or no keyboard
+    rows = [[b for b in row if not str(b.callback_data or "").startswith("fb:")]
+            for row in message.reply_markup.inline_keyboard]
+    kept = [row for row in rows if row]
+    try:
+        await bot.edit_message_reply_markup(
+            message.chat.id, message.message_id,
+            reply_markup=InlineKeyboardMarkup(kept) if kept else None)
+    except TelegramError:
+        log.info("editMessageReplyMarkup failed", exc_info=True)
+
+
+def quiet_sdk_loggers() -> None:
+    """httpx logs URLs (with the bot token) at INFO; PTB logs whole updates and messages at
+    DEBUG. Their own levels get a floor, so even RELOCBOT_LOG_LEVEL=DEBUG leaks neither."""
+    for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING),
+                        ("telegram", logging.INFO)):
+        logger = logging.getLogger(name)
+        if logger.level < floor:  # NOTSET (0) included
+            logger.setLevel(floor)

@@ -1,0 +1,215 @@
+"""The python-telegram-bot wiring: one ``Application`` for polling and webhooks.
+
+Every update goes through one handler: ``update_to_incoming`` -> "typing…" ->
+``Assistant.handle`` -> ``reply_to_messages`` -> ``sendMessage``. One error handler logs the
+traceback (never the text) and answers the user politely.
+
+Usage::
+
+    channel = TelegramChannel(runtime)
+    await channel.run_forever()            # long polling (`relocbot run`)
+    # or, in `relocbot serve`: channel.routes() + await channel.start() / channel.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from typing import Any
+
+from starlette.routing import BaseRoute
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
+
+from adapters.telegram.convert import CallbackStore, reply_to_messages, update_to_incoming
+from adapters.telegram.sending import (
+    KeyedLocks,
+    Target,
+    drop_feedback_buttons,
+    quiet_sdk_loggers,
+    send,
+    typing,
+)
+from bot.app import Runtime
+from bot.errors import ConfigError
+from bot.i18n import detect_language, normalise_lang
+from bot.messages import Incoming, Reply
+
+__all__ = ["ALLOWED_UPDATES", "COMMANDS", "TelegramApp", "TelegramChannel", "build_application"]
+
+log = logging.getLogger("relocbot.telegram")
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+ALLOWED_UPDATES = ("message", "callback_query")
+# Command names (the core also accepts the English ones) and their catalog descriptions.
+COMMANDS = ("start", "aide", "langue", "conseiller", "oublier")
+
+
+def build_application(runtime: Runtime, *, concurrency: int = 64) -> TelegramApp:
+    """A PTB ``Application`` on ``TELEGRAM_API_BASE_URL`` (a local fake in tests). Usage::
+
+        app = build_application(runtime)   # then add handlers, ``async with app: ...``
+    """
+    settings = runtime.settings
+    if settings.telegram_bot_token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+    base_url = settings.telegram_api_base_url
+    builder = (ApplicationBuilder().token(settings.telegram_bot_token.get_secret_value())
+               .base_url(base_url).concurrent_updates(concurrency))
+    if base_url.endswith("/bot"):
+        builder = builder.base_file_url(base_url[: -len("/bot")] + "/file/bot")
+    return builder.build()
+
+
+class TelegramChannel:
+    """The Telegram channel (see ``adapters.base.Channel``). Usage::
+
+        channel = TelegramChannel(runtime)          # needs TELEGRAM_BOT_TOKEN
+        await channel.run_forever()                 # `relocbot run`: long polling
+        app = build_app(runtime, channels=[channel])  # `relocbot serve`: the webhook
+    """
+
+    name = "telegram"
+
+    def __init__(self, runtime: Runtime, *, concurrency: int = 64,
+                 poll_timeout: float = 30.0) -> None:
+        self.runtime = runtime
+        self.poll_timeout = poll_timeout
+        self.store = CallbackStore()
+        self.application = build_application(runtime, concurrency=concurrency)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self.ready = asyncio.Event()  # set once polling or webhook processing can start
+        self._stop_requested = asyncio.Event()
+        self._locks = KeyedLocks()
+        quiet_sdk_loggers()
+
+    @property
+    def bot_username(self) -> str:
+        return str(self.application.bot.username)
+
+    # -- lifecycle (adapters.base.Channel) --------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        from adapters.telegram.webhook import webhook_routes
+
+        return webhook_routes(self)
+
+    async def start(self) -> None:
+        """Webhook mode: initialise (``getMe``) and register the commands."""
+        if self.runtime.settings.telegram_webhook_secret is None:
+            log.warning("TELEGRAM_WEBHOOK_SECRET is not set: every webhook call is refused")
+        await self.application.initialize()
+        await self.register_commands()
+        self.ready.set()
+
+    async def stop(self) -> None:
+        """Ends polling (``run_forever`` returns) or shuts the webhook application down."""
+        self._stop_requested.set()
+        if self.application.updater is None or not self.application.updater.running:
+            self.ready.clear()
+            await self.application.shutdown()
+
+    async def run_forever(self) -> None:
+        """Long polling until ``stop()`` or cancellation; in-flight updates finish first."""
+        app = self.application
+        assert app.updater is not None
+        self._stop_requested.clear()
+        await app.initialize()
+        try:
+            await self.register_commands()
+            await app.updater.start_polling(timeout=dt.timedelta(seconds=self.poll_timeout),
+                                            allowed_updates=list(ALLOWED_UPDATES))
+            await app.start()
+            self.ready.set()
+            await self._stop_requested.wait()
+        finally:
+            self.ready.clear()
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+
+    async def register_commands(self) -> None:
+        """``setMyCommands`` for French (also the default) and English; failures are logged.
+        Called by ``start()`` and ``run_forever()``; usage: ``await channel.register_commands()``.
+        """
+        catalog = self.runtime.assistant.catalog
+        for code in (None, "fr", "en"):
+            commands = [BotCommand(name, catalog.t(f"telegram_cmd_{name}", code or "fr"))
+                        for name in COMMANDS]
+            try:
+                await self.application.bot.set_my_commands(commands, language_code=code)
+            except TelegramError:
+                log.warning("setMyCommands failed", exc_info=True)
+
+    async def set_webhook(self, url: str) -> None:
+        """Point Telegram at ``url`` with our secret token (an operator's one-off). Usage::
+
+            await channel.set_webhook("https://bot.example.fr/telegram/webhook")
+        """
+        secret = self.runtime.settings.telegram_webhook_secret
+        if secret is None:
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET is not set")
+        await self.application.bot.set_webhook(url, secret_token=secret.get_secret_value(),
+                                               allowed_updates=list(ALLOWED_UPDATES))
+
+    # -- handling ----------------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, _context: object) -> None:
+        query = update.callback_query
+        if query is not None:
+            with contextlib.suppress(TelegramError):
+                await query.answer()  # every press stops its spinner, even a stale one
+        incoming = update_to_incoming(update, bot_username=self.bot_username, store=self.store)
+        target = Target.of(update)
+        if incoming is None or target is None:
+            return
+        async with self._locks.hold(incoming.conversation_key):
+            show_typing = incoming.kind == "text" and not (incoming.text or "").startswith("/")
+            async with typing(self.application.bot, target, enabled=show_typing):
+                replies = await self.runtime.assistant.handle(incoming)
+            for reply in replies:
+                await self._deliver(reply, incoming, target)
+            if query is not None and (incoming.action or "").startswith("fb:"):
+                await drop_feedback_buttons(self.application.bot, query.message)
+
+    async def _deliver(self, reply: Reply, incoming: Incoming, target: Target) -> None:
+        lang = reply.meta.get("lang") or detect_language(
+            reply.text, default=normalise_lang(incoming.lang_hint) or "fr")
+        chat_id, reply_to = target.chat_id, target.reply_to
+        if reply.private and target.chat_type != "private":
+            chat_id, reply_to = int(incoming.user_id), None  # never in the group
+        for message in reply_to_messages(reply, lang=lang, catalog=self.runtime.assistant.catalog,
+                                         store=self.store):
+            await send(self.application.bot, chat_id, message, reply_to=reply_to,
+                       thread_id=target.thread_id if chat_id == target.chat_id else None)
+            reply_to = None
+
+    async def _on_error(self, update: object, context: Any) -> None:
+        """The one error handler: traceback in the log (no user data), a polite reply."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.exception("telegram update failed", exc_info=context.error,
+                      extra={"channel": "telegram", "update_id": update_id})
+        if not isinstance(update, Update):
+            return
+        try:
+            incoming = update_to_incoming(update, bot_username=self.bot_username,
+                                          store=self.store)
+            target = Target.of(update)
+            if incoming is None or target is None:
+                return
+            catalog = self.runtime.assistant.catalog
+            lang = normalise_lang(incoming.lang_hint) or "fr"
+            with contextlib.suppress(Exception):
+                state = await self.runtime.db.load_state(incoming.conversation_key,
+                                                         channel="telegram")
+                lang = normalise_lang(state.lang) or lang
+            [message] = reply_to_messages(Reply(blocks=(catalog.t("error", lang),)), lang=lang)
+            await send(self.application.bot, target.chat_id, message,
+                       thread_id=target.thread_id, reply_to=target.reply_to)
+        except Exception:
+            log.warning("could not tell the user about an error", exc_info=True)

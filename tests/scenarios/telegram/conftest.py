@@ -1,0 +1,75 @@
+"""A real PTB Application against the local fake Bot API, on the session's knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.telegram import TelegramChannel
+from bot.app import Runtime
+from bot.assistant import Assistant
+from bot.i18n import Catalog
+from bot.settings import Settings
+from bot.storage import Database
+from knowledge.base import KnowledgeBase
+from tests.fakes.telegram_api import TOKEN, WEBHOOK_SECRET, FakeTelegramAPI
+
+MakeChannel = Callable[..., TelegramChannel]
+StartPolling = Callable[[TelegramChannel], Awaitable[TelegramChannel]]
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeTelegramAPI]:
+    fake = FakeTelegramAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def make_channel(kb: KnowledgeBase, db: Database, catalog: Catalog, fake_api: FakeTelegramAPI,
+                 tmp_path: Path) -> MakeChannel:
+    """``make_channel(assistant_cls=Assistant, **settings)``: a channel on the fake API."""
+
+    def make(assistant_cls: type[Assistant] = Assistant, **overrides: Any) -> TelegramChannel:
+        values: dict[str, Any] = {
+            "data_dir": tmp_path, "telegram_bot_token": TOKEN,
+            "telegram_api_base_url": fake_api.base_url, "telegram_webhook_secret": WEBHOOK_SECRET,
+            **overrides,
+        }
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        assistant = assistant_cls(kb=kb, db=db, catalog=catalog, settings=settings)
+        return TelegramChannel(Runtime(settings, kb, db, assistant), poll_timeout=5)
+
+    return make
+
+
+@pytest.fixture
+async def polling() -> AsyncIterator[StartPolling]:
+    """``await polling(channel)`` runs ``run_forever`` until the test ends."""
+    running: list[tuple[TelegramChannel, asyncio.Task[None]]] = []
+
+    async def start(channel: TelegramChannel) -> TelegramChannel:
+        task = asyncio.create_task(channel.run_forever())
+        running.append((channel, task))
+        ready = asyncio.create_task(channel.ready.wait())
+        await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # start-up failed: raise it here
+        assert channel.ready.is_set()
+        return channel
+
+    yield start
+    for channel, task in running:
+        await channel.stop()
+        await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def bot(make_channel: MakeChannel, polling: StartPolling) -> TelegramChannel:
+    """The default channel, polling."""
+    return await polling(make_channel())
