@@ -11,6 +11,7 @@
     ├── AnswerError              composing an answer failed
     │   └── LLMError             the chat model timed out, failed or cited nothing valid
     ├── StorageError             the database failed
+    ├── DeliveryError            a lead notification was not delivered (``transient``: retry it)
     └── InputError               a user message or payload that we refuse (polite answer)
 
 Adapters catch ``RelocbotError`` (and anything else) in their single error handler, log it with
@@ -23,6 +24,7 @@ __all__ = [
     "AnswerError",
     "ConfigError",
     "CorpusError",
+    "DeliveryError",
     "EmbedderError",
     "IndexError_",
     "InputError",
@@ -74,6 +76,18 @@ class LLMError(AnswerError):
 
 class StorageError(RelocbotError):
     pass
+
+
+class DeliveryError(RelocbotError):
+    """A notifier failed; ``transient`` says whether a retry may succeed.
+
+    The message names the failure (exception class, status code, API error), never a
+    recipient or any lead data, because it is stored and logged.
+    """
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class InputError(RelocbotError):

@@ -1,0 +1,223 @@
+"""The outbox dispatcher: delivers lead notifications at least once, with retries and backoff.
+
+Each due item is claimed by a conditional UPDATE (``pending`` and due, or ``sending`` with an
+expired lease -> ``sending``, ``locked_until = now + lease``, ``attempts + 1``) that succeeds
+for exactly one dispatcher (rowcount 1), on SQLite as on PostgreSQL with several processes.
+The notifier is called outside any transaction; then, in one transaction, the item becomes
+``sent``, ``pending`` again (transient failure: ``next_attempt_at = now + backoff * 2**(n-1)``,
+capped) or ``dead`` (permanent failure, or ``max_attempts`` reached), and a ``LeadEvent``
+(``delivered`` / ``delivery_failed`` / ``dead_letter``, actor ``dispatcher``) is written.
+A dispatcher killed between sending and committing leaves the item ``sending``: once the lease
+expires another run sends it again, with the same idempotency key.
+
+Usage::
+
+    dispatcher = Dispatcher(db, build_notifiers(settings),
+                            max_attempts=settings.outbox_max_attempts,
+                            backoff_seconds=settings.outbox_backoff_seconds)
+    report = await dispatcher.run_once()            # DispatchReport(sent=2, retried=0, dead=0)
+    await dispatcher.run_forever(interval=2.0, stop=stop_event)
+    await retry_dead(db)                             # operator: dead letters back to pending
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import DeliveryError
+from bot.leads.notifiers import Delivery, Notifier
+from bot.storage import Database
+from bot.storage.lead_tables import LeadEvent, OutboxItem
+from bot.storage.tables import utcnow
+
+__all__ = ["DispatchReport", "Dispatcher", "dead_letters", "retry_dead"]
+
+log = logging.getLogger(__name__)
+ACTOR = "dispatcher"
+MAX_ERROR_CHARS = 200
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(self.sent + other.sent, self.retried + other.retried,
+                              self.dead + other.dead)
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.retried + self.dead
+
+
+def _due(now: dt.datetime) -> Any:
+    return or_(
+        and_(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now),
+        and_(OutboxItem.status == "sending", OutboxItem.locked_until < now),
+    )
+
+
+def _error_text(exc: BaseException) -> str:
+    """Class and our own short reason; foreign exception messages may quote personal data."""
+    if isinstance(exc, DeliveryError):
+        return f"DeliveryError: {str(exc)[:MAX_ERROR_CHARS]}"
+    return type(exc).__name__
+
+
+class Dispatcher:
+    def __init__(
+        self, db: Database, notifiers: Mapping[str, Notifier], *, max_attempts: int,
+        backoff_seconds: float, lease_seconds: float = 60.0, max_backoff_seconds: float = 3600.0,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.notifiers = dict(notifiers)
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_seconds = backoff_seconds
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.max_backoff_seconds = max_backoff_seconds
+        self.clock = clock
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """Delay before the next try after ``attempts`` tries: doubling, capped."""
+        seconds = self.backoff_seconds * 2 ** max(0, min(attempts - 1, 30))
+        return dt.timedelta(seconds=min(seconds, self.max_backoff_seconds))
+
+    async def run_once(self, *, limit: int = 50) -> DispatchReport:
+        """Deliver up to ``limit`` due items, one after the other; returns what happened."""
+        report = DispatchReport()
+        for item_id in await self._candidates(limit):
+            delivery = await self._claim(item_id)
+            if delivery is not None:
+                report += await self._deliver(item_id, *delivery)
+        return report
+
+    async def run_forever(self, *, interval: float = 2.0, stop: asyncio.Event,
+                          limit: int = 50) -> None:
+        """Run until ``stop`` is set; a full batch loops at once, otherwise waits ``interval``."""
+        while not stop.is_set():
+            try:
+                report = await self.run_once(limit=limit)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("outbox dispatch failed: %s", type(exc).__name__)
+                report = DispatchReport()
+            if report.total >= limit:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    async def _candidates(self, limit: int) -> list[int]:
+        now = self.clock()
+        query = (select(OutboxItem.id).where(_due(now))
+                 .order_by(OutboxItem.next_attempt_at, OutboxItem.id).limit(limit))
+        async with self.db.sessions() as session:
+            return list((await session.scalars(query)).all())
+
+    async def _claim(self, item_id: int) -> tuple[Delivery, int, str] | None:
+        """Take the item for one lease; ``None`` when another dispatcher was first."""
+        now = self.clock()
+        async with self.db.sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item_id, _due(now))
+                .values(status="sending", locked_until=now + self.lease,
+                        attempts=OutboxItem.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return None
+            item = (await session.scalars(
+                select(OutboxItem).where(OutboxItem.id == item_id)
+                .execution_options(populate_existing=True))).one()
+            return Delivery.from_item(item), item.lead_id, item.notifier
+
+    async def _deliver(self, item_id: int, delivery: Delivery, lead_id: int,
+                       notifier_name: str) -> DispatchReport:
+        attempt = delivery.attempt
+        notifier = self.notifiers.get(notifier_name)
+        remote_ref: str | None = None
+        error: BaseException | None = None
+        if notifier is None:
+            error = DeliveryError(f"notifier {notifier_name!r} is not configured",
+                                  transient=False)
+        else:
+            try:
+                remote_ref = await notifier.send(item=delivery)
+            except Exception as exc:   # a notifier bug must not stop the other deliveries
+                error = exc
+        now = self.clock()
+        detail: dict[str, Any] = {"notifier": notifier_name, "kind": delivery.kind,
+                                  "outbox_id": item_id, "attempt": attempt, "error": None}
+        if error is None:
+            values: dict[str, Any] = {"status": "sent", "sent_at": now, "remote_ref":
+                                      (remote_ref or "")[:255] or None, "locked_until": None,
+                                      "last_error": None}
+            action, outcome = "delivered", DispatchReport(sent=1)
+        else:
+            detail["error"] = _error_text(error)
+            transient = getattr(error, "transient", True)
+            values = {"locked_until": None, "last_error": detail["error"]}
+            if transient and attempt < self.max_attempts:
+                values |= {"status": "pending", "next_attempt_at": now + self.backoff(attempt)}
+                action, outcome = "delivery_failed", DispatchReport(retried=1)
+            else:
+                values |= {"status": "dead", "dead": True}
+                action, outcome = "dead_letter", DispatchReport(dead=1)
+        async with self.db.sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item_id, OutboxItem.status == "sending",
+                       OutboxItem.attempts == attempt)
+                .values(**values).execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:   # lease lost: another run owns it now
+                log.warning("outbox item %s (%s): lease lost before %s", item_id,
+                            delivery.ref, action)
+                return DispatchReport()
+            session.add(LeadEvent(lead_id=lead_id, action=action, actor=ACTOR, detail=detail,
+                                  at=now))
+        log.log(logging.INFO if error is None else logging.WARNING,
+                "lead %s: %s via %s (attempt %d)%s", delivery.ref, action, notifier_name,
+                attempt, f": {detail['error']}" if error is not None else "")
+        return outcome
+
+
+async def retry_dead(db: Database, *, ids: list[int] | None = None,
+                     now: dt.datetime | None = None) -> int:
+    """Put dead letters (all, or ``ids``) back to pending with zero attempts; returns how many."""
+    now = now or utcnow()
+    async with db.sessions.begin() as session:
+        query = select(OutboxItem.id, OutboxItem.lead_id).where(OutboxItem.status == "dead")
+        if ids is not None:
+            query = query.where(OutboxItem.id.in_(ids))
+        rows = list((await session.execute(query)).all())
+        if not rows:
+            return 0
+        await session.execute(
+            update(OutboxItem).where(OutboxItem.id.in_([r.id for r in rows]),
+                                     OutboxItem.status == "dead")
+            .values(status="pending", dead=False, attempts=0, next_attempt_at=now,
+                    locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.add_all(LeadEvent(lead_id=r.lead_id, action="delivery_retried", actor="operator",
+                                  detail={"outbox_id": r.id}, at=now) for r in rows)
+        return len(rows)
+
+
+async def dead_letters(db: Database) -> list[OutboxItem]:
+    """The dead outbox items, oldest first (for ``relocbot leads dead``)."""
+    async with db.sessions() as session:
+        query = select(OutboxItem).where(OutboxItem.status == "dead").order_by(OutboxItem.id)
+        return list((await session.scalars(query)).all())

@@ -1,0 +1,312 @@
+"""Notifiers against real local servers: files, an aiohttp webhook receiver, aiosmtpd, a fake
+Slack Web API. Nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.errors import DeliveryError
+from bot.i18n import Catalog
+from bot.leads.notifiers import (
+    Delivery,
+    EmailNotifier,
+    InboxNotifier,
+    SlackNotifier,
+    WebhookNotifier,
+    build_notifiers,
+    lead_blocks,
+    message_id,
+    render,
+)
+from bot.settings import Settings
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.smtp_server import FakeSMTPServer
+from tests.fakes.webhook_receiver import WebhookReceiver
+
+SECRET = "whsec-test-0123456789"
+
+
+def payload(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "ref": "REL-2026-00042", "kind": "new", "desk_id": "cci-grand-hainaut",
+        "desk_name": "CCI Grand Hainaut", "rule": "commune Valenciennes -> cci-grand-hainaut",
+        "score": 72, "tier": "chaud",
+        "score_reasons": ["stade : prêt à lancer (+30)", "taille : PME (+10)"],
+        "company": "Textiles & Fils <du Nord>", "siren": "732829320", "postal_code": "59300",
+        "commune": "Valenciennes", "department": "59", "headcount": 40, "size": "PME",
+        "sector": "textile", "product": "Chemises en lin", "origin": "Chine", "stage": "pret",
+        "timeline": "moins-6-mois", "contact_name": "Camille Martin",
+        "email": "camille@textiles.example", "phone": "+33612345678", "channel": "telegram",
+        "created_at": "2026-03-02T09:30:00+00:00",
+        "aids": [{"id": "a1", "name": "Prêt Rebond", "url": "https://aides.example/rebond"}],
+        "partners": [{"id": "p1", "name": "Atelier Lin", "url": "https://lin.example"}],
+        "owner": None, "status": "new",
+    }
+    return base | overrides
+
+
+def delivery(target: str, *, key: str = "REL-2026-00042:new:x", **overrides: Any) -> Delivery:
+    return Delivery(idempotency_key=key, kind="new", target=target, payload=payload(**overrides),
+                    attempt=1)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    server = WebhookReceiver(secret=SECRET)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[FakeSMTPServer]:
+    server = FakeSMTPServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackAPI]:
+    fake = FakeSlackAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+# -- inbox --------------------------------------------------------------------------------------
+
+async def test_inbox_is_idempotent_and_atomic(tmp_path: Path, catalog: Catalog) -> None:
+    notifier = InboxNotifier(catalog=catalog)
+    folder = tmp_path / "inbox"
+    first = await notifier.send(item=delivery(str(folder), company="Première"))
+    second = await notifier.send(item=delivery(str(folder), company="Seconde"))
+    assert first == second
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 1 and files[0].endswith(".json")     # no temporary file left over
+    document = json.loads((folder / files[0]).read_text(encoding="utf-8"))
+    assert document["idempotency_key"] == "REL-2026-00042:new:x"
+    assert document["payload"]["company"] == "Seconde"
+    assert "Nouveau contact REL-2026-00042" in document["subject"]
+    await notifier.send(item=delivery(str(folder), key="REL-2026-00042:reminder:x"))
+    assert len(list(folder.iterdir())) == 2
+
+
+# -- webhook ------------------------------------------------------------------------------------
+
+async def test_webhook_is_signed_and_verified_by_the_receiver(receiver: WebhookReceiver) -> None:
+    notifier = WebhookNotifier(secret=SECRET, allowed_hosts=["127.0.0.1"])
+    assert await notifier.send(item=delivery(receiver.url)) == "req-1"
+    [hit] = receiver.hits
+    assert hit.valid
+    assert hit.headers["X-Relocbot-Idempotency-Key"] == "REL-2026-00042:new:x"
+    body = hit.json()
+    assert body["idempotency_key"] == "REL-2026-00042:new:x"
+    assert body["lead"]["ref"] == "REL-2026-00042"
+    assert str(body["timestamp"]) == hit.headers["X-Relocbot-Timestamp"]
+
+
+async def test_webhook_with_a_wrong_secret_fails_verification(receiver: WebhookReceiver) -> None:
+    notifier = WebhookNotifier(secret="not-the-shared-secret")
+    with pytest.raises(DeliveryError) as caught:
+        await notifier.send(item=delivery(receiver.url))
+    [hit] = receiver.hits
+    assert not hit.valid
+    assert caught.value.transient is False       # 401: retrying will not help
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:{port}/hook", "ftp://crm.example/hook",
+                                 "file:///etc/passwd", "not a url"])
+async def test_webhook_refuses_disallowed_urls_without_any_request(
+    receiver: WebhookReceiver, url: str
+) -> None:
+    port = receiver.url.split(":")[2].split("/")[0]
+    notifier = WebhookNotifier(secret=SECRET, allowed_hosts=["crm.example"])
+    with pytest.raises(DeliveryError) as caught:
+        await notifier.send(item=delivery(url.format(port=port)))
+    assert caught.value.transient is False
+    assert receiver.hits == []
+
+
+async def test_webhook_timeout_is_transient(receiver: WebhookReceiver) -> None:
+    receiver.delay = 0.5
+    notifier = WebhookNotifier(secret=SECRET, timeout=0.1)
+    with pytest.raises(DeliveryError) as caught:
+        await notifier.send(item=delivery(receiver.url))
+    assert caught.value.transient is True
+    assert "timeout" in str(caught.value)
+
+
+@pytest.mark.parametrize(("status", "transient"), [(503, True), (429, True), (404, False),
+                                                   (400, False)])
+async def test_webhook_status_codes(receiver: WebhookReceiver, status: int,
+                                    transient: bool) -> None:
+    receiver.status = status
+    with pytest.raises(DeliveryError) as caught:
+        await WebhookNotifier(secret=SECRET).send(item=delivery(receiver.url))
+    assert caught.value.transient is transient
+
+
+async def test_webhook_connection_refused_is_transient() -> None:
+    notifier = WebhookNotifier(secret=SECRET)
+    with pytest.raises(DeliveryError) as caught:
+        await notifier.send(item=delivery(f"http://127.0.0.1:{closed_port()}/hook"))
+    assert caught.value.transient is True
+
+
+# -- e-mail -------------------------------------------------------------------------------------
+
+def email_notifier(port: int, catalog: Catalog) -> EmailNotifier:
+    return EmailNotifier(host="127.0.0.1", port=port, sender="relocbot@cci.example",
+                         starttls=False, catalog=catalog, timeout=5)
+
+
+async def test_email_has_text_html_subject_and_stable_message_id(
+    smtp: FakeSMTPServer, catalog: Catalog
+) -> None:
+    notifier = email_notifier(smtp.port, catalog)
+    item = delivery("conseiller@cci.example")
+    first = await notifier.send(item=item)
+    second = await notifier.send(item=item)          # a resend after a crash
+    assert first == second == message_id(item.idempotency_key, "relocbot@cci.example")
+    assert [m.message["Message-ID"] for m in smtp.messages] == [first, first]
+    received = smtp.messages[0]
+    assert received.recipients == ["conseiller@cci.example"]
+    message = received.message
+    subject = str(message["Subject"]).strip()    # the stdlib parser keeps folding whitespace
+    assert subject == render(item.payload, catalog=catalog).subject
+    assert subject.startswith("[Relocbot] Nouveau contact REL-2026-00042")
+    assert message["X-Relocbot-Idempotency-Key"] == item.idempotency_key
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    plain_text, html_text = text.get_content(), html.get_content()
+    assert "Textiles & Fils <du Nord>" in plain_text and "Je prends" not in plain_text
+    assert "Textiles &amp; Fils &lt;du Nord&gt;" in html_text and "<du Nord>" not in html_text
+    assert '<a href="https://aides.example/rebond">Prêt Rebond</a>' in html_text
+
+
+async def test_email_rejection_is_permanent_and_names_no_address(
+    smtp: FakeSMTPServer, catalog: Catalog
+) -> None:
+    smtp.refuse_rcpt = "550 5.1.1 <conseiller@cci.example>: no such user"
+    with pytest.raises(DeliveryError) as caught:
+        await email_notifier(smtp.port, catalog).send(item=delivery("conseiller@cci.example"))
+    assert caught.value.transient is False
+    assert "550" in str(caught.value) and "@" not in str(caught.value)
+    assert smtp.messages == []
+
+
+async def test_email_server_down_is_transient(catalog: Catalog) -> None:
+    with pytest.raises(DeliveryError) as caught:
+        await email_notifier(closed_port(), catalog).send(item=delivery("a@cci.example"))
+    assert caught.value.transient is True
+
+
+# -- Slack --------------------------------------------------------------------------------------
+
+async def test_slack_posts_a_lead_card_with_buttons(slack: FakeSlackAPI,
+                                                    catalog: Catalog) -> None:
+    notifier = SlackNotifier(token="xoxb-test", catalog=catalog, base_url=slack.base_url)
+    remote = await notifier.send(item=delivery("C0LEADS", company="<!channel> & Co"))
+    [call] = slack.calls_to("chat.postMessage")
+    assert remote == f"C0LEADS:{'1700000000.000001'}"
+    assert call.token == "xoxb-test" and call.body["channel"] == "C0LEADS"
+    blocks = call.body["blocks"]
+    assert len(blocks) <= 50
+    texts = json.dumps(blocks, ensure_ascii=False)
+    assert "<!channel>" not in texts and "&lt;!channel&gt; &amp; Co" in texts
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert blocks[0]["type"] == "header" and "REL-2026-00042" in blocks[0]["text"]["text"]
+    assert "chaud" in blocks[0]["text"]["text"]
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    buttons = {b["action_id"]: b for b in actions["elements"]}
+    assert list(buttons) == ["lead_claim", "lead_contacted", "lead_not_relevant",
+                             "lead_reassign"]
+    assert {b["value"] for b in buttons.values()} == {"REL-2026-00042"}
+    assert [b["text"]["text"] for b in buttons.values()] == ["Je prends", "Contacté",
+                                                             "Non pertinent", "Réaffecter"]
+    assert "<https://aides.example/rebond|Prêt Rebond>" in texts
+    assert "commune Valenciennes -&gt; cci-grand-hainaut" in texts
+
+
+@pytest.mark.parametrize(("error", "status", "transient"), [
+    ("channel_not_found", 200, False), ("not_in_channel", 200, False),
+    ("invalid_auth", 200, False), ("ratelimited", 429, True), ("internal_error", 500, True),
+])
+async def test_slack_errors(slack: FakeSlackAPI, catalog: Catalog, error: str, status: int,
+                            transient: bool) -> None:
+    slack.fail("chat.postMessage", error, status=status, headers={"Retry-After": "1"})
+    notifier = SlackNotifier(token="xoxb-test", catalog=catalog, base_url=slack.base_url)
+    with pytest.raises(DeliveryError) as caught:
+        await notifier.send(item=delivery("C0GONE"))
+    assert caught.value.transient is transient
+    assert len(slack.calls_to("chat.postMessage", ok=None)) == 1
+
+
+def test_lead_blocks_show_the_owner_and_drop_the_claim_button(catalog: Catalog) -> None:
+    blocks = lead_blocks(payload(owner="Camille <@U0ADV>", status="claimed"), catalog=catalog)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Pris en charge par Camille &lt;@U0ADV&gt;" in text
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    assert [b["action_id"] for b in actions["elements"]] == [
+        "lead_contacted", "lead_not_relevant", "lead_reassign"]
+    assert "Pris en charge" not in json.dumps(lead_blocks(payload(), catalog=catalog),
+                                              ensure_ascii=False)
+
+
+def test_lead_blocks_stay_within_slack_limits_for_huge_leads(catalog: Catalog) -> None:
+    many = [{"id": f"a{i}", "name": f"Aide {i} " + "x" * 80, "url": f"https://a.example/{i}"}
+            for i in range(300)]
+    huge = payload(product="p" * 20_000, company="C" * 500, aids=many, partners=many,
+                   score_reasons=["r" * 300] * 50, ref="REL-" + "9" * 200)
+    blocks = lead_blocks(huge, catalog=catalog)
+    assert len(blocks) <= 50
+    assert len(blocks[0]["text"]["text"]) <= 150
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+            assert block["text"]["text"].count("<") == block["text"]["text"].count(">")
+    assert all(len(b.get("value", "")) <= 2000 for b in blocks[-2]["elements"])
+
+
+def test_lead_blocks_survive_a_payload_of_nones(catalog: Catalog) -> None:
+    blocks = lead_blocks(dict.fromkeys(payload()), catalog=catalog)
+    assert blocks[0]["type"] == "header"
+    assert "non renseigné" in blocks[0]["text"]["text"]
+
+
+def test_english_rendering_uses_the_english_catalog(catalog: Catalog) -> None:
+    layout = render(payload(kind="reminder", sla_hours=48), catalog=catalog, lang="en")
+    assert layout.subject == "[Relocbot] Reminder: lead REL-2026-00042 is waiting for an advisor"
+    assert "48 hours" in layout.intro
+    french = render(payload(kind="escalation", sla_hours=48), catalog=catalog)
+    assert french.subject.startswith("[Relocbot] Escalade")
+    assert "CCI Grand Hainaut" in french.intro and "48 heures" in french.intro
+
+
+def test_build_notifiers_follows_the_settings(tmp_path: Path) -> None:
+    bare = Settings(data_dir=tmp_path, _env_file=None)
+    assert set(build_notifiers(bare)) == {"inbox", "webhook"}
+    full = Settings(data_dir=tmp_path, _env_file=None,
+                    slack_bot_token=SecretStr("xoxb-1"), smtp_host="smtp.example",
+                    webhook_allowed_hosts=["crm.example"])
+    notifiers = build_notifiers(full)
+    assert set(notifiers) == {"inbox", "webhook", "slack", "email"}
+    webhook = notifiers["webhook"]
+    assert isinstance(webhook, WebhookNotifier)
+    assert webhook.allowed_hosts == {"crm.example"}
+    assert all(name == n.name for name, n in notifiers.items())
