@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from bot.i18n import Catalog
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Database
+from bot.worker import run_worker
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import Progress
 
@@ -27,7 +29,20 @@ class Runtime:
     assistant: Assistant
     metrics: Metrics = field(default_factory=Metrics)
 
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def start_worker(self) -> None:
+        """Deliver leads in this process (the embedded default; see ``bot.worker``)."""
+        if self.settings.embedded_worker and not self._tasks:
+            self._tasks.append(asyncio.create_task(
+                run_worker(self.db, self.settings, stop=self._stop), name="relocbot-worker"))
+
     async def close(self) -> None:
+        """Stop the worker (it finishes the delivery in hand), then release the database."""
+        self._stop.set()
+        for task in self._tasks:
+            await task
         await self.db.close()
 
 

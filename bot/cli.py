@@ -2,6 +2,7 @@
 
     relocbot run                 channels when configured, otherwise the terminal chat
     relocbot serve               webhooks (Telegram, Slack) and /healthz over HTTP
+    relocbot worker              lead deliveries and SLA timers, as a separate process
     relocbot chat                the terminal chat (scriptable: one message per line on stdin)
     relocbot ingest [PATH...]    (re)index the shipped corpus and extra folders, incrementally
     relocbot ask "question"      one answer with its sources; --json reads stdin, prints JSON lines
@@ -91,6 +92,7 @@ def run() -> None:
 
     async def main() -> None:
         runtime = await _runtime(settings)
+        runtime.start_worker()
         try:
             channels = enabled_channels(runtime, webhook=False)
             if not channels:
@@ -120,6 +122,7 @@ def serve(
 
     async def main() -> None:
         runtime = await _runtime(settings)
+        runtime.start_worker()
         try:
             asgi = build_app(runtime, channels=enabled_channels(runtime, webhook=True))
             config = uvicorn.Config(asgi, host=host, port=port, log_level="warning",
@@ -141,12 +144,39 @@ def chat() -> None:
 
     async def main() -> None:
         runtime = await _runtime(settings)
+        runtime.start_worker()
         try:
             if sys.stdin.isatty():
                 console.print("[bold]Relocbot[/bold] — /aide, /quit (Ctrl-D)")
             await run_terminal(runtime.assistant)
         finally:
             await runtime.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def worker() -> None:
+    """Deliver lead notifications and run the SLA timers (safe to run in several copies)."""
+    import signal
+
+    from bot.storage import Database
+    from bot.worker import run_worker
+
+    settings = Settings()
+    _setup_logging(settings)
+
+    async def main() -> None:
+        db = Database(settings.sqlalchemy_url)
+        await db.migrate()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_worker(db, settings, stop=stop)
+        finally:
+            await db.close()
 
     asyncio.run(main())
 

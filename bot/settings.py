@@ -116,6 +116,10 @@ class Settings(BaseSettings):
         validation_alias=_env("RELOCBOT_WEBHOOK_ALLOWED_HOSTS", "webhook_allowed_hosts"),
     )
 
+    embedded_worker: bool = Field(
+        True, validation_alias=_env("RELOCBOT_EMBEDDED_WORKER", "embedded_worker")
+    )
+
     # Serving.
     max_body_bytes: int = Field(
         1_000_000, validation_alias=_env("RELOCBOT_MAX_BODY_BYTES", "max_body_bytes")
