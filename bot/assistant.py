@@ -92,12 +92,10 @@ class Assistant:
             InputGuard(catalog, max_chars=settings.max_message_chars),
         ]
         self._handler = run_chain(chain, self._route)
-        self._locks: dict[str, asyncio.Lock] = {}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one event; events of one conversation are handled in arrival order."""
-        lock = self._locks.setdefault(incoming.conversation_key, asyncio.Lock())
-        async with lock:
+        async with self.db.conversation_lock(incoming.conversation_key):
             return await self._handler(Context(incoming=incoming))
 
     # -- routing ---------------------------------------------------------------------------

@@ -11,15 +11,19 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -56,10 +60,14 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True,
+                                                       **pool)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
 
     async def migrate(self) -> None:
         def upgrade(connection: Connection) -> None:
@@ -84,6 +92,31 @@ class Database:
             return True
         except Exception:
             return False
+
+    @asynccontextmanager
+    async def conversation_lock(self, key: str) -> AsyncIterator[None]:
+        """Serialise the handling of one conversation: in this process (an asyncio lock per
+        key) and across processes on PostgreSQL (an advisory lock), so replicas keep order."""
+        local = self._locks.get(key)
+        if local is None:
+            local = self._locks[key] = asyncio.Lock()
+        async with local:
+            if not self.url.startswith("postgresql"):
+                yield
+                return
+            async with self._advisory(key):
+                yield
+
+    @asynccontextmanager
+    async def _advisory(self, key: str) -> AsyncIterator[None]:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"),
+                               {"k": key})
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"),
+                                   {"k": key})
 
     async def load_state(self, key: str, *, channel: str) -> ConversationState:
         async with self.sessions() as session:

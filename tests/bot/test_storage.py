@@ -41,3 +41,22 @@ async def test_question_log_is_scrubbed(db: Database) -> None:
 
 def test_scrub_keeps_ordinary_numbers() -> None:
     assert scrub("PME de 40 salariés en 2026") == "PME de 40 salariés en 2026"
+
+
+async def test_conversation_lock_serialises_one_conversation(db: Database) -> None:
+    import asyncio
+
+    order: list[str] = []
+
+    async def hold(name: str, key: str, delay: float) -> None:
+        async with db.conversation_lock(key):
+            order.append(f"{name}+")
+            await asyncio.sleep(delay)
+            order.append(f"{name}-")
+
+    await asyncio.gather(hold("a", "conv:1", 0.2), hold("b", "conv:1", 0.0),
+                         hold("c", "conv:2", 0.0))
+    # a and b never overlap (same conversation) whatever the backend
+    a_start, a_end = order.index("a+"), order.index("a-")
+    b_start, b_end = order.index("b+"), order.index("b-")
+    assert a_end < b_start or b_end < a_start
