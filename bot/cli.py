@@ -307,6 +307,28 @@ app.add_typer(leads_app, name="leads")
 from bot.cli_report import report_app  # noqa: E402
 
 app.add_typer(report_app, name="report")
+telegram_app = typer.Typer(no_args_is_help=True, help="Telegram webhook administration.")
+app.add_typer(telegram_app, name="telegram")
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook(url: str) -> None:
+    """Point Telegram at URL (https) with TELEGRAM_WEBHOOK_SECRET as its secret token."""
+    from adapters.telegram.admin import set_webhook
+
+    ok = asyncio.run(set_webhook(Settings(), url))
+    console.print("webhook set" if ok else "Telegram refused the webhook")
+    raise typer.Exit(0 if ok else 1)
+
+
+@telegram_app.command("delete-webhook")
+def telegram_delete_webhook() -> None:
+    """Remove the webhook (back to polling with `relocbot run`)."""
+    from adapters.telegram.admin import delete_webhook
+
+    ok = asyncio.run(delete_webhook(Settings()))
+    console.print("webhook deleted" if ok else "Telegram refused")
+    raise typer.Exit(0 if ok else 1)
 
 
 def main() -> None:
