@@ -307,6 +307,23 @@ app.add_typer(leads_app, name="leads")
 from bot.cli_report import report_app  # noqa: E402
 
 app.add_typer(report_app, name="report")
+config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate settings and tell what is missing (secrets are never printed)."""
+    from bot.config_check import check_config
+
+    results = asyncio.run(check_config(Settings()))
+    table = Table("check", "status", "detail")
+    for result in results:
+        table.add_row(result.name, result.status, result.detail)
+    Console(emoji=False).print(table)
+    raise typer.Exit(1 if any(r.status == "error" for r in results) else 0)
+
+
 telegram_app = typer.Typer(no_args_is_help=True, help="Telegram webhook administration.")
 app.add_typer(telegram_app, name="telegram")
 

@@ -1,0 +1,86 @@
+"""``relocbot config check``: what is configured, what is missing, without printing secrets.
+
+Usage::
+
+    results = await check_config(settings)   # [Check("database", "ok", "sqlite"), ...]
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from bot.errors import ConfigError
+from bot.leads.desks import Desks
+from bot.settings import Settings
+from bot.storage import Database
+from knowledge.ingest import lexical_is_current
+
+__all__ = ["Check", "check_config"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str      # ok | warning | error | off
+    detail: str
+
+
+def _scheme(url: str) -> str:
+    return url.split(":", 1)[0]
+
+
+async def check_config(settings: Settings) -> list[Check]:
+    out: list[Check] = []
+    data = settings.data_dir
+    writable = os.access(data if data.exists() else data.parent, os.W_OK)
+    out.append(Check("data dir", "ok" if writable else "error", str(data)))
+    db = Database(settings.sqlalchemy_url)
+    reachable = await db.ping()
+    await db.close()
+    out.append(Check("database", "ok" if reachable else "error",
+                     f"{_scheme(settings.sqlalchemy_url)} {'reachable' if reachable else 'down'}"))
+    out.append(Check("index", "ok" if lexical_is_current(settings) else "warning",
+                     "built" if lexical_is_current(settings) else "missing: built on first run"))
+    out.append(Check("chroma", "ok", f"server {urlparse(settings.chroma_url).netloc}")
+               if settings.chroma_url else Check("chroma", "ok", "embedded"))
+    out.append(Check("llm", "ok" if settings.llm_model else "off",
+                     settings.llm_model or "extractive answers (no LLM_MODEL)"))
+    tg = settings.telegram_bot_token is not None
+    out.append(Check("telegram", "ok" if tg else "off",
+                     ("token set" + ("; webhook secret set" if settings.telegram_webhook_secret
+                                     else "; no TELEGRAM_WEBHOOK_SECRET: polling only"))
+                     if tg else "no TELEGRAM_BOT_TOKEN"))
+    slack = settings.slack_bot_token is not None
+    modes = [m for m, ok in (("Socket Mode", settings.slack_app_token),
+                             ("HTTP events", settings.slack_signing_secret)) if ok]
+    out.append(Check("slack", ("ok" if modes else "error") if slack else "off",
+                     (", ".join(modes) or "SLACK_BOT_TOKEN needs SLACK_APP_TOKEN or "
+                      "SLACK_SIGNING_SECRET") if slack else "no SLACK_BOT_TOKEN"))
+    out.extend(_desk_checks(settings))
+    return out
+
+
+def _desk_checks(settings: Settings) -> list[Check]:
+    try:
+        desks = Desks.load(settings.desks_file)
+    except ConfigError as exc:
+        return [Check("desks", "error", str(exc).split(":")[0])]
+    if not desks.desks:
+        return [Check("desks", "ok", f"no desks file: leads go to {settings.inbox_dir}")]
+    out = [Check("desks", "ok", f"{len(desks.desks)} desk(s) configured")]
+    if any(d.slack_channel for d in desks.desks.values()) and not settings.slack_bot_token:
+        out.append(Check("desks: slack", "error", "a desk has slack_channel but no "
+                                                  "SLACK_BOT_TOKEN"))
+    if any(d.emails for d in desks.desks.values()) and not settings.smtp_host:
+        out.append(Check("desks: e-mail", "error", "a desk has emails but no SMTP_HOST"))
+    hooks = [u for d in desks.desks.values() for u in d.webhooks]
+    if hooks and not settings.webhook_secret:
+        out.append(Check("desks: webhooks", "error", "webhooks need RELOCBOT_WEBHOOK_SECRET"))
+    allowed = set(settings.webhook_allowed_hosts)
+    outside = sorted({urlparse(u).hostname or u for u in hooks} - allowed) if allowed else []
+    if outside:
+        out.append(Check("desks: webhooks", "error",
+                         f"hosts not in RELOCBOT_WEBHOOK_ALLOWED_HOSTS: {', '.join(outside)}"))
+    return out
