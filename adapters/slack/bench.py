@@ -1,0 +1,192 @@
+"""Slack adapter benchmark: signed Events API requests through the real bolt app and our
+Starlette server, answered to a local fake Web API, beside the bare ``Assistant.handle`` on the
+same questions at the same concurrency (the ratio is the adapter's overhead).
+
+Each of ``threads`` concurrent Slack threads starts with an ``app_mention`` and continues with
+follow-up messages (no mention), one at a time, as people do; latency is measured from sending
+the request to the fake recording the ``chat.postMessage`` of that thread. State goes to a
+temporary SQLite database, never to the runtime's own.
+
+Usage::
+
+    rows = await run(runtime, threads=50, events=500)
+    for figure, value, baseline, ratio in rows:
+        print(figure, value, baseline, ratio)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from aiohttp import web
+from pydantic import SecretStr
+
+from adapters.server import build_app as build_server
+from adapters.slack.channel import EVENTS_PATH, SlackChannel
+from bot.app import Runtime
+from bot.assistant import Assistant
+from bot.i18n import detect_language
+from bot.messages import Incoming
+from bot.storage import Database
+from knowledge.evaluation import load_items
+
+__all__ = ["DEV_SET", "run"]
+
+DEV_SET = Path(__file__).resolve().parents[2] / "tests" / "eval" / "dev.yaml"
+Row = tuple[str, str, str, str]
+_SECRET = "bench-signing-secret"
+_BOT = "U0BENCHBOT"
+
+
+class _FakeWebAPI:
+    """Answers every Web API call; ``chat.postMessage`` arrival times go to per-thread queues."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[str, asyncio.Queue[float]] = defaultdict(asyncio.Queue)
+        self.base_url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response({"ok": True, "team_id": "T0BENCH", "user_id": _BOT,
+                                      "bot_id": "B0BENCH"})
+        if method == "chat.postMessage":
+            body = await request.json()
+            self.arrivals[str(body.get("thread_ts"))].put_nowait(time.perf_counter())
+        return web.json_response({"ok": True, "ts": "1.0"})
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/api/"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def _signed(payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload).encode()
+    stamp = str(int(time.time()))
+    digest = hmac.new(_SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256)
+    return body, {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+                  "X-Slack-Signature": "v0=" + digest.hexdigest()}
+
+
+def _event(thread: int, turn: int, question: str) -> dict[str, Any]:
+    root = f"1700000000.{thread:06d}"
+    event: dict[str, Any] = {"type": "message", "channel": "C0BENCH", "channel_type": "channel",
+                             "user": f"U0USER{thread:04d}", "text": question,
+                             "ts": f"{1700000001 + turn}.{thread:06d}", "thread_ts": root}
+    if turn == 0:
+        event.update(type="app_mention", text=f"<@{_BOT}> {question}", ts=root)
+        del event["thread_ts"], event["channel_type"]
+    return {"type": "event_callback", "team_id": "T0BENCH", "api_app_id": "A0BENCH",
+            "event_id": f"Ev{thread:05d}{turn:05d}", "event": event, "event_time": 0}
+
+
+async def _concurrently(threads: int, events: int,
+                        one: Callable[[int, int], Awaitable[float]]) -> tuple[list[float], float]:
+    """Run ``events`` calls of ``one(thread, turn)`` over ``threads`` sequential workers."""
+    per_thread = [events // threads + (1 if i < events % threads else 0) for i in range(threads)]
+
+    async def worker(thread: int) -> list[float]:
+        return [await one(thread, turn) for turn in range(per_thread[thread])]
+
+    started = time.perf_counter()
+    results = await asyncio.gather(*(worker(i) for i in range(threads)))
+    return [x for r in results for x in r], time.perf_counter() - started
+
+
+def _pct(samples: list[float], q: float) -> float:
+    return float(np.percentile(np.array(samples) * 1000, q)) if samples else float("nan")
+
+
+async def run(runtime: Runtime, *, threads: int = 50, events: int = 500,
+              questions: Sequence[str] | None = None) -> list[Row]:
+    """Signed Slack events/s and p50/p95 request -> ``chat.postMessage`` latency at
+    ``threads`` concurrent threads, beside the bare Assistant; rows are
+    ``(figure, value, baseline, ratio)``.
+
+    Usage::
+
+        rows = await run(runtime, threads=50, events=500)
+    """
+    pool = list(questions) if questions else [item.q for item in load_items(DEV_SET)]
+    fake = _FakeWebAPI()
+    await fake.start()
+    with tempfile.TemporaryDirectory(prefix="relocbot-slack-bench-") as tmp:
+        db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+        await db.migrate()
+        settings = runtime.settings.model_copy(update={
+            "data_dir": Path(tmp), "slack_bot_token": SecretStr("xoxb-bench"),
+            "slack_signing_secret": SecretStr(_SECRET), "slack_api_base_url": fake.base_url,
+            "rate_limit_per_minute": 1_000_000})
+        assistant = Assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
+                              settings=settings)
+        for text in dict.fromkeys(pool):  # warm caches once, for both measurements
+            await assistant.compose(text, detect_language(text))
+        bench_runtime = Runtime(settings=settings, kb=runtime.kb, db=db, assistant=assistant)
+        channel = SlackChannel(bench_runtime)
+        await channel.start()
+        transport = httpx.ASGITransport(app=build_server(bench_runtime, channels=[channel]))
+        http = httpx.AsyncClient(transport=transport, base_url="http://bench")
+        answered = 0
+
+        def question(thread: int, turn: int) -> str:
+            return pool[(thread * 7 + turn) % len(pool)]
+
+        async def via_slack(thread: int, turn: int) -> float:
+            nonlocal answered
+            body, headers = _signed(_event(thread, turn, question(thread, turn)))
+            arrivals = fake.arrivals[f"1700000000.{thread:06d}"]
+            while not arrivals.empty():  # a second message of the previous answer, if any
+                arrivals.get_nowait()
+            started = time.perf_counter()
+            response = await http.post(EVENTS_PATH, content=body, headers=headers)
+            response.raise_for_status()
+            arrived = await asyncio.wait_for(arrivals.get(), 60)
+            answered += 1
+            return arrived - started
+
+        async def bare(thread: int, turn: int) -> float:
+            incoming = Incoming(channel="bench", conversation_key=f"bench:{thread}",
+                                user_id=f"bench{thread}", text=question(thread, turn))
+            started = time.perf_counter()
+            await assistant.handle(incoming)
+            return time.perf_counter() - started
+
+        try:
+            base, base_wall = await _concurrently(threads, events, bare)
+            slack, slack_wall = await _concurrently(threads, events, via_slack)
+        finally:
+            await http.aclose()
+            await channel.stop()
+            await db.close()
+            await fake.stop()
+    rate, base_rate = len(slack) / slack_wall, len(base) / base_wall
+    rows: list[Row] = [(f"slack events/s ({threads} threads)", f"{rate:.1f}",
+                        f"{base_rate:.1f} (bare Assistant)", f"{rate / base_rate:.2f}")]
+    for q in (50, 95):
+        value, baseline = _pct(slack, q), _pct(base, q)
+        rows.append((f"slack p{q} request->postMessage (ms)", f"{value:.1f}",
+                     f"{baseline:.1f} (bare handle)", f"{value / baseline:.2f}"))
+    rows.append(("slack events answered", f"{answered}/{events}", "", ""))
+    return rows

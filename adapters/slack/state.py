@@ -1,0 +1,143 @@
+"""What the Slack adapter remembers between deliveries, in the core's conversation table (so it
+survives restarts and is shared by replicas): the threads the bot answered in, and the private
+``/reloc`` answers a user may still share in the channel. In memory only: the work in flight.
+
+Usage::
+
+    threads = ThreadMarks(db)
+    await threads.mark("T1", "C1", "1700000000.000100")
+    await threads.is_marked("T1", "C1", "1700000000.000100")      # -> True
+
+    shares = ShareStore(db)
+    share_id = await shares.put("T1", "U1", blocks=blocks, text="…")
+    await shares.get("T1", "U1", share_id)                          # -> {"blocks": …, "text": …}
+
+    work = InFlight()
+    work.track()                        # inside a listener task
+    async with work.ordered("slack:T1:dm:U1"): ...
+    await work.drain(timeout=10)        # at shutdown
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+from adapters.slack.convert import CHANNEL, thread_marker_key
+from bot.storage import ConversationState, Database
+
+__all__ = ["InFlight", "ShareStore", "ThreadMarks"]
+
+_MARK = "bot_thread"
+log = logging.getLogger("relocbot.slack")
+
+
+class InFlight:
+    """Listener tasks still running (bolt runs them after ``ack()``), and one lock per
+    conversation so that its answers are posted in the order its messages arrived."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self._order: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+
+    def track(self) -> None:
+        """Register the current task (call it first thing in a listener)."""
+        task = asyncio.current_task()
+        if task is not None and task not in self.tasks:
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def ordered(self, key: str) -> asyncio.Lock:
+        lock = self._order.get(key)
+        if lock is None:
+            lock = self._order[key] = asyncio.Lock()
+        return lock
+
+    async def drain(self, timeout: float = 10.0) -> bool:
+        """Wait for the listeners already started; ``False`` if some were still running."""
+        await asyncio.sleep(0)  # tasks scheduled just before this call start and register
+        current = asyncio.current_task()
+        pending = {t for t in self.tasks if t is not current and not t.done()}
+        while pending:
+            _, still = await asyncio.wait(pending, timeout=timeout)
+            if still:
+                log.warning("slack: %d listener(s) still running at drain", len(still))
+                return False
+            await asyncio.sleep(0)
+            pending = {t for t in self.tasks if t is not current and not t.done()}
+        return True
+
+
+class ThreadMarks:
+    """Threads the bot answered in: follow-ups there are answered without a new mention."""
+
+    def __init__(self, db: Database, *, cache_size: int = 10_000) -> None:
+        self.db = db
+        self.cache_size = cache_size
+        self._known: OrderedDict[str, None] = OrderedDict()
+
+    def _remember(self, key: str) -> None:
+        self._known[key] = None
+        self._known.move_to_end(key)
+        while len(self._known) > self.cache_size:
+            self._known.popitem(last=False)
+
+    async def mark(self, team: str, channel: str, thread_ts: str) -> None:
+        key = thread_marker_key(team, channel, thread_ts)
+        if key in self._known:
+            return
+        try:
+            await self.db.save_state(ConversationState(key=key, channel=CHANNEL,
+                                                       data={_MARK: True}))
+        except Exception:
+            # Another replica (or a concurrent event) inserted the same marker first.
+            if not await self.is_marked(team, channel, thread_ts):
+                raise
+        self._remember(key)
+
+    async def is_marked(self, team: str, channel: str, thread_ts: str) -> bool:
+        key = thread_marker_key(team, channel, thread_ts)
+        if key in self._known:
+            return True
+        state = await self.db.load_state(key, channel=CHANNEL)
+        if state.data.get(_MARK):
+            self._remember(key)
+            return True
+        return False
+
+
+class ShareStore:
+    """The last ``keep`` private answers of each user, ready to be posted in the channel."""
+
+    def __init__(self, db: Database, *, keep: int = 20) -> None:
+        self.db = db
+        self.keep = keep
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @staticmethod
+    def _key(team: str, user: str) -> str:
+        return f"slack-share:{team}:{user}"
+
+    async def put(self, team: str, user: str, *, blocks: list[dict[str, Any]], text: str,
+                  share_id: str | None = None) -> str:
+        share_id = share_id or uuid.uuid4().hex[:16]
+        key = self._key(team, user)
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            state = await self.db.load_state(key, channel=CHANNEL)
+            answers: dict[str, Any] = dict(state.data.get("answers") or {})
+            answers[share_id] = {"blocks": blocks, "text": text}
+            for old in list(answers)[: max(0, len(answers) - self.keep)]:
+                del answers[old]
+            state.data["answers"] = answers
+            await self.db.save_state(state)
+        return share_id
+
+    async def get(self, team: str, user: str, share_id: str) -> dict[str, Any] | None:
+        state = await self.db.load_state(self._key(team, user), channel=CHANNEL)
+        saved = (state.data.get("answers") or {}).get(share_id)
+        return saved if isinstance(saved, dict) else None
