@@ -12,6 +12,7 @@
     │   └── LLMError             the chat model timed out, failed or cited nothing valid
     ├── StorageError             the database failed
     ├── DeliveryError            a lead notification was not delivered (``transient``: retry it)
+    ├── AccessDenied             someone acted where they may not (refused and audited)
     └── InputError               a user message or payload that we refuse (polite answer)
 
 Adapters catch ``RelocbotError`` (and anything else) in their single error handler, log it with
@@ -21,6 +22,7 @@ its traceback, and answer the user politely.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "AnswerError",
     "ConfigError",
     "CorpusError",
@@ -88,6 +90,10 @@ class DeliveryError(RelocbotError):
     def __init__(self, message: str, *, transient: bool) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class AccessDenied(RelocbotError):
+    """An advisor action by someone who is not an advisor of the lead's desk."""
 
 
 class InputError(RelocbotError):

@@ -29,6 +29,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.advisors import ACTION_PATTERN, AdvisorActions
 from adapters.slack.blocks import (
     ACTION_PREFIX,
     SHARE_ACTION,
@@ -301,5 +302,6 @@ def build_app(bot: SlackBot, *, client: AsyncWebClient, authorize: Authorize,
     app.event("app_home_opened")(bot.on_home)
     app.command("/reloc")(bot.on_command)
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(bot.on_action)
+    app.action(re.compile(ACTION_PATTERN))(AdvisorActions(bot.assistant).on_action)
     app.error(bot.on_error)
     return app

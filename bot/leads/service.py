@@ -78,10 +78,12 @@ class LeadService:
             "status": lead.status, "created_at": lead.created_at.isoformat(),
             "score_reasons": lead.details.get("score_reasons", []),
             "aids": lead.details.get("aids", []), "partners": lead.details.get("partners", []),
+            "assigned_to": lead.details.get("assigned_to"),
         })
         return data
 
-    def _outbox(self, lead: Lead, *, kind: str, stamp: str) -> list[OutboxItem]:
+    def outbox(self, lead: Lead, *, kind: str, stamp: str) -> list[OutboxItem]:
+        """The outbox rows notifying ``lead``'s desk (one per configured target)."""
         desk = self.desks.desk(lead.desk_id)
         payload = self.payload(lead, kind=kind)
         items = []
@@ -141,11 +143,13 @@ class LeadService:
                 session.add(lead)
                 await session.flush()
                 lead.ref = f"REL-{now.year}-{lead.id:05d}"
-                lead.owner = self._owner(lead.desk_id, lead.id)
+                assigned = self._round_robin(lead.desk_id, lead.id)
+                if assigned:
+                    lead.details = {**lead.details, "assigned_to": assigned}
                 session.add(LeadEvent(lead_id=lead.id, action="created", actor=user_key,
                                       detail={"rule": lead.rule, "score": lead.score,
                                               "consent_version": consent_version}, at=now))
-                session.add_all(self._outbox(lead, kind="new", stamp="0"))
+                session.add_all(self.outbox(lead, kind="new", stamp="0"))
                 return SubmitResult(lead.ref, lead.desk_id, True, lead.id)
         except IntegrityError:
             async with self.db.sessions() as session:
@@ -153,7 +157,9 @@ class LeadService:
                     Lead.submission_key == key))).one()
                 return SubmitResult(lead.ref, lead.desk_id, False, lead.id)
 
-    def _owner(self, desk_id: str, lead_id: int) -> str | None:
+    def _round_robin(self, desk_id: str, lead_id: int) -> str | None:
+        """The advisor proposed for this lead (the desk's advisors in turn); claiming sets
+        the owner."""
         advisors = self.desks.desk(desk_id).advisors
         return advisors[lead_id % len(advisors)] if advisors else None
 
@@ -169,7 +175,7 @@ class LeadService:
             LeadEvent.lead_id == lead.id, LeadEvent.action == "updated"))).all())
         session.add(LeadEvent(lead_id=lead.id, action="updated", actor="submission",
                               detail={"submission": key[:12]}, at=now))
-        session.add_all(self._outbox(lead, kind="update", stamp=str(count + 1)))
+        session.add_all(self.outbox(lead, kind="update", stamp=str(count + 1)))
         return SubmitResult(lead.ref, lead.desk_id, False, lead.id)
 
     async def erase(self, *, user_key: str, actor: str) -> int:

@@ -1,0 +1,125 @@
+"""Leads in Slack: the form in a DM, the desk notification, and the advisors' buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.leads.dispatcher import Dispatcher
+from bot.leads.notifiers import build_notifiers
+from bot.storage import Database
+from bot.storage.lead_tables import Lead, LeadEvent
+from tests.fakes.slack_api import FakeSlackAPI, message_event
+from tests.scenarios.slack.slack_harness import MakeSlack
+
+DESK_CHANNEL = "C0DESK"
+ADVISOR = "U0ADVISOR"
+ANSWERS = {"company": "Ateliers du Nord", "siren": "732829320", "place": "Valenciennes",
+           "postal_code": "59300", "commune": "Valenciennes", "department": "59",
+           "desk": "cci-grand-hainaut", "routing_rule": "commune Valenciennes -> "
+           "cci-grand-hainaut", "headcount": 40, "size": "PME", "product": "Chemises en lin",
+           "stage": "pret", "timeline": "moins-6-mois", "contact_name": "Marie",
+           "email": "marie@example.fr"}
+
+
+def desks(tmp_path: Path) -> Path:
+    path = tmp_path / "desks.yaml"
+    path.write_text(f"desks:\n  cci-grand-hainaut:\n    slack_channel: {DESK_CHANNEL}\n"
+                    f"    advisors: [{ADVISOR}]\n")
+    return path
+
+
+async def _notified(make_slack: MakeSlack, fake: FakeSlackAPI, tmp_path: Path):
+    slack = await make_slack(desks_file=desks(tmp_path))
+    service = slack.runtime.assistant.leads
+    result = await service.submit(dict(ANSWERS), channel="telegram", conversation_key="t:1",
+                                  user_key="telegram:1",
+                                  consent_at=dt.datetime.now(dt.UTC).isoformat(),
+                                  consent_version="2026-11")
+    dispatcher = Dispatcher(slack.runtime.db, build_notifiers(slack.runtime.settings),
+                            max_attempts=3, backoff_seconds=1)
+    report = await dispatcher.run_once()
+    assert report.sent == 1
+    [post] = await fake.wait_for("chat.postMessage")
+    assert post.body["channel"] == DESK_CHANNEL
+    return slack, result.ref
+
+
+async def test_advisor_claims_and_the_message_is_redrawn(make_slack: MakeSlack,
+                                                         fake_slack: FakeSlackAPI,
+                                                         db: Database, tmp_path: Path) -> None:
+    slack, ref = await _notified(make_slack, fake_slack, tmp_path)
+    response = await slack.action("lead_claim", ref, user=ADVISOR, channel=DESK_CHANNEL)
+    assert response.status_code == 200
+    [update] = await fake_slack.wait_for("chat.update")
+    assert update.body["channel"] == DESK_CHANNEL
+    assert ADVISOR in str(update.body["blocks"])                  # "Pris en charge par ..."
+    assert "lead_claim" not in str(update.body["blocks"])        # no second claim button
+    await slack.action("lead_contacted", ref, user=ADVISOR, channel=DESK_CHANNEL)
+    await fake_slack.wait_for("chat.update", 2)
+    async with db.sessions() as session:
+        lead = (await session.scalars(select(Lead).where(Lead.ref == ref))).one()
+        assert (lead.status, lead.owner) == ("contacted", ADVISOR)
+        assert lead.claimed_at is not None
+        actions = [e.action for e in (await session.scalars(select(LeadEvent).where(
+            LeadEvent.lead_id == lead.id))).all()]
+    assert actions[-2:] == ["claim", "contacted"]
+
+
+async def test_non_advisors_are_refused_and_audited(make_slack: MakeSlack,
+                                                    fake_slack: FakeSlackAPI, db: Database,
+                                                    tmp_path: Path) -> None:
+    slack, ref = await _notified(make_slack, fake_slack, tmp_path)
+    await slack.action("lead_claim", ref, user="U0INTRUDER", channel=DESK_CHANNEL, name="no")
+    [refusal] = await fake_slack.wait_for("response_url")
+    assert refusal.body["response_type"] == "ephemeral"
+    async with db.sessions() as session:
+        lead = (await session.scalars(select(Lead).where(Lead.ref == ref))).one()
+        assert lead.status == "new" and lead.owner is None
+        events = (await session.scalars(select(LeadEvent).where(
+            LeadEvent.lead_id == lead.id))).all()
+    assert [(e.action, e.actor) for e in events][-1] == ("action_refused", "U0INTRUDER")
+    assert not [c for c in fake_slack.calls if c.method == "chat.update"]
+
+
+async def test_reassign_forwards_to_the_regional_desk(make_slack: MakeSlack,
+                                                      fake_slack: FakeSlackAPI, db: Database,
+                                                      tmp_path: Path) -> None:
+    slack, ref = await _notified(make_slack, fake_slack, tmp_path)
+    await slack.action("lead_reassign", ref, user=ADVISOR, channel=DESK_CHANNEL)
+    await fake_slack.wait_for("chat.update")
+    async with db.sessions() as session:
+        lead = (await session.scalars(select(Lead).where(Lead.ref == ref))).one()
+    assert (lead.desk_id, lead.status, lead.owner) == ("cci-hauts-de-france", "new", None)
+
+
+async def test_lead_form_in_a_slack_dm(make_slack: MakeSlack, fake_slack: FakeSlackAPI,
+                                       db: Database) -> None:
+    slack = await make_slack()
+    dm = "D0ALICE"
+
+    async def say(text: str) -> None:
+        await slack.event(message_event(text, channel=dm, channel_type="im"))
+        await slack.settle()
+
+    async def press(value: str) -> None:
+        await slack.action("reloc.0", value, channel=dm)
+        await slack.settle()
+
+    await say("/conseiller")
+    await press("lf:consent:yes")
+    for text in ("Ateliers du Nord", "passer", "Valenciennes", "40", "passer",
+                 "Chemises en lin", "passer"):
+        await say(text)
+    await press("lf:choice:pret")
+    await press("lf:choice:moins-6-mois")
+    await say("Marie")
+    await say("marie@example.fr")
+    await say("passer")
+    await press("lf:confirm")
+    async with db.sessions() as session:
+        lead = (await session.scalars(select(Lead))).one()
+    assert (lead.channel, lead.desk_id, lead.company) == ("slack", "cci-grand-hainaut",
+                                                          "Ateliers du Nord")
