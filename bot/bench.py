@@ -23,7 +23,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import open_runtime
+from bot.app import Runtime, open_runtime
 from bot.flows.finder import PROJECT_BUTTONS
 from bot.i18n import detect_language
 from bot.settings import Settings
@@ -155,9 +155,9 @@ def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
                       f"cold {cold_s:.1f} s", f"{warm.seconds / cold_s:.3f}")
         table.add_row("peak RSS after ingest (MB)", f"{_rss_mb():.0f}", "", "")
 
-        runtime = asyncio.run(open_runtime(bench_settings))
-        retriever = runtime.kb.retriever
         loop = asyncio.new_event_loop()
+        runtime = loop.run_until_complete(open_runtime(bench_settings))
+        retriever = runtime.kb.retriever
 
         def ask(q: str) -> object:
             return loop.run_until_complete(runtime.assistant.compose(q, detect_language(q)))
@@ -191,6 +191,25 @@ def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
                           f"shipped {ask_p95:.1f}", f"{p95 / ask_p95:.1f}x")
             table.add_row(f"  index build {size:,} chunks (s)", f"{built:.1f}", "", "")
             table.add_row(f"peak RSS after {size:,} (MB)", f"{_rss_mb():.0f}", "", "")
-        asyncio.run(runtime.close())
+        for row in loop.run_until_complete(_channel_rows(runtime, quick=quick)):
+            table.add_row(*row)
+        loop.run_until_complete(runtime.close())
         loop.close()
     console.print(table)
+
+
+async def _channel_rows(runtime: Runtime, *, quick: bool) -> list[tuple[str, str, str, str]]:
+    """The adapters and the lead pipeline, each beside the bare Assistant or submission."""
+    import os
+
+    from adapters.slack import bench as slack_bench
+    from adapters.telegram import bench as telegram_bench
+    from bot import bench_leads
+
+    scale = 5 if quick else 1
+    rows = await telegram_bench.run(runtime, chats=50, messages=1000 // scale)
+    rows += await slack_bench.run(runtime, threads=50, events=500 // scale)
+    postgres = os.environ.get("RELOCBOT_BENCH_POSTGRES_URL",
+                              "postgresql+asyncpg://postgres@127.0.0.1:5432/relocbot_bench")
+    rows += await bench_leads.run(runtime.assistant, n=200 // scale, postgres_url=postgres)
+    return [tuple(str(v) for v in row) for row in rows]  # type: ignore[misc]

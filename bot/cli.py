@@ -324,6 +324,32 @@ def config_check() -> None:
     raise typer.Exit(1 if any(r.status == "error" for r in results) else 0)
 
 
+slack_app = typer.Typer(no_args_is_help=True, help="Slack app administration.")
+app.add_typer(slack_app, name="slack")
+
+
+@slack_app.command("manifest")
+def slack_manifest(
+    url: Annotated[str | None, typer.Option(help="public base URL of `relocbot serve`")] = None,
+    socket_mode: Annotated[bool, typer.Option("--socket-mode/--http")] = True,
+) -> None:
+    """Print the Slack app manifest (scopes, events, /reloc, interactivity, App Home)."""
+    from importlib.resources import files
+
+    import yaml
+
+    manifest = yaml.safe_load(files("adapters.slack").joinpath("manifest.yaml").read_text(
+        encoding="utf-8"))
+    settings = manifest.setdefault("settings", {})
+    settings["socket_mode_enabled"] = socket_mode
+    if url:
+        base = url.rstrip("/")
+        text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+        print(text.replace("https://relocbot.example.org", base), end="")
+        return
+    print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), end="")
+
+
 telegram_app = typer.Typer(no_args_is_help=True, help="Telegram webhook administration.")
 app.add_typer(telegram_app, name="telegram")
 

@@ -77,3 +77,46 @@ def test_eval_prints_metrics_on_a_tiny_set(env: dict[str, str], tmp_path: Path) 
 def test_ask_without_question_or_json_is_a_usage_error(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["ask"], env=env)
     assert result.exit_code != 0
+
+
+def test_slack_manifest_has_scopes_events_command_and_the_url() -> None:
+    import yaml
+
+    result = runner.invoke(app, ["slack", "manifest", "--url", "https://bot.example.fr/",
+                                 "--http"])
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load(result.stdout)
+    assert {"chat:write", "commands", "app_mentions:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"])
+    assert "app_mention" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == (
+        "https://bot.example.fr/slack/events")
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert manifest["features"]["slash_commands"][0]["command"] == "/reloc"
+
+
+def test_leads_route_json(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["leads", "route", "Valenciennes", "--json"], env=env)
+    assert json.loads(result.stdout) == {
+        "desk_ids": ["cci-grand-hainaut"], "ambiguous": False,
+        "rule": "commune Valenciennes (Valenciennes) -> cci-grand-hainaut"}
+    ambiguous = json.loads(runner.invoke(app, ["leads", "route", "62500", "--json"],
+                                         env=env).stdout)
+    assert ambiguous["ambiguous"] is True and len(ambiguous["desk_ids"]) == 3
+
+
+def test_aids_json_gives_reasons_and_warnings(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["aids", "--departement", "62", "--effectif", "40", "--projet",
+                                 "relocalisation", "--json"], env=env)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and {"id", "name", "score", "reasons", "warnings", "status", "url"} <= set(rows[0])
+    assert "✔ PME" in rows[0]["reasons"]
+    assert "hdf-adge-grandes-entreprises" not in [r["id"] for r in rows]
+
+
+def test_partners_json_nearest_first(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["partners", "--besoin", "confection textile", "--ville",
+                                 "Roubaix", "--json"], env=env)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and all(r["distance_km"] is not None for r in rows[:3])
+    assert "resilience" in [r["id"] for r in rows]
