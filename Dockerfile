@@ -11,12 +11,13 @@ COPY prompts ./prompts
 RUN pip install --upgrade pip && pip install ".[openai]"
 
 FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 relocbot
+RUN useradd --create-home --uid 10001 relocbot && mkdir -p /data && chown relocbot /data
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH ORT_DISABLE_TELEMETRY=1 ANONYMIZED_TELEMETRY=False \
     RELOCBOT_DATA_DIR=/data PYTHONUNBUFFERED=1
-RUN mkdir -p /data && chown relocbot /data
 USER relocbot
 WORKDIR /home/relocbot
 VOLUME ["/data"]
-CMD ["relocbot", "run"]
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+CMD ["relocbot", "serve", "--host", "0.0.0.0", "--port", "8080"]
