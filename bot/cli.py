@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from uvicorn import Server as uvicorn_Server
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -106,6 +108,18 @@ def run() -> None:
     asyncio.run(main())
 
 
+class _GracefulServer(uvicorn_Server):
+    """uvicorn without its own signal capture: SIGTERM stops taking new requests, finishes
+    those in flight, then returns so the runtime (worker, database) closes cleanly."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -126,8 +140,12 @@ def serve(
         try:
             asgi = build_app(runtime, channels=enabled_channels(runtime, webhook=True))
             config = uvicorn.Config(asgi, host=host, port=port, log_level="warning",
-                                    lifespan="on")
-            await uvicorn.Server(config).serve()
+                                    lifespan="on", timeout_graceful_shutdown=30)
+            server = _GracefulServer(config)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, server.request_exit)
+            await server.serve()
         finally:
             await runtime.close()
 

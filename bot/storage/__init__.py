@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
 import re
 import weakref
 from collections.abc import AsyncIterator
@@ -34,6 +35,7 @@ from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionL
 __all__ = ["ConversationState", "Database", "scrub"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 7_306_512_026  # advisory lock key: one migrating process at a time
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _DIGITS = re.compile(r"(?:\+?\d[\s.-]?){6,}")
 
@@ -71,16 +73,32 @@ class Database:
 
     async def migrate(self) -> None:
         def upgrade(connection: Connection) -> None:
+            if connection.dialect.name == "postgresql":  # replicas starting together
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
         try:
-            async with self.engine.begin() as conn:
+            async with self._file_lock(), self.engine.begin() as conn:
                 await conn.run_sync(upgrade)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot migrate the database: {exc}") from exc
+
+    @asynccontextmanager
+    async def _file_lock(self) -> AsyncIterator[None]:
+        """SQLite: one migrating process (or task) at a time, through a lock file."""
+        path = self.url.split("///", 1)[-1] if self.url.startswith("sqlite") else ""
+        if not path or path == ":memory:":
+            yield
+            return
+        with open(f"{path}.migrate.lock", "a+b") as handle:
+            await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     async def close(self) -> None:
         await self.engine.dispose()

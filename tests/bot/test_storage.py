@@ -60,3 +60,22 @@ async def test_conversation_lock_serialises_one_conversation(db: Database) -> No
     a_start, a_end = order.index("a+"), order.index("a-")
     b_start, b_end = order.index("b+"), order.index("b-")
     assert a_end < b_start or b_end < a_start
+
+
+async def test_concurrent_migrations_of_a_fresh_database(db: Database) -> None:
+    """Replicas starting together each migrate; the advisory lock keeps them apart."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    async with db.engine.begin() as conn:
+        for table in ("outbox", "lead_events", "leads", "question_log", "feedback",
+                      "processed_events", "conversations", "alembic_version"):
+            await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    others = [Database(db.url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(other.migrate() for other in others))
+    finally:
+        for other in others:
+            await other.close()
+    assert await db.claim_event("after-migrations")

@@ -69,6 +69,7 @@ class FakeTelegramAPI:
         self.calls: list[Call] = []
         self.pending: list[dict[str, Any]] = []
         self.failures: dict[str, list[dict[str, Any]]] = {}
+        self.delays: dict[str, float] = {}   # method -> seconds to wait before answering
         self.base_url = ""
         self._message_ids = itertools.count(1)
         self._changed: asyncio.Condition | None = None
@@ -157,6 +158,8 @@ class FakeTelegramAPI:
             return web.json_response({"ok": False, "error_code": 401,
                                       "description": "Unauthorized"}, status=401)
         params = await _params(request)
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         self.calls.append(Call(method, params, time.perf_counter()))
         await self._notify()
         if self.failures.get(method):
