@@ -10,6 +10,9 @@ Usage::
 from __future__ import annotations
 
 import logging
+import re
+import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -23,9 +26,10 @@ from adapters.base import Channel
 from bot.app import Runtime
 from bot.metrics import CONTENT_TYPE
 
-__all__ = ["BodyLimit", "build_app"]
+__all__ = ["AccessLog", "BodyLimit", "build_app"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("relocbot.http")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class BodyLimit:
@@ -64,6 +68,40 @@ class BodyLimit:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+class AccessLog:
+    """One log line per HTTP request: method, path, status, latency and a request id (taken
+    from ``X-Request-ID`` or generated, and echoed back). Never bodies or query strings."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info("http request", extra={
+                "method": scope.get("method"), "path": scope.get("path"), "status": status,
+                "request_id": request_id,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
@@ -107,4 +145,4 @@ def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
                 await channel.stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    return BodyLimit(app, max_bytes=runtime.settings.max_body_bytes)
+    return AccessLog(BodyLimit(app, max_bytes=runtime.settings.max_body_bytes))

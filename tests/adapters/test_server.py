@@ -80,3 +80,26 @@ async def test_body_too_large_and_unknown_route(client) -> None:
     assert (await http.post("/anything", content=chunks())).status_code == 413
     assert (await http.get("/nope")).status_code == 404
     assert (await http.post("/nope", content=b"small")).status_code == 404
+
+
+async def test_json_access_logs_carry_a_request_id_and_no_text(client, caplog) -> None:
+    import json
+    import logging
+
+    from bot.logs import JsonFormatter
+
+    http, runtime = client
+    caplog.set_level(logging.INFO)
+    response = await http.get("/healthz", headers={"X-Request-ID": "req-42"})
+    assert response.headers["x-request-id"] == "req-42"
+    generated = (await http.get("/readyz")).headers["x-request-id"]
+    assert len(generated) == 16
+    await runtime.assistant.handle(Incoming(channel="test", conversation_key="test:j",
+                                            user_id="j", text="Mon e-mail est a@b.fr"))
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records
+             if r.name in ("relocbot.http", "relocbot.messages")]
+    access = [line for line in lines if line.get("path") == "/healthz"]
+    assert access and access[0]["request_id"] == "req-42" and access[0]["status"] == 200
+    handled = [line for line in lines if line["event"] == "event handled"]
+    assert handled and handled[-1]["channel"] == "test" and "latency_ms" in handled[-1]
+    assert "a@b.fr" not in json.dumps(lines)
