@@ -213,4 +213,7 @@ async def _channel_rows(runtime: Runtime, *, quick: bool) -> list[tuple[str, str
     postgres = os.environ.get("RELOCBOT_BENCH_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/relocbot_bench")
     rows += await bench_leads.run(runtime.assistant, n=200 // scale, postgres_url=postgres)
+    from bot import bench_serve
+
+    rows += await bench_serve.run(runtime.settings, chats=200 // scale, per_chat=3)
     return [tuple(str(v) for v in row) for row in rows]  # type: ignore[misc]
