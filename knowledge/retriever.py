@@ -10,6 +10,7 @@ Usage::
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "RRF_K", "Hit", "HybridRetriever", "Retriever", "SearchResult", "load_intents", "rrf",
 ]
 
+log = logging.getLogger(__name__)
 RRF_K = 60
 CANDIDATES = 30
 OTHER_LANG_PENALTY = 0.9
@@ -57,6 +59,7 @@ class SearchResult:
     offtopic: float = 0.0
     declined: bool = False
     reason: str = ""
+    degraded: bool = False  # the dense index was unreachable: lexical results only
 
 
 class Retriever(Protocol):
@@ -140,7 +143,14 @@ class HybridRetriever:
         self, query: str, *, lang: str, k: int = 8, filters: dict[str, Any] | None = None
     ) -> SearchResult:
         vector: Vector = self.embedder.embed_query(query)
-        dense_hits = self.dense.query(vector, k=CANDIDATES, where=ChunkStore.where(filters))
+        try:
+            dense_hits = self.dense.query(vector, k=CANDIDATES, where=ChunkStore.where(filters))
+        except Exception as exc:  # Chroma server down: answer from the lexical index alone
+            log.warning("dense index unavailable, lexical results only: %s", type(exc).__name__)
+            dense_hits = []
+            degraded = True
+        else:
+            degraded = False
         mask = self.store.mask(filters)
         lexical_hits = self.lexical.query(query, lang=lang, k=CANDIDATES, mask=mask)
         lex_ids = [self.store.chunks[row].id for row, _ in lexical_hits]
@@ -150,9 +160,9 @@ class HybridRetriever:
         if wanted and not (filters and filters.get("kind")):
             narrowed = {**(filters or {}), "kind": wanted}
             where = ChunkStore.where(narrowed)
-            rankings.append([cid for cid, _ in self.dense.query(vector, k=INTENT_CANDIDATES,
+            narrowed_hits = [] if degraded else self.dense.query(vector, k=INTENT_CANDIDATES,
                                                                   where=where)
-                             if cid in self.store.row])
+            rankings.append([cid for cid, _ in narrowed_hits if cid in self.store.row])
         fused = rrf(rankings)
         dense_score = dict(dense_hits)
         lex_score = {self.store.chunks[row].id: s for row, s in lexical_hits}
@@ -163,12 +173,18 @@ class HybridRetriever:
                 score *= OTHER_LANG_PENALTY
             hits.append(Hit(chunk, score, dense_score.get(cid), lex_score.get(cid)))
         hits.sort(key=lambda h: h.score, reverse=True)
-        result = SearchResult(query=query, lang=lang, hits=hits[:k])
+        result = SearchResult(query=query, lang=lang, hits=hits[:k], degraded=degraded)
         result.confidence = max((s for _, s in dense_hits), default=0.0)
         if len(self._anchors):
             result.offtopic = float(np.max(self._anchors @ vector))
         if not hits:
             result.declined, result.reason = True, "no-hit"
+        elif degraded:  # no dense confidence: the off-topic anchors alone decide
+            top = float(np.max(self._anchors @ vector)) if len(self._anchors) else 0.0
+            chunk_sim = max((float(self.embedder.embed_passages([h.chunk.text])[0] @ vector)
+                             for h in hits[:3]), default=0.0)
+            if top - chunk_sim > self.settings.offtopic_margin or self._unknown_year(query):
+                result.declined, result.reason = True, "off-topic"
         elif result.confidence < self.settings.min_dense:
             result.declined, result.reason = True, "low-confidence"
         elif result.offtopic - result.confidence > self.settings.offtopic_margin:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -69,3 +72,35 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Pa
     assert hits[0][0] == "aid:bpi-pret-nouvelle-industrie"
     again = KnowledgeBase.build(settings, embedder=embedder, corpus_dir=root)
     assert again.unchanged == 3 and not again.changed
+
+
+def test_chroma_down_falls_back_to_lexical_results(chroma_url: str, tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Runs last in this module: it stops the server."""
+    root = tmp_path / "corpus"
+    (root / "aids").mkdir(parents=True)
+    for name in ("hdf-aide-implantation", "bpi-pret-nouvelle-industrie", "ademe-tremplin"):
+        shutil.copy(CORPUS_DIR / "aids" / f"{name}.yaml", root / "aids")
+    settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, _env_file=None,  # type: ignore[call-arg]
+                        min_dense=0.0, offtopic_margin=1.0)
+    embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings)["cache"])
+    kb = KnowledgeBase.open(settings, embedder=embedder, corpus_dir=root)
+    healthy = kb.search("prêt nouvelle industrie", lang="fr")
+    assert not healthy.degraded
+    port = int(chroma_url.rsplit(":", 1)[1])
+    for proc_dir in Path("/proc").iterdir():       # stop the server this module started
+        try:
+            cmdline = (proc_dir / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"run" in cmdline and str(port).encode() in cmdline and any(
+                b"chroma" in part for part in cmdline):
+            os.kill(int(proc_dir.name), signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and kb.retriever.dense.ping():
+        time.sleep(0.2)
+    with caplog.at_level(logging.WARNING):
+        degraded = kb.search("prêt nouvelle industrie", lang="fr")
+    assert degraded.degraded and not degraded.declined
+    assert degraded.hits[0].chunk.source_id == "bpi-pret-nouvelle-industrie"
+    assert "lexical results only" in caplog.text
