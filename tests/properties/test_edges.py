@@ -39,7 +39,7 @@ JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_s
 
 
 class _TagChecker(html.parser.HTMLParser):
-    ALLOWED = {"b", "i", "a", "code", "pre"}
+    ALLOWED = frozenset({"b", "i", "a", "code", "pre"})
 
     def __init__(self) -> None:
         super().__init__()
