@@ -11,6 +11,7 @@ from __future__ import annotations
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from adapters.telegram.sending import quiet_sdk_loggers
 from adapters.telegram.wiring import ALLOWED_UPDATES
 from bot.errors import ConfigError
 from bot.settings import Settings
@@ -19,6 +20,7 @@ __all__ = ["delete_webhook", "set_webhook"]
 
 
 def _bot(settings: Settings) -> Bot:
+    quiet_sdk_loggers()
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
     return Bot(settings.telegram_bot_token.get_secret_value(),

@@ -75,6 +75,7 @@ class TelegramChannel:
 
     def __init__(self, runtime: Runtime, *, concurrency: int = 64,
                  poll_timeout: float = 30.0) -> None:
+        quiet_sdk_loggers()  # before the Bot exists: PTB logs its URL (with the token) on init
         self.runtime = runtime
         self.poll_timeout = poll_timeout
         self.store = CallbackStore()
@@ -84,7 +85,6 @@ class TelegramChannel:
         self.ready = asyncio.Event()  # set once polling or webhook processing can start
         self._stop_requested = asyncio.Event()
         self._locks = KeyedLocks()
-        quiet_sdk_loggers()
 
     @property
     def bot_username(self) -> str:

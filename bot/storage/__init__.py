@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import fcntl
+import logging
 import re
 import weakref
 from collections.abc import AsyncIterator
@@ -55,8 +56,18 @@ class ConversationState:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def _quiet_driver_logs() -> None:
+    """aiosqlite logs every statement with its parameters (personal data) at DEBUG; our
+    storage keeps its drivers at WARNING even when RELOCBOT_LOG_LEVEL=DEBUG."""
+    for name in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
+        logger = logging.getLogger(name)
+        if logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        _quiet_driver_logs()
         self.url = url
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
