@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from adapters.telegram import TelegramChannel
 from tests.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
