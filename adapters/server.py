@@ -1,5 +1,5 @@
 """One ASGI app for production webhooks: channel routes, ``/healthz``, ``/readyz``,
-``/metrics`` (Prometheus) and a request body-size limit.
+``/metrics`` (Prometheus), a request body-size limit, a request timeout and an access log.
 
 Usage::
 
@@ -9,6 +9,7 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -26,7 +27,7 @@ from adapters.base import Channel
 from bot.app import Runtime
 from bot.metrics import CONTENT_TYPE
 
-__all__ = ["AccessLog", "BodyLimit", "build_app"]
+__all__ = ["AccessLog", "BodyLimit", "RequestTimeout", "build_app"]
 
 log = logging.getLogger("relocbot.http")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -68,6 +69,33 @@ class BodyLimit:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+class RequestTimeout:
+    """A request still running after ``seconds`` gets 504 (if nothing was sent yet) and is
+    cancelled; webhook senders retry, and our dedupe makes the retry safe."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await asyncio.wait_for(self.app(scope, receive, tracking), self.seconds)
+        except TimeoutError:
+            log.warning("request timed out", extra={"path": scope.get("path")})
+            if not started:
+                await PlainTextResponse("timeout", status_code=504)(scope, receive, send)
 
 
 class AccessLog:
@@ -145,4 +173,5 @@ def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
                 await channel.stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    return AccessLog(BodyLimit(app, max_bytes=runtime.settings.max_body_bytes))
+    limited = BodyLimit(app, max_bytes=runtime.settings.max_body_bytes)
+    return AccessLog(RequestTimeout(limited, seconds=runtime.settings.request_timeout_seconds))

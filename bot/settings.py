@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_000_000, validation_alias=_env("RELOCBOT_MAX_BODY_BYTES", "max_body_bytes")
     )
+    request_timeout_seconds: float = Field(
+        30.0, validation_alias=_env("RELOCBOT_REQUEST_TIMEOUT_SECONDS", "request_timeout_seconds")
+    )
 
     @property
     def inbox_dir(self) -> Path:

@@ -103,3 +103,20 @@ async def test_json_access_logs_carry_a_request_id_and_no_text(client, caplog) -
     handled = [line for line in lines if line["event"] == "event handled"]
     assert handled and handled[-1]["channel"] == "test" and "latency_ms" in handled[-1]
     assert "a@b.fr" not in json.dumps(lines)
+
+
+async def test_a_slow_request_times_out_with_504() -> None:
+    import asyncio
+
+    from starlette.responses import PlainTextResponse
+
+    from adapters.server import RequestTimeout
+
+    async def slow(scope, receive, send) -> None:
+        await asyncio.sleep(5)
+        await PlainTextResponse("late")(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=RequestTimeout(slow, seconds=0.2))
+    async with httpx.AsyncClient(transport=transport, base_url="http://relocbot") as http:
+        response = await http.get("/anything")
+    assert response.status_code == 504
