@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 
-__all__ = ["leads_app"]
+__all__ = ["leads_app", "with_db"]
 
 leads_app = typer.Typer(no_args_is_help=True, help="Leads routed to the CCI advisors.")
 T = TypeVar("T")
@@ -28,7 +28,7 @@ LIST_FIELDS = ("id", "ref", "status", "desk_id", "score", "tier", "company", "po
                "created_at")
 
 
-def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
+def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
     settings = Settings()
 
     async def main() -> T:
@@ -63,7 +63,7 @@ def list_(
         async with db.sessions() as session:
             return list((await session.scalars(query)).all())
 
-    leads = _with_db(work)
+    leads = with_db(work)
     if as_json:
         for lead in leads:
             print(json.dumps(_row(lead), ensure_ascii=False))
@@ -89,7 +89,7 @@ def show(ref: str) -> None:
                 OutboxItem.lead_id == lead.id).order_by(OutboxItem.id))).all()
             return lead, list(events), list(items)
 
-    lead, events, items = _with_db(work)
+    lead, events, items = with_db(work)
     if lead is None:
         Console(stderr=True).print(f"no lead {ref}")
         raise typer.Exit(1)
@@ -111,7 +111,7 @@ def export(as_csv: Annotated[bool, typer.Option("--csv")] = True) -> None:
         async with db.sessions() as session:
             return list((await session.scalars(select(Lead).order_by(Lead.id))).all())
 
-    leads = _with_db(work)
+    leads = with_db(work)
     columns = [c.name for c in Lead.__table__.columns if c.name != "details"]
     writer = csv.writer(sys.stdout)
     writer.writerow(columns)
@@ -124,7 +124,7 @@ def retry_dead() -> None:
     """Put dead-letter deliveries back in the queue."""
     from bot.leads import dispatcher
 
-    count = _with_db(dispatcher.retry_dead)
+    count = with_db(dispatcher.retry_dead)
     Console().print(f"{count} delivery(ies) queued again")
 
 
@@ -146,7 +146,7 @@ def purge(older_than: Annotated[str, typer.Option(help="e.g. 36m (months) or 90d
                               desk_names={})
         return await service.purge(older_than=timedelta(days=days), actor="cli:purge")
 
-    Console().print(f"{_with_db(work)} lead(s) anonymised")
+    Console().print(f"{with_db(work)} lead(s) anonymised")
 
 
 def _catalog() -> Any:

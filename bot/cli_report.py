@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import sys
 from typing import Annotated, Any
@@ -11,28 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli_leads import with_db
 from bot.reports import gaps as gaps_report
 from bot.reports import stats as stats_report
-from bot.settings import Settings
-from bot.storage import Database
 
 __all__ = ["report_app"]
 
 report_app = typer.Typer(no_args_is_help=True, help="Operator reports (anonymised).")
-
-
-def _run(work: Any) -> Any:
-    settings = Settings()
-
-    async def main() -> Any:
-        db = Database(settings.sqlalchemy_url)
-        try:
-            await db.migrate()
-            return await work(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(main())
 
 
 def _print(title: str, rows: list[dict[str, Any]], *, as_csv: bool) -> None:
@@ -52,7 +36,7 @@ def _print(title: str, rows: list[dict[str, Any]], *, as_csv: bool) -> None:
 def gaps(limit: Annotated[int, typer.Option()] = 20,
          as_csv: Annotated[bool, typer.Option("--csv")] = False) -> None:
     """The most frequent declined or 👎 questions: what the corpus is missing."""
-    rows = _run(lambda db: gaps_report(db, limit=limit))
+    rows = with_db(lambda db: gaps_report(db, limit=limit))
     _print("gaps", [{"question": q, "total": t, "declined": d, "thumbs_down": n}
                     for q, t, d, n in rows], as_csv=as_csv)
 
@@ -60,6 +44,6 @@ def gaps(limit: Annotated[int, typer.Option()] = 20,
 @report_app.command()
 def stats(as_csv: Annotated[bool, typer.Option("--csv")] = False) -> None:
     """Questions per channel and day, decline rate, leads per desk and tier, time to claim."""
-    tables = _run(stats_report)
+    tables = with_db(stats_report)
     for name, rows in tables.items():
         _print(name, rows, as_csv=as_csv)

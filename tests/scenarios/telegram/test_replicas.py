@@ -99,14 +99,6 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegramAPI]:
-    fake = FakeTelegramAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def replicas(kb_settings: Settings, kb: object, database_url: str, chroma_server: str,
                    fake_api: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[list[str]]:
     data = tmp_path / "data"
