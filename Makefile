@@ -5,7 +5,7 @@ PYTHON ?= python3
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test check bench eval clean
+.PHONY: install run test check bench eval soak clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,6 @@ eval: install  ## retrieval and declining metrics on the development set
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+soak: install  ## 50 chats through serve for 10 minutes with faults; figures into RELIABILITY.md
+	$(VENV)/bin/relocbot soak --minutes 10 --record RELIABILITY.md

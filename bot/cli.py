@@ -305,6 +305,33 @@ def eval_(
 
 
 @app.command()
+def soak(
+    minutes: Annotated[float, typer.Option(help="how long to run")] = 10.0,
+    record: Annotated[Path | None, typer.Option(help="append the figures to this file")] = None,
+) -> None:
+    """50 chats through `serve` with faults on a schedule; prints reliability figures."""
+    import datetime as dt
+
+    from bot.soak import run as run_soak
+
+    settings = Settings()
+    _setup_logging(settings)
+    asyncio.run(_ensure_index(settings))
+    stats = asyncio.run(run_soak(settings, minutes=minutes))
+    lines = [f"{key}: {value}" for key, value in stats.items()]
+    Console().print("\n".join(lines))
+    if record is not None:
+        with record.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n## {dt.date.today().isoformat()} — `relocbot soak --minutes {minutes}`"
+                     f"\n\n```\n" + "\n".join(lines) + "\n```\n")
+
+
+async def _ensure_index(settings: Settings) -> None:
+    runtime = await _runtime(settings)
+    await runtime.close()
+
+
+@app.command()
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="skip the 100,000-chunk corpus")] = False,
 ) -> None:

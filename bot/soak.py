@@ -1,0 +1,174 @@
+"""``make soak``: 50 simulated Telegram chats for several minutes through ``relocbot serve``
+and a fake Bot API, with faults on a schedule; prints messages handled, errors, p50/p95/p99,
+RSS at start and end, and leads submitted vs stored vs delivered (exactly once per key).
+
+Faults: the Bot API answers 500 to a burst of sendMessage calls (every 45 s), and the Chroma
+server is stopped for 20 s then restarted (once, mid-run: answers go lexical-only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from sqlalchemy import func, select
+
+from adapters.telegram.bench import _fake_api_module, _questions
+from bot.bench_serve import SECRET, _exe, _port, _wait
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.lead_tables import Lead, OutboxItem
+from knowledge.ingest import index_paths
+
+__all__ = ["run"]
+
+FORM = ["/conseiller", "lf:consent:yes", "Soak {n}", "lf:skip", "Valenciennes", "40", "lf:skip",
+        "Chemises", "lf:skip", "lf:choice:pret", "lf:choice:inconnu", "Soak", "soak{n}@example.org",
+        "lf:skip", "lf:confirm"]
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats: int = 5
+              ) -> dict[str, float | int | str]:
+    make = _fake_api_module()
+    fake = make.FakeTelegramAPI()
+    await fake.start()
+    questions = _questions()
+    ids = itertools.count(1)
+    stats: dict[str, float | int | str] = {"messages": 0, "errors": 0, "leads_submitted": 0}
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        chroma_port = _port()
+
+        def start_chroma() -> subprocess.Popen[bytes]:
+            return subprocess.Popen([_exe("chroma"), "run", "--path", f"{tmp}/chroma", "--host",
+                                     "127.0.0.1", "--port", str(chroma_port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        chroma = start_chroma()
+        data = Path(tmp) / "data"
+        cache = index_paths(settings.model_copy(update={"data_dir": data}))["cache"]
+        cache.parent.mkdir(parents=True)
+        if index_paths(settings)["cache"].exists():
+            shutil.copy(index_paths(settings)["cache"], cache)
+        db_url = f"sqlite:///{tmp}/soak.db"
+        env = {**os.environ, "RELOCBOT_DATA_DIR": str(data), "DATABASE_URL": db_url,
+               "CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "TELEGRAM_BOT_TOKEN": make.TOKEN,
+               "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": fake.base_url,
+               "RELOCBOT_RATE_LIMIT_PER_MINUTE": "100000", "RELOCBOT_LOG_LEVEL": "ERROR",
+               "ORT_DISABLE_TELEMETRY": "1", "RELOCBOT_OUTBOX_BACKOFF_SECONDS": "1"}
+        port = _port()
+        serve: subprocess.Popen[bytes] | None = None
+        try:
+            await _wait(chroma_port, chroma)
+            ingest = await asyncio.create_subprocess_exec(
+                _exe("relocbot"), "ingest", env=env, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL)
+            await ingest.wait()
+            serve = subprocess.Popen([_exe("relocbot"), "serve", "--port", str(port)], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            await _wait(port, serve)
+            url = f"http://127.0.0.1:{port}/telegram/webhook"
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET,
+                       "Content-Type": "application/json"}
+            deadline = time.monotonic() + minutes * 60
+            rss: dict[str, float] = {}
+
+            async def post(client: httpx.AsyncClient, update: dict[str, object]) -> None:
+                started = time.perf_counter()
+                try:
+                    response = await client.post(url, content=json.dumps(update),
+                                                 headers=headers)
+                    if response.status_code != 200:
+                        stats["errors"] = int(stats["errors"]) + 1
+                except httpx.HTTPError:
+                    stats["errors"] = int(stats["errors"]) + 1
+                latencies.append(time.perf_counter() - started)
+                stats["messages"] = int(stats["messages"]) + 1
+
+            async def asker(client: httpx.AsyncClient, n: int) -> None:
+                sender = make.user(700_000 + n)
+                for i in itertools.count():
+                    if time.monotonic() > deadline:
+                        return
+                    await post(client, make.message_update(
+                        questions[(n + i) % len(questions)], sender=sender))
+
+            async def leader(client: httpx.AsyncClient, n: int) -> None:
+                sender = make.user(800_000 + n)
+                while time.monotonic() < deadline - 20:
+                    k = next(ids)
+                    for step in FORM:
+                        value = step.format(n=k)
+                        update = (make.callback_update(value, sender=sender)
+                                  if value.startswith("lf:") else
+                                  make.message_update(value, sender=sender))
+                        await post(client, update)
+                    stats["leads_submitted"] = int(stats["leads_submitted"]) + 1
+
+            async def faults() -> None:
+                started = time.monotonic()
+                chroma_stopped = False
+                while time.monotonic() < deadline:
+                    await asyncio.sleep(5)
+                    elapsed = time.monotonic() - started
+                    if "start" not in rss and elapsed > 20:
+                        rss["start"] = _rss_mb(serve.pid) if serve else 0.0
+                    if int(elapsed) % 45 < 5:
+                        fake.fail("sendMessage", times=5)
+                    if not chroma_stopped and elapsed > minutes * 30:
+                        chroma.terminate()
+                        await asyncio.sleep(20)
+                        nonlocal_chroma[0] = start_chroma()
+                        chroma_stopped = True
+
+            nonlocal_chroma = [chroma]
+            limits = httpx.Limits(max_connections=chats + 10)
+            async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+                await asyncio.gather(*(asker(client, n) for n in range(chats - lead_chats)),
+                                     *(leader(client, n) for n in range(lead_chats)), faults())
+            chroma = nonlocal_chroma[0]
+            rss["end"] = _rss_mb(serve.pid)
+            await asyncio.sleep(8)                       # let the embedded worker deliver
+            serve.terminate()
+            await asyncio.to_thread(serve.wait, 60)
+            db = Database(Settings(database_url=db_url, _env_file=None).sqlalchemy_url)
+            async with db.sessions() as session:
+                stored = int(await session.scalar(select(func.count()).select_from(Lead)) or 0)
+                sent = int(await session.scalar(select(func.count()).select_from(OutboxItem)
+                                                .where(OutboxItem.status == "sent")) or 0)
+                keys = int(await session.scalar(select(func.count(OutboxItem.idempotency_key
+                                                                  .distinct()))) or 0)
+            await db.close()
+            inbox = len(list((data / "inbox").glob("*.json"))) if (data / "inbox").exists() else 0
+            arr = np.array(latencies) * 1000
+            stats.update({
+                "minutes": minutes, "chats": chats, "serve_exit_code": serve.returncode,
+                "p50_ms": round(float(np.percentile(arr, 50))),
+                "p95_ms": round(float(np.percentile(arr, 95))),
+                "p99_ms": round(float(np.percentile(arr, 99))),
+                "rss_start_mb": round(rss.get("start", 0.0)), "rss_end_mb": round(rss["end"]),
+                "leads_stored": stored, "outbox_sent": sent, "outbox_keys": keys,
+                "inbox_files": inbox,
+            })
+        finally:
+            if serve and serve.poll() is None:
+                serve.kill()
+            chroma.terminate()
+            await fake.stop()
+    return stats
