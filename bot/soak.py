@@ -36,6 +36,23 @@ FORM = ["/conseiller", "lf:consent:yes", "Soak {n}", "lf:skip", "Valenciennes", 
         "lf:skip", "lf:confirm"]
 
 
+def _log_errors(path: Path) -> tuple[int, int]:
+    """(ERROR lines, unhandled exceptions) in the server's JSON log. Errors our handlers
+    answered politely (e.g. the Bot API's scheduled 500s) are ERROR lines; an exception that
+    escaped to uvicorn ("Exception in ASGI application") or a non-JSON traceback is unhandled."""
+    errors = unhandled = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            unhandled += line.startswith("Traceback")
+            continue
+        if record.get("level") == "ERROR":
+            errors += 1
+            unhandled += record.get("logger", "").startswith("uvicorn")
+    return errors, unhandled
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -70,7 +87,7 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
         env = {**os.environ, "RELOCBOT_DATA_DIR": str(data), "DATABASE_URL": db_url,
                "CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "TELEGRAM_BOT_TOKEN": make.TOKEN,
                "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "RELOCBOT_RATE_LIMIT_PER_MINUTE": "100000", "RELOCBOT_LOG_LEVEL": "ERROR",
+               "RELOCBOT_RATE_LIMIT_PER_MINUTE": "100000", "RELOCBOT_LOG_LEVEL": "WARNING",
                "ORT_DISABLE_TELEMETRY": "1", "RELOCBOT_OUTBOX_BACKOFF_SECONDS": "1"}
         port = _port()
         serve: subprocess.Popen[bytes] | None = None
@@ -80,8 +97,11 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
                 _exe("relocbot"), "ingest", env=env, stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL)
             await ingest.wait()
-            serve = subprocess.Popen([_exe("relocbot"), "serve", "--port", str(port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            log_path = Path(tmp) / "serve.log"
+            log_file = log_path.open("wb")
+            serve = subprocess.Popen([_exe("relocbot"), "--log-format", "json", "serve",
+                                      "--port", str(port)], env=env, stdout=log_file,
+                                     stderr=subprocess.STDOUT)
             await _wait(port, serve)
             url = f"http://127.0.0.1:{port}/telegram/webhook"
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET,
@@ -156,6 +176,8 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
                                                                   .distinct()))) or 0)
             await db.close()
             inbox = len(list((data / "inbox").glob("*.json"))) if (data / "inbox").exists() else 0
+            log_file.close()
+            errors, unhandled = _log_errors(log_path)
             arr = np.array(latencies) * 1000
             stats.update({
                 "minutes": minutes, "chats": chats, "serve_exit_code": serve.returncode,
@@ -164,7 +186,7 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
                 "p99_ms": round(float(np.percentile(arr, 99))),
                 "rss_start_mb": round(rss.get("start", 0.0)), "rss_end_mb": round(rss["end"]),
                 "leads_stored": stored, "outbox_sent": sent, "outbox_keys": keys,
-                "inbox_files": inbox,
+                "inbox_files": inbox, "error_log_lines": errors, "unhandled_exceptions": unhandled,
             })
         finally:
             if serve and serve.poll() is None:
