@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from knowledge.ingest import index_paths
 
 FORM = ["/conseiller", "1", "Ateliers du Nord", "passer", "Valenciennes", "40", "passer",
         "Chemises", "passer", "4", "4", "Marie", "marie@example.fr", "passer"]
