@@ -52,14 +52,42 @@ def catalog() -> Catalog:
 
 
 
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str | None]:
+    """A database of this test run's own on the local server (``relocbot_t<pid>``), so two
+    test runs on one machine never drop each other's tables; dropped at the end."""
+    admin_url = Settings(database_url=POSTGRES_URL, _env_file=None).sqlalchemy_url  # type: ignore[call-arg]
+    name = f"relocbot_t{os.getpid()}"
+    admin = Database(admin_url)
+    try:
+        async with admin.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception:
+        await admin.close()
+        yield None
+        return
+    yield admin_url.rsplit("/", 1)[0] + "/" + name
+    await admin.engine.dispose()
+    async with admin.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database: SQLite in a temp dir, and the local PostgreSQL server."""
+async def db(request: pytest.FixtureRequest, tmp_path: Path,
+             postgres_url: str | None) -> AsyncIterator[Database]:
+    """A migrated database: SQLite in a temp dir, and a PostgreSQL database of this run."""
     if request.param == "sqlite":
         database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
     else:
-        url = Settings(database_url=POSTGRES_URL, _env_file=None).sqlalchemy_url  # type: ignore[call-arg]
-        database = Database(url)
+        if postgres_url is None:
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}")
+            pytest.skip("local PostgreSQL not reachable")
+        database = Database(postgres_url)
         if not await database.ping():
             await database.close()
             if REQUIRE_POSTGRES:

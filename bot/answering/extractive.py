@@ -27,6 +27,8 @@ __all__ = ["Answer", "ExtractiveComposer", "RecordSource", "select_sources", "sp
 
 MAX_SOURCES = 3
 RELATIVE_FLOOR = 0.75
+LEXICAL_SHARE = 0.5
+DENSE_MARGIN = 0.015
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ«\"(])|\n+")
 _SOURCE_REF = re.compile(r"\s*\((?:sources?|voir)\s*:?[^)]*https?://[^)]*\)", re.IGNORECASE)
 
@@ -60,19 +62,27 @@ def _group(hit: Hit) -> str:
 
 
 def select_sources(result: SearchResult, *, limit: int = MAX_SOURCES) -> list[Hit]:
-    """The few best hits worth quoting: close to the best score, one per source group,
-    preferring the question's language when a translation of the same source was found."""
+    """The few best hits worth quoting: the first, then only those nearly as strong by the
+    lexical score (half the best) or by meaning (within ``DENSE_MARGIN`` of the best), one per
+    source group, preferring the question's language when a translation was found."""
     if not result.hits:
         return []
     floor = result.hits[0].score * RELATIVE_FLOOR
+    best_lexical = max((h.lexical or 0.0) for h in result.hits)
+    best_dense = max((h.dense or 0.0) for h in result.hits)
+
+    def strong(hit: Hit) -> bool:
+        return ((hit.lexical or 0.0) >= best_lexical * LEXICAL_SHARE
+                or (hit.dense or 0.0) >= best_dense - DENSE_MARGIN)
+
     chosen: dict[str, Hit] = {}
-    for hit in result.hits:
+    for index, hit in enumerate(result.hits):
         if hit.score < floor:
             break
         key = _group(hit)
         prev = chosen.get(key)
         if prev is None:
-            if len(chosen) < limit:
+            if len(chosen) < limit and (index == 0 or strong(hit)):
                 chosen[key] = hit
         elif prev.chunk.lang != result.lang and hit.chunk.lang == result.lang:
             chosen[key] = hit

@@ -33,7 +33,7 @@ from tests.fakes.telegram_api import (
 
 PG_ADMIN = os.environ.get("RELOCBOT_TEST_POSTGRES_URL",
                           "postgresql://postgres@127.0.0.1:5432/test")
-REPLICA_DB = "relocbot_replicas"
+REPLICA_DB = f"relocbot_replicas_{os.getpid()}"  # one per test run: runs never collide
 HEADER = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
           "Content-Type": "application/json"}
 
@@ -83,6 +83,15 @@ def database_url() -> Iterator[str]:
             pytest.fail("PostgreSQL is required for the replica test")
         pytest.skip("local PostgreSQL not reachable")
     yield PG_ADMIN.rsplit("/", 1)[0] + "/" + REPLICA_DB
+
+    async def drop() -> None:
+        admin = Database(admin_url)
+        async with admin.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{REPLICA_DB}" WITH (FORCE)'))
+        await admin.close()
+
+    asyncio.run(drop())
 
 
 @pytest.fixture(scope="module")
