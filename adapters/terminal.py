@@ -5,6 +5,7 @@ Buttons are shown as numbered choices; typing the number presses the button.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -15,6 +16,7 @@ from bot.messages import Button, Incoming, Reply
 __all__ = ["line_to_incoming", "render_reply", "run_terminal"]
 
 CONVERSATION = "terminal:local"
+log = logging.getLogger("relocbot.terminal")
 
 
 def line_to_incoming(line: str, *, buttons: list[Button], counter: int) -> Incoming:
@@ -58,7 +60,11 @@ async def run_terminal(
         if not interactive or counter == 0:
             print(f"> {line.rstrip()}", file=out)
         incoming = line_to_incoming(line, buttons=buttons, counter=counter)
-        replies = await assistant.handle(incoming)
+        try:
+            replies = await assistant.handle(incoming)
+        except Exception:  # the channel's one error handler: log it, answer politely, go on
+            log.exception("terminal: could not handle a message")
+            replies = [Reply(blocks=(assistant.catalog.t("error", "fr"),), kind="warning")]
         buttons = []
         for reply in replies:
             print(render_reply(reply, first_button=len(buttons) + 1), file=out)
