@@ -1,0 +1,105 @@
+"""PostgreSQL unavailable for a while: a private server (started by the test) is stopped and
+restarted under the bot. Users get a polite answer meanwhile, nothing half-written remains,
+and the bot recovers on its own (pool pre-ping) with the conversation state intact."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.terminal import run_terminal
+from bot.assistant import Assistant
+from bot.i18n import Catalog
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.lead_tables import Lead, OutboxItem
+
+BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None) if Path(
+    "/usr/lib/postgresql").exists() else None
+
+
+def _as_postgres(*args: str) -> None:
+    subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+
+
+class PrivatePostgres:
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="relocbot-pg-", dir="/tmp"))
+        self.root.chmod(0o755)
+        shutil.chown(self.root, "postgres", "postgres")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        assert BIN is not None
+        _as_postgres(str(BIN / "initdb"), "-D", str(self.root / "data"), "-A", "trust",
+                     "-U", "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-w", "-o",
+                     f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1", "start")
+
+    def stop(self) -> None:
+        _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.root / "data"), "-w", "-m", "fast",
+                     "stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PrivatePostgres]:
+    if BIN is None or os.geteuid() != 0 or shutil.which("runuser") is None:
+        pytest.skip("needs root, runuser and the PostgreSQL server binaries")
+    server = PrivatePostgres()
+    server.start()
+    yield server
+    server.remove()
+
+
+async def _chat(bot: Assistant, *lines: str) -> str:
+    out = io.StringIO()
+    await run_terminal(bot, lines=[f"{line}\n" for line in lines], out=out, interactive=False)
+    return out.getvalue()
+
+
+async def test_database_down_then_back(private_pg: PrivatePostgres, kb, catalog: Catalog,
+                                       tmp_path: Path) -> None:
+    db = Database(private_pg.url)
+    await db.migrate()
+    settings = Settings(_env_file=None, data_dir=tmp_path, rate_limit_per_minute=1000)
+    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    before = await _chat(bot, "/conseiller", "1", "Ateliers du Nord")
+    assert catalog.t("lead_q_siren", "fr") in before
+
+    private_pg.stop()
+    during = await _chat(bot, "732829320", "Quelle CCI couvre Valenciennes ?")
+    assert during.count(catalog.t("error", "fr")) == 2      # polite, and the chat goes on
+
+    private_pg.start()
+    after = await _chat(bot, "732829320")                  # the same answer, again
+    assert catalog.t("lead_q_place", "fr") in after         # state survived the outage
+    state = await db.load_state("terminal:local", channel="terminal")
+    assert state.data["lead"]["answers"] == {"company": "Ateliers du Nord",
+                                             "siren": "732829320"}
+    async with db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Lead)) == 0
+        assert await session.scalar(select(func.count()).select_from(OutboxItem)) == 0
+    await db.close()
