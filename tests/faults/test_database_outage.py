@@ -4,6 +4,7 @@ and the bot recovers on its own (pool pre-ping) with the conversation state inta
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -57,10 +58,8 @@ class PrivatePostgres:
                      "stop")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
 
