@@ -45,10 +45,11 @@ def render_reply(reply: Reply, *, first_button: int = 1) -> str:
 
 
 async def run_terminal(
-    assistant: Assistant, *, lines: Iterable[str] | None = None, out: TextIO = sys.stdout,
+    assistant: Assistant, *, lines: Iterable[str] | None = None, out: TextIO | None = None,
     interactive: bool | None = None,
 ) -> None:
-    """Chat until end of input (or ``/quit``)."""
+    """Chat until end of input (or ``/quit``); ``out`` defaults to the current stdout."""
+    out = out if out is not None else sys.stdout
     interactive = sys.stdin.isatty() if interactive is None else interactive
     buttons: list[Button] = []
     source = lines if lines is not None else _stdin(interactive)
