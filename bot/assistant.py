@@ -76,7 +76,7 @@ class Assistant:
         self.leads = LeadService(
             db=db, settings=settings, desks=Desks.load(settings.desks_file), catalog=catalog,
             desk_names={c.id: c.name.split(" (")[0] for c in kb.ccis.values()},
-            enrich=LeadEnricher(kb, today=today))
+            enrich=LeadEnricher(kb, index=self.finder.index, today=today))
         self.lead_form = LeadForm(catalog=catalog, db=db, router=Router.load(geo=extractor.geo),
                                   service=self.leads)
         self.llm = (

@@ -9,48 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
 
 from adapters.telegram.bench import _fake_api_module, _questions
+from bot.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
 from bot.settings import Settings
-from knowledge.ingest import index_paths
 
 __all__ = ["run"]
 
 Row = tuple[str, str, str, str]
-SECRET = "bench-secret"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _wait(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("a bench process exited early")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        await asyncio.sleep(0.2)
-    raise TimeoutError("bench process did not start")
-
-
-def _exe(name: str) -> str:
-    return str(Path(sys.executable).with_name(name))
 
 
 async def _load(urls: list[str], *, chats: int, per_chat: int) -> tuple[float, list[float]]:
@@ -85,38 +57,24 @@ async def run(settings: Settings, *, chats: int = 200, per_chat: int = 3) -> lis
     await fake.start()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        chroma_port = _port()
-        chroma = subprocess.Popen([_exe("chroma"), "run", "--path", f"{tmp}/chroma", "--host",
-                                   "127.0.0.1", "--port", str(chroma_port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        data = Path(tmp) / "data"
-        cache = index_paths(settings.model_copy(update={"data_dir": data}))["cache"]
-        cache.parent.mkdir(parents=True)
-        if index_paths(settings)["cache"].exists():
-            shutil.copy(index_paths(settings)["cache"], cache)
-        env = {**os.environ, "RELOCBOT_DATA_DIR": str(data),
-               "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "TELEGRAM_BOT_TOKEN": make.TOKEN,
-               "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "RELOCBOT_RATE_LIMIT_PER_MINUTE": "100000", "RELOCBOT_LOG_LEVEL": "WARNING",
-               "ORT_DISABLE_TELEMETRY": "1"}
+        chroma_port = free_port()
+        chroma = start_chroma(tmp, chroma_port)
+        env = stack_env(settings, tmp, chroma_port=chroma_port, api_base_url=fake.base_url,
+                        token=make.TOKEN, database_url=f"sqlite:///{tmp}/bench.db")
         try:
-            await _wait(chroma_port, chroma)
-            ingest = await asyncio.create_subprocess_exec(
-                _exe("relocbot"), "ingest", env=env, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL)
-            await ingest.wait()
+            await wait_port(chroma_port, chroma)
+            await ingest(env)
             single = 0.0
             for processes in (1, 2):
                 procs, urls = [], []
                 for _ in range(processes):
-                    port = _port()
-                    procs.append(subprocess.Popen([_exe("relocbot"), "serve", "--port", str(port)],
+                    port = free_port()
+                    procs.append(subprocess.Popen([exe("relocbot"), "serve", "--port", str(port)],
                                                   env=env, stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.DEVNULL))
                     urls.append(f"http://127.0.0.1:{port}")
                 for proc, url in zip(procs, urls, strict=True):
-                    await _wait(int(url.rsplit(":", 1)[1]), proc)
+                    await wait_port(int(url.rsplit(":", 1)[1]), proc)
                 rate, latencies = await _load(urls, chats=chats, per_chat=per_chat)
                 for proc in procs:
                     proc.terminate()

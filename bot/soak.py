@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -23,11 +21,10 @@ import numpy as np
 from sqlalchemy import func, select
 
 from adapters.telegram.bench import _fake_api_module, _questions
-from bot.bench_serve import SECRET, _exe, _port, _wait
+from bot.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, OutboxItem
-from knowledge.ingest import index_paths
 
 __all__ = ["run"]
 
@@ -70,39 +67,24 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
     stats: dict[str, float | int | str] = {"messages": 0, "errors": 0, "leads_submitted": 0}
     latencies: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        chroma_port = _port()
-
-        def start_chroma() -> subprocess.Popen[bytes]:
-            return subprocess.Popen([_exe("chroma"), "run", "--path", f"{tmp}/chroma", "--host",
-                                     "127.0.0.1", "--port", str(chroma_port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        chroma = start_chroma()
+        chroma_port = free_port()
+        chroma = start_chroma(tmp, chroma_port)
         data = Path(tmp) / "data"
-        cache = index_paths(settings.model_copy(update={"data_dir": data}))["cache"]
-        cache.parent.mkdir(parents=True)
-        if index_paths(settings)["cache"].exists():
-            shutil.copy(index_paths(settings)["cache"], cache)
         db_url = f"sqlite:///{tmp}/soak.db"
-        env = {**os.environ, "RELOCBOT_DATA_DIR": str(data), "DATABASE_URL": db_url,
-               "CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "TELEGRAM_BOT_TOKEN": make.TOKEN,
-               "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "RELOCBOT_RATE_LIMIT_PER_MINUTE": "100000", "RELOCBOT_LOG_LEVEL": "WARNING",
-               "ORT_DISABLE_TELEMETRY": "1", "RELOCBOT_OUTBOX_BACKOFF_SECONDS": "1"}
-        port = _port()
+        env = stack_env(settings, tmp, chroma_port=chroma_port, api_base_url=fake.base_url,
+                        token=make.TOKEN, database_url=db_url,
+                        RELOCBOT_OUTBOX_BACKOFF_SECONDS="1")
+        port = free_port()
         serve: subprocess.Popen[bytes] | None = None
         try:
-            await _wait(chroma_port, chroma)
-            ingest = await asyncio.create_subprocess_exec(
-                _exe("relocbot"), "ingest", env=env, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL)
-            await ingest.wait()
+            await wait_port(chroma_port, chroma)
+            await ingest(env)
             log_path = Path(tmp) / "serve.log"
             log_file = log_path.open("wb")
-            serve = subprocess.Popen([_exe("relocbot"), "--log-format", "json", "serve",
+            serve = subprocess.Popen([exe("relocbot"), "--log-format", "json", "serve",
                                       "--port", str(port)], env=env, stdout=log_file,
                                      stderr=subprocess.STDOUT)
-            await _wait(port, serve)
+            await wait_port(port, serve)
             url = f"http://127.0.0.1:{port}/telegram/webhook"
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET,
                        "Content-Type": "application/json"}
@@ -154,7 +136,7 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
                     if not chroma_stopped and elapsed > minutes * 30:
                         chroma.terminate()
                         await asyncio.sleep(20)
-                        nonlocal_chroma[0] = start_chroma()
+                        nonlocal_chroma[0] = start_chroma(tmp, chroma_port)
                         chroma_stopped = True
 
             nonlocal_chroma = [chroma]

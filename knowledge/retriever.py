@@ -180,10 +180,10 @@ class HybridRetriever:
         if not hits:
             result.declined, result.reason = True, "no-hit"
         elif degraded:  # no dense confidence: the off-topic anchors alone decide
-            top = float(np.max(self._anchors @ vector)) if len(self._anchors) else 0.0
             chunk_sim = max((float(self.embedder.embed_passages([h.chunk.text])[0] @ vector)
                              for h in hits[:3]), default=0.0)
-            if top - chunk_sim > self.settings.offtopic_margin or self._unknown_year(query):
+            if (result.offtopic - chunk_sim > self.settings.offtopic_margin
+                    or self._unknown_year(query)):
                 result.declined, result.reason = True, "off-topic"
         elif result.confidence < self.settings.min_dense:
             result.declined, result.reason = True, "low-confidence"

@@ -14,10 +14,10 @@ __all__ = ["LeadEnricher"]
 
 
 class LeadEnricher:
-    def __init__(self, kb: KnowledgeBase, *, today: Callable[[], dt.date] = dt.date.today
-                 ) -> None:
+    def __init__(self, kb: KnowledgeBase, *, index: AidIndex | None = None,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
         self.kb = kb
-        self.index = AidIndex(list(kb.aids.values()))
+        self.index = index or AidIndex(list(kb.aids.values()))
         self.extractor = ProfileExtractor.load()
         self.today = today
 
