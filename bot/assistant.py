@@ -86,9 +86,10 @@ class Assistant:
         )
         chain: Sequence[Middleware] = middleware if middleware is not None else [
             LogContext(metrics),
+            RateLimit(catalog, per_minute=settings.rate_limit_per_minute, db=db,
+                      global_per_second=settings.rate_limit_global_per_second, clock=clock),
             Dedupe(db),
             Language(db),
-            RateLimit(catalog, per_minute=settings.rate_limit_per_minute, clock=clock),
             InputGuard(catalog, max_chars=settings.max_message_chars),
         ]
         self._handler = run_chain(chain, self._route)

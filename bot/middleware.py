@@ -3,7 +3,7 @@
 Each middleware gets the context and ``next``; it may answer itself (and stop the chain) or
 call ``await next(ctx)``. The default order (see ``Assistant``)::
 
-    LogContext -> Dedupe -> Language -> RateLimit -> InputGuard -> router
+    LogContext -> RateLimit -> Dedupe -> Language -> InputGuard -> router
 
 Usage::
 
@@ -35,6 +35,8 @@ __all__ = [
     "LogContext",
     "Middleware",
     "RateLimit",
+    "pick_language",
+    "reply_language",
     "run_chain",
 ]
 
@@ -128,40 +130,91 @@ class Language:
         incoming = ctx.incoming
         state = await self.db.load_state(incoming.conversation_key, channel=incoming.channel)
         ctx.state = state
-        known = normalise_lang(state.lang) or normalise_lang(incoming.lang_hint) or "fr"
-        if state.lang_locked or not incoming.text or incoming.text.startswith("/"):
-            ctx.lang = known
-        else:
-            ctx.lang = detect_language(incoming.text, default=known)
+        ctx.lang = pick_language(state, incoming)
         return await next(ctx)
 
 
-class RateLimit:
-    """At most ``per_minute`` events per user in any 60 s window (sliding, in memory)."""
+def pick_language(state: ConversationState, incoming: Incoming) -> Lang:
+    """The language chosen with /langue, else the one the message is written in (short or
+    unclear messages keep the conversation's, then the client's, then French)."""
+    known = normalise_lang(state.lang) or normalise_lang(incoming.lang_hint) or "fr"
+    if state.lang_locked or not incoming.text or incoming.text.startswith("/"):
+        return known
+    return detect_language(incoming.text, default=known)
 
-    def __init__(self, catalog: Catalog, *, per_minute: int, clock: Callable[[], float] =
+
+async def reply_language(db: Database, incoming: Incoming) -> Lang:
+    state = await db.load_state(incoming.conversation_key, channel=incoming.channel)
+    return pick_language(state, incoming)
+
+
+class RateLimit:
+    """At most ``per_minute`` events per user in any 60 s window (sliding), and at most
+    ``global_per_second`` events for the whole process (token bucket, burst of one second).
+
+    It runs before ``Dedupe`` and ``Language`` so that a flood costs no database work: a
+    throttled event is dropped in memory, and the user gets one polite refusal per window (in
+    their language, read from the state only then). Idle users are forgotten, so memory stays
+    flat however many users come and go.
+    """
+
+    def __init__(self, catalog: Catalog, *, per_minute: int, db: Database | None = None,
+                 global_per_second: float = 0, clock: Callable[[], float] =
                  time.monotonic) -> None:
         self.catalog = catalog
         self.per_minute = per_minute
+        self.db = db
+        self.global_per_second = global_per_second
         self.clock = clock
         self._seen: dict[str, deque[float]] = defaultdict(deque)
         self._warned: dict[str, float] = {}
+        self._tokens = float(global_per_second)
+        self._refilled = clock()
+        self._calls = 0
 
     async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         now = self.clock()
         key = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
+        self._calls += 1
+        if self._calls % 1000 == 0:
+            self._forget_idle(now)
         window = self._seen[key]
         while window and now - window[0] >= 60:
             window.popleft()
         if len(window) >= self.per_minute:
-            ctx.outcome = "rate-limited"
-            # One refusal per window: a flood gets one polite message, not a thousand.
-            if now - self._warned.get(key, -60.0) >= 60:
-                self._warned[key] = now
-                return [ctx.reply(self.catalog, "rate_limited", kind="warning")]
-            return []
+            return await self._refuse(ctx, key, now, "rate-limited", "rate_limited")
+        if not self._take_token(now):
+            return await self._refuse(ctx, key, now, "overloaded", "overloaded")
         window.append(now)
         return await next(ctx)
+
+    def _take_token(self, now: float) -> bool:
+        if self.global_per_second <= 0:
+            return True
+        rate = self.global_per_second
+        self._tokens = min(rate, self._tokens + (now - self._refilled) * rate)
+        self._refilled = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    async def _refuse(self, ctx: Context, key: str, now: float, outcome: str,
+                      message: str) -> list[Reply]:
+        ctx.outcome = outcome
+        # One refusal per window: a flood gets one polite message, not a thousand.
+        if now - self._warned.get(key, -60.0) < 60:
+            return []
+        self._warned[key] = now
+        if self.db is not None:
+            ctx.lang = await reply_language(self.db, ctx.incoming)
+        return [ctx.reply(self.catalog, message, kind="warning")]
+
+    def _forget_idle(self, now: float) -> None:
+        for key in [k for k, w in self._seen.items() if not w or now - w[-1] >= 60]:
+            del self._seen[key]
+        for key in [k for k, t in self._warned.items() if now - t >= 60]:
+            del self._warned[key]
 
 
 class InputGuard:

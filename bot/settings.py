@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         30, validation_alias=_env("RELOCBOT_RATE_LIMIT_PER_MINUTE", "rate_limit_per_minute")
     )
+    rate_limit_global_per_second: float = Field(
+        200, validation_alias=_env("RELOCBOT_RATE_LIMIT_GLOBAL_PER_SECOND",
+                                   "rate_limit_global_per_second")
+    )
     max_message_chars: int = Field(
         4000, validation_alias=_env("RELOCBOT_MAX_MESSAGE_CHARS", "max_message_chars")
     )

@@ -121,24 +121,59 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
                     text=text, lang_hint="fr", event_id=f"bench:{n}"))
                 return time.perf_counter() - started
 
-            async def adapter(chat: int, n: int, text: str) -> float:
-                started = time.perf_counter()
-                before = len(fake.calls)
-                app = channel.application
-                await app.process_update(Update.de_json(_update(chat, n, text), app.bot))
-                sent = [c.at for c in fake.calls[before:]
-                        if c.method == "sendMessage" and c.params["chat_id"] == 7_000_000 + chat]
-                return (max(sent) if sent else time.perf_counter()) - started
-
             base_rate, base_lat = await _load(chats, messages, bare)
             await channel.start()
-            rate, lat = await _load(chats, messages, adapter)
+            rate, lat = await _load(chats, messages, _sender(channel, fake))
+            flood = await _flood_rows(runtime, settings, db, fake, messages=messages // 5)
         finally:
             await channel.stop()
             await db.close()
             await fake.stop()
             quiet.setLevel(level)
-    return _rows(rate, lat, base_rate, base_lat)
+    return _rows(rate, lat, base_rate, base_lat) + flood
+
+
+def _sender(channel: Any, fake: Any, *, chats_from: int = 0,
+            updates_from: int = 0) -> Callable[[int, int, str], Awaitable[float]]:
+    """Feed one update to the real ``Application``; latency until its last ``sendMessage``."""
+
+    async def send(chat: int, n: int, text: str) -> float:
+        chat, n = chat + chats_from, n + updates_from
+        started = time.perf_counter()
+        before = len(fake.calls)
+        app = channel.application
+        await app.process_update(Update.de_json(_update(chat, n, text), app.bot))
+        sent = [c.at for c in fake.calls[before:]
+                if c.method == "sendMessage" and c.params["chat_id"] == 7_000_000 + chat]
+        return (max(sent) if sent else time.perf_counter()) - started
+
+    return send
+
+
+async def _flood_rows(runtime: Runtime, settings: Any, db: Database, fake: Any, *,
+                      messages: int) -> list[Row]:
+    """Ten users ask questions, first alone, then while one user sends 1,000 messages at once
+    (per-user limit 20/min): their p95 beside the quiet run's."""
+    from adapters.telegram.wiring import TelegramChannel
+
+    limited = settings.model_copy(update={"rate_limit_per_minute": 20})
+    assistant = Assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
+                          settings=limited)
+    channel = TelegramChannel(Runtime(limited, runtime.kb, db, assistant))
+    await channel.start()
+    try:
+        _, quiet = await _load(10, messages, _sender(
+            channel, fake, chats_from=1000, updates_from=100_000))
+        flooder = _sender(channel, fake, chats_from=2000, updates_from=200_000)
+        flood = asyncio.gather(*(flooder(0, i, f"/aide {i}") for i in range(1000)))
+        _, loud = await _load(10, messages, _sender(
+            channel, fake, chats_from=3000, updates_from=300_000))
+        await flood
+    finally:
+        await channel.stop()
+    q95, l95 = float(np.percentile(quiet, 95) * 1000), float(np.percentile(loud, 95) * 1000)
+    return [("telegram p95 of 10 users during a 1,000-message flood (ms)", f"{l95:.1f}",
+             f"{q95:.1f} without", f"{l95 / q95:.2f}")]
 
 
 def _rows(rate: float, lat: list[float], base_rate: float, base_lat: list[float]) -> list[Row]:

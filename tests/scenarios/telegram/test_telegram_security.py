@@ -1,13 +1,16 @@
 """Security and abuse through the real Application: no secret or personal data in any log
-line of a full scenario, and one user's flood does not slow the others down."""
+line of a full scenario, and one user's flood is dropped before it costs the others anything."""
 
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.i18n import Catalog
+from bot.storage import Database
+from bot.storage.tables import ProcessedEvent
 from tests.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
@@ -49,16 +52,20 @@ async def test_logs_of_a_full_scenario_hold_no_secret_or_personal_data(
         assert secret not in everything, secret
 
 
-async def test_one_users_flood_is_throttled_and_others_keep_their_latency(
-    make_channel, polling, fake_api: FakeTelegramAPI
+async def test_one_users_flood_is_throttled_and_others_keep_being_served(
+    make_channel, polling, fake_api: FakeTelegramAPI, db: Database
 ) -> None:
+    """1,000 messages from one user: 20 answers and one polite refusal; the rest are dropped
+    before any database work, so they cost the others nothing (the latency ratio is in
+    `relocbot bench`, not asserted here)."""
     await polling(make_channel(rate_limit_per_minute=20))
     flooder, other = user(811), user(812)
-    fake_api.push(*(message_update(f"/aide {i}", sender=flooder) for i in range(300)))
-    started = time.perf_counter()
+    fake_api.push(*(message_update(f"/aide {i}", sender=flooder) for i in range(1000)))
     fake_api.push(message_update("/aide", sender=other))
     await fake_api.wait_calls("sendMessage", chat_id=812)
-    other_latency = time.perf_counter() - started
     await fake_api.settle(0.5)
     assert len(fake_api.sent(811)) == 21          # 20 answers, then one polite refusal
-    assert other_latency < 5.0                    # generous: the flood is dropped cheaply
+    assert fake_api.sent(811)[-1]["text"] == Catalog.load().t("rate_limited", "fr")
+    async with db.sessions() as session:
+        claimed = await session.scalar(select(func.count()).select_from(ProcessedEvent))
+    assert claimed == 21                          # 20 of the flood + the other user's
