@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = Field(
         30.0, validation_alias=_env("RELOCBOT_OUTBOX_BACKOFF_SECONDS", "outbox_backoff_seconds")
     )
+    outbox_lease_seconds: float = Field(
+        60.0, validation_alias=_env("RELOCBOT_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds")
+    )
     smtp_host: str | None = Field(None, validation_alias=_env("SMTP_HOST", "smtp_host"))
     smtp_port: int = Field(587, validation_alias=_env("SMTP_PORT", "smtp_port"))
     smtp_username: str | None = Field(None, validation_alias=_env("SMTP_USERNAME",

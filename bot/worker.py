@@ -51,7 +51,8 @@ async def run_worker(db: Database, settings: Settings, *, stop: asyncio.Event,
     """Deliver due outbox items and escalate unclaimed leads until ``stop`` is set."""
     dispatcher = Dispatcher(db, build_notifiers(settings),
                             max_attempts=settings.outbox_max_attempts,
-                            backoff_seconds=settings.outbox_backoff_seconds)
+                            backoff_seconds=settings.outbox_backoff_seconds,
+                            lease_seconds=settings.outbox_lease_seconds)
     await asyncio.gather(
         dispatcher.run_forever(interval=interval, stop=stop),
         _sla_loop(db, settings, stop=stop, interval=sla_interval),
