@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from bot.assistant import Assistant
+from bot.errors import user_message_key
 from bot.messages import Button, Incoming, Reply
 
 __all__ = ["line_to_incoming", "render_reply", "run_terminal"]
@@ -63,9 +64,14 @@ async def run_terminal(
         incoming = line_to_incoming(line, buttons=buttons, counter=counter)
         try:
             replies = await assistant.handle(incoming)
-        except Exception:  # the channel's one error handler: log it, answer politely, go on
+        except Exception as exc:  # the channel's one error handler: log, answer politely, go on
             log.exception("terminal: could not handle a message")
-            replies = [Reply(blocks=(assistant.catalog.t("error", "fr"),), kind="warning")]
+            # The numbered choices stay valid (as Telegram's buttons stay on their message),
+            # so the user can simply send the same answer again.
+            print(render_reply(Reply(blocks=(assistant.catalog.t(user_message_key(exc), "fr"),),
+                                     kind="warning")), file=out, end="\n\n")
+            out.flush()
+            continue
         buttons = []
         for reply in replies:
             print(render_reply(reply, first_button=len(buttons) + 1), file=out)

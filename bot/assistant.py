@@ -14,8 +14,11 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.answering import Answer, ExtractiveComposer, LLMComposer
 from bot.answering.llm import ChatModel
+from bot.errors import StorageError
 from bot.flows import AidFinder, PartnerFinder
 from bot.flows.lead import LeadForm
 from bot.i18n import Catalog
@@ -95,9 +98,15 @@ class Assistant:
         self._handler = run_chain(chain, self._route)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one event; events of one conversation are handled in arrival order."""
-        async with self.db.conversation_lock(incoming.conversation_key):
-            return await self._handler(Context(incoming=incoming))
+        """Answer one event; events of one conversation are handled in arrival order.
+
+        Raises ``StorageError`` when the database fails (down, locked for too long): what was
+        already saved stays, and the channel's error handler asks the user to resend."""
+        try:
+            async with self.db.conversation_lock(incoming.conversation_key):
+                return await self._handler(Context(incoming=incoming))
+        except (SQLAlchemyError, ConnectionError) as exc:
+            raise StorageError(f"database unavailable ({type(exc).__name__})") from exc
 
     # -- routing ---------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ __all__ = [
     "RelocbotError",
     "SchemaError",
     "StorageError",
+    "user_message_key",
 ]
 
 
@@ -98,3 +99,12 @@ class AccessDenied(RelocbotError):
 
 class InputError(RelocbotError):
     pass
+
+
+def user_message_key(error: BaseException) -> str:
+    """The catalog key of the polite answer a channel's error handler gives for ``error``:
+    a database that is down gets "your answers are kept, resend in a minute"; anything else
+    the generic apology."""
+    if isinstance(error, StorageError):
+        return "error_unavailable"
+    return "error"

@@ -53,6 +53,7 @@ from adapters.slack.convert import (
 )
 from adapters.slack.state import InFlight, ShareStore, ThreadMarks
 from bot.app import Runtime
+from bot.errors import user_message_key
 from bot.i18n import Lang, detect_language, normalise_lang
 from bot.messages import Incoming, Reply
 
@@ -256,12 +257,13 @@ class SlackBot:
         """The one error handler: the traceback in the log (no text), a polite answer."""
         log.error("slack: listener failed (%s)", type(error).__name__, exc_info=error)
         try:
-            await self._apologise(body or {}, client, respond, context.bot_user_id)
+            await self._apologise(body or {}, client, respond, context.bot_user_id,
+                                  key=user_message_key(error))
         except Exception:
             log.exception("slack: could not send the error message")
 
     async def _apologise(self, body: Body, client: AsyncWebClient, respond: AsyncRespond | None,
-                         bot_user_id: str | None) -> None:
+                         bot_user_id: str | None, *, key: str) -> None:
         event = body.get("event") or {}
         if body.get("type") == "event_callback" and event.get("type") in ("app_mention",
                                                                            "message"):
@@ -271,11 +273,11 @@ class SlackBot:
             lang = detect_language(slack_to_plain(str(event.get("text") or "")))
             target = reply_target(event)
             await client.chat_postMessage(channel=target.channel, thread_ts=target.thread_ts,
-                                          text=self.catalog.t("error", lang))
+                                          text=self.catalog.t(key, lang))
         elif (body.get("command") or body.get("type") == "block_actions") and respond is not None:
             lang = detect_language(slack_to_plain(str(body.get("text") or "")))
             await respond(response_type="ephemeral", replace_original=False,
-                          text=self.catalog.t("error", lang))
+                          text=self.catalog.t(key, lang))
 
 
 Authorize = Callable[..., Awaitable[AuthorizeResult]]

@@ -34,7 +34,7 @@ from adapters.telegram.sending import (
     typing,
 )
 from bot.app import Runtime
-from bot.errors import ConfigError
+from bot.errors import ConfigError, user_message_key
 from bot.i18n import detect_language, normalise_lang
 from bot.messages import Incoming, Reply
 
@@ -208,7 +208,8 @@ class TelegramChannel:
                 state = await self.runtime.db.load_state(incoming.conversation_key,
                                                          channel="telegram")
                 lang = normalise_lang(state.lang) or lang
-            [message] = reply_to_messages(Reply(blocks=(catalog.t("error", lang),)), lang=lang)
+            text = catalog.t(user_message_key(context.error or Exception()), lang)
+            [message] = reply_to_messages(Reply(blocks=(text,)), lang=lang)
             await send(self.application.bot, target.chat_id, message,
                        thread_id=target.thread_id, reply_to=target.reply_to)
         except Exception:

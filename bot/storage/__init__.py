@@ -74,8 +74,10 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        # hide_parameters: a failed statement's error (logged with its traceback) must not
+        # quote the values it carried: e-mails, phone numbers, messages.
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True,
-                                                       **pool)
+                                                       hide_parameters=True, **pool)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

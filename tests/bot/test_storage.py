@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.storage import Database, scrub
 
 
@@ -79,3 +83,17 @@ async def test_concurrent_migrations_of_a_fresh_database(db: Database) -> None:
         for other in others:
             await other.close()
     assert await db.claim_event("after-migrations")
+
+
+async def test_database_errors_never_quote_the_values(db: Database) -> None:
+    """Errors are logged with their traceback; the statement's values (personal data) must
+    not be in them."""
+    secret = "camille.secret@example.fr"
+    with pytest.raises(SQLAlchemyError) as caught:
+        async with db.sessions.begin() as session:
+            await session.execute(text("INSERT INTO conversations (key) VALUES (:v)"),
+                                  {"v": secret})
+            await session.execute(text("INSERT INTO conversations (key) VALUES (:v)"),
+                                  {"v": secret})
+    assert secret not in str(caught.value)
+    assert "hidden due to hide_parameters" in str(caught.value)
