@@ -27,6 +27,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
@@ -54,8 +55,9 @@ def _no_text_in_logs() -> None:
 
 
 def make_client(settings: Settings, *, rate_limit_retries: int = 3) -> AsyncWebClient:
-    """The Web API client: ``SLACK_API_BASE_URL``, retries on connection errors and on
-    ``ratelimited`` (HTTP 429: waits ``Retry-After`` seconds, then tries again).
+    """The Web API client: ``SLACK_API_BASE_URL``, retries on connection errors, on
+    ``ratelimited`` (HTTP 429: waits ``Retry-After`` seconds, then tries again) and on HTTP
+    500/503 (twice, with backoff: Slack's own outages are short).
 
     Usage::
 
@@ -66,7 +68,8 @@ def make_client(settings: Settings, *, rate_limit_retries: int = 3) -> AsyncWebC
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=15,
         retry_handlers=[AsyncConnectionErrorRetryHandler(),
-                        AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)],
+                        AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+                        AsyncServerErrorRetryHandler(max_retry_count=2)],
     )
 
 
