@@ -6,6 +6,7 @@ Buttons are shown as numbered choices; typing the number presses the button.
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -20,13 +21,17 @@ CONVERSATION = "terminal:local"
 log = logging.getLogger("relocbot.terminal")
 
 
-def line_to_incoming(line: str, *, buttons: list[Button], counter: int) -> Incoming:
-    """A typed line: a number picks one of the last buttons, anything else is text."""
+def line_to_incoming(line: str, *, buttons: list[Button], counter: int,
+                     session: str = "") -> Incoming:
+    """A typed line: a number picks one of the last buttons, anything else is text.
+
+    A button press carries the event id ``line-{session}-{counter}``: unique per chat session,
+    so a press in a later session on the same database is never taken for a duplicate."""
     stripped = line.strip()
     if stripped.isdigit() and 1 <= int(stripped) <= len(buttons):
         return Incoming(channel="terminal", conversation_key=CONVERSATION, user_id="local",
                         action=buttons[int(stripped) - 1].action, kind="action",
-                        event_id=f"line-{counter}")
+                        event_id=f"line-{session}-{counter}")
     return Incoming(channel="terminal", conversation_key=CONVERSATION, user_id="local",
                     text=line.rstrip("\n"), event_id=None)
 
@@ -53,6 +58,7 @@ async def run_terminal(
     out = out if out is not None else sys.stdout
     interactive = sys.stdin.isatty() if interactive is None else interactive
     buttons: list[Button] = []
+    session = secrets.token_hex(6)
     source = lines if lines is not None else _stdin(interactive)
     if interactive:
         source = _prepend("/start", source)
@@ -61,7 +67,7 @@ async def run_terminal(
             break
         if not interactive or counter == 0:
             print(f"> {line.rstrip()}", file=out)
-        incoming = line_to_incoming(line, buttons=buttons, counter=counter)
+        incoming = line_to_incoming(line, buttons=buttons, counter=counter, session=session)
         try:
             replies = await assistant.handle(incoming)
         except Exception as exc:  # the channel's one error handler: log, answer politely, go on

@@ -40,3 +40,13 @@ async def test_an_error_is_answered_politely_and_the_chat_goes_on(kb, db, catalo
     text = out.getvalue()
     assert catalog.t("error", "fr") in text
     assert catalog.t("help", "fr").splitlines()[0] in text
+
+
+async def test_a_later_session_on_the_same_database_gets_its_buttons_answered(
+    kb, db, catalog: Catalog
+) -> None:
+    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+    await run_terminal(bot, lines=["/conseiller\n", "2\n"], out=io.StringIO(), interactive=False)
+    out = io.StringIO()                       # a new `relocbot chat` on the same data
+    await run_terminal(bot, lines=["/conseiller\n", "1\n"], out=out, interactive=False)
+    assert catalog.t("lead_q_company", "fr") in out.getvalue()
