@@ -140,7 +140,14 @@ class Dispatcher:
             item = (await session.scalars(
                 select(OutboxItem).where(OutboxItem.id == item_id)
                 .execution_options(populate_existing=True))).one()
-            return Delivery.from_item(item), item.lead_id, item.notifier
+            previous = None
+            if item.kind != "new":   # where the first card went: updates edit or thread it
+                previous = await session.scalar(
+                    select(OutboxItem.remote_ref).where(
+                        OutboxItem.lead_id == item.lead_id, OutboxItem.kind == "new",
+                        OutboxItem.notifier == item.notifier, OutboxItem.target == item.target,
+                        OutboxItem.status == "sent").limit(1))
+            return Delivery.from_item(item, previous_ref=previous), item.lead_id, item.notifier
 
     async def _deliver(self, item_id: int, delivery: Delivery, lead_id: int,
                        notifier_name: str) -> DispatchReport:

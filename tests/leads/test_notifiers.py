@@ -310,3 +310,16 @@ def test_build_notifiers_follows_the_settings(tmp_path: Path) -> None:
     assert isinstance(webhook, WebhookNotifier)
     assert webhook.allowed_hosts == {"crm.example"}
     assert all(name == n.name for name, n in notifiers.items())
+
+
+def test_an_update_email_threads_under_the_first_one() -> None:
+    notifier = EmailNotifier(host="127.0.0.1", port=25, sender="relocbot@example.org",
+                             catalog=Catalog.load())
+    first = notifier.build(delivery("advisor@example.org"))
+    update = Delivery(idempotency_key="REL-2026-00001:update:1:mail:x", kind="update",
+                      target="advisor@example.org", payload=payload(),
+                      previous_ref=str(first["Message-ID"]))
+    threaded = notifier.build(update)
+    assert threaded["In-Reply-To"] == threaded["References"] == first["Message-ID"]
+    assert threaded["Message-ID"] != first["Message-ID"]
+    assert notifier.build(delivery("advisor@example.org"))["In-Reply-To"] is None

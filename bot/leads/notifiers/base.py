@@ -35,6 +35,9 @@ class Delivery:
 
     ``idempotency_key`` is the same on every attempt, so receivers drop duplicates;
     ``attempt`` counts from 1. ``payload`` is the lead summary (any key may be ``None``).
+    ``previous_ref`` is what this notifier returned for the lead's first notification to the
+    same target (a Slack ``channel:ts``, an e-mail Message-ID), when there was one: notifiers
+    edit or thread an update instead of starting afresh.
     """
 
     idempotency_key: str
@@ -42,11 +45,13 @@ class Delivery:
     target: str
     payload: dict[str, Any] = field(default_factory=dict)
     attempt: int = 1
+    previous_ref: str | None = None
 
     @classmethod
-    def from_item(cls, item: OutboxItem) -> Delivery:
+    def from_item(cls, item: OutboxItem, *, previous_ref: str | None = None) -> Delivery:
         return cls(idempotency_key=item.idempotency_key, kind=item.kind, target=item.target,
-                   payload=dict(item.payload or {}), attempt=item.attempts or 1)
+                   payload=dict(item.payload or {}), attempt=item.attempts or 1,
+                   previous_ref=previous_ref)
 
     @property
     def ref(self) -> str:

@@ -86,6 +86,8 @@ class EmailNotifier:
         message["Subject"] = layout.subject
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = message_id(item.idempotency_key, self.sender)
+        if item.previous_ref and item.previous_ref.startswith("<"):   # thread the update
+            message["In-Reply-To"] = message["References"] = item.previous_ref
         message["X-Relocbot-Idempotency-Key"] = item.idempotency_key
         message["X-Relocbot-Ref"] = layout.ref
         message.set_content(plain_text(layout, catalog=self.catalog))

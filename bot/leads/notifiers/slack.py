@@ -1,4 +1,5 @@
-"""Slack notifications: a Block Kit lead card with advisor buttons, posted by chat.postMessage.
+"""Slack notifications: a Block Kit lead card with advisor buttons, posted by chat.postMessage;
+an update of a lead edits its card (chat.update) and says so in the card's thread.
 
 The card: a header (ref and tier), the intro (new / reminder / escalation), "Pris en charge
 par ..." once claimed, one section per part (company, contact, project, score and reasons, aid
@@ -121,25 +122,45 @@ class SlackNotifier:
     ) -> None:
         self.token = token
         self.catalog = catalog
-        self.url = base_url.rstrip("/") + "/chat.postMessage"
+        self.base_url = base_url.rstrip("/") + "/"
         self.lang = lang
         self.timeout = timeout
         self.client = client
 
     async def send(self, *, item: Delivery) -> str | None:
+        """Post the card; an update of a lead whose card was posted edits that card and says
+        so in its thread (advisors are notified, the channel shows one card per lead)."""
         layout = render(item.payload, catalog=self.catalog, lang=self.lang)
-        body = {"channel": item.target,
-                "text": _clip(escape_mrkdwn(layout.fallback), MAX_FALLBACK_CHARS),
-                "blocks": lead_blocks(item.payload, catalog=self.catalog, lang=self.lang),
-                "unfurl_links": False, "unfurl_media": False}
+        text = _clip(escape_mrkdwn(layout.fallback), MAX_FALLBACK_CHARS)
+        blocks = lead_blocks(item.payload, catalog=self.catalog, lang=self.lang)
+        channel, _, ts = (item.previous_ref or "").partition(":")
+        if item.kind == "update" and channel and ts:
+            try:
+                await self._call("chat.update", {"channel": channel, "ts": ts, "text": text,
+                                                 "blocks": blocks})
+            except DeliveryError as exc:
+                if exc.transient or str(exc) != "slack: message_not_found":
+                    raise
+            else:
+                note = self.catalog.t("notify_update_thread", self.lang, ref=layout.ref)
+                await self._call("chat.postMessage", {"channel": channel, "thread_ts": ts,
+                                                      "text": escape_mrkdwn(note)})
+                return item.previous_ref
+        data = await self._call("chat.postMessage", {
+            "channel": item.target, "text": text, "blocks": blocks, "unfurl_links": False,
+            "unfurl_media": False})
+        return f"{data.get('channel') or item.target}:{data.get('ts')}"
+
+    async def _call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        url = self.base_url + method
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
             if self.client is not None:
-                response = await self.client.post(self.url, json=body, headers=headers,
+                response = await self.client.post(url, json=body, headers=headers,
                                                   timeout=self.timeout)
             else:
                 async with httpx.AsyncClient(timeout=self.timeout) as client:
-                    response = await client.post(self.url, json=body, headers=headers)
+                    response = await client.post(url, json=body, headers=headers)
         except httpx.TimeoutException as exc:
             raise DeliveryError("slack: timeout", transient=True) from exc
         except httpx.HTTPError as exc:
@@ -154,4 +175,4 @@ class SlackNotifier:
         if not isinstance(data, dict) or not data.get("ok"):
             error = str(data.get("error") if isinstance(data, dict) else "") or "unknown_error"
             raise DeliveryError(f"slack: {error[:64]}", transient=error in TRANSIENT_ERRORS)
-        return f"{data.get('channel') or item.target}:{data.get('ts')}"
+        return data

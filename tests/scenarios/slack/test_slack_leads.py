@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.leads.dispatcher import Dispatcher
 from bot.leads.notifiers import build_notifiers
 from bot.storage import Database
-from bot.storage.lead_tables import Lead, LeadEvent
+from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from tests.fakes.slack_api import FakeSlackAPI, message_event
 from tests.scenarios.slack.slack_harness import MakeSlack
 
@@ -123,3 +123,46 @@ async def test_lead_form_in_a_slack_dm(make_slack: MakeSlack, fake_slack: FakeSl
         lead = (await session.scalars(select(Lead))).one()
     assert (lead.channel, lead.desk_id, lead.company) == ("slack", "cci-grand-hainaut",
                                                           "Ateliers du Nord")
+
+
+async def test_an_update_edits_the_card_and_says_so_in_its_thread(
+    make_slack: MakeSlack, fake_slack: FakeSlackAPI, tmp_path: Path
+) -> None:
+    slack, ref = await _notified(make_slack, fake_slack, tmp_path)
+    async with slack.runtime.db.sessions() as session:
+        [remote] = (await session.scalars(select(OutboxItem.remote_ref))).all()
+    channel, ts = str(remote).split(":")
+    assert channel == DESK_CHANNEL
+    service = slack.runtime.assistant.leads
+    again = await service.submit({**ANSWERS, "product": "Chemises et vestes en lin"},
+                                 channel="telegram", conversation_key="t:1",
+                                 user_key="telegram:1",
+                                 consent_at=dt.datetime.now(dt.UTC).isoformat(),
+                                 consent_version="2026-11")
+    assert again.ref == ref and not again.created
+    dispatcher = Dispatcher(slack.runtime.db, build_notifiers(slack.runtime.settings),
+                            max_attempts=3, backoff_seconds=1)
+    assert (await dispatcher.run_once()).sent == 1
+    [edit] = await fake_slack.wait_for("chat.update")
+    assert (edit.body["channel"], edit.body["ts"]) == (DESK_CHANNEL, ts)
+    assert "vestes en lin" in str(edit.body["blocks"])
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert len(posts) == 2 and posts[1].body["thread_ts"] == ts     # a note, not a new card
+    assert ref in posts[1].body["text"] and "blocks" not in posts[1].body
+
+
+async def test_an_update_whose_card_is_gone_posts_a_new_card(
+    make_slack: MakeSlack, fake_slack: FakeSlackAPI, tmp_path: Path
+) -> None:
+    slack, _ = await _notified(make_slack, fake_slack, tmp_path)
+    fake_slack.fail("chat.update", "message_not_found")
+    service = slack.runtime.assistant.leads
+    await service.submit({**ANSWERS, "product": "Vestes"}, channel="telegram",
+                         conversation_key="t:1", user_key="telegram:1",
+                         consent_at=dt.datetime.now(dt.UTC).isoformat(), consent_version="2026-11")
+    dispatcher = Dispatcher(slack.runtime.db, build_notifiers(slack.runtime.settings),
+                            max_attempts=3, backoff_seconds=1)
+    assert (await dispatcher.run_once()).sent == 1
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert len(posts) == 2 and "thread_ts" not in posts[1].body and "Vestes" in str(
+        posts[1].body["blocks"])
