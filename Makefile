@@ -5,7 +5,7 @@ PYTHON ?= python3
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test check bench eval soak clean
+.PHONY: install run test check bench eval soak soak-saturation clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,4 +35,6 @@ clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
 
 soak: install  ## 50 chats through serve for 10 minutes with faults; figures into RELIABILITY.md
-	$(VENV)/bin/relocbot soak --minutes 10 --record RELIABILITY.md
+	$(VENV)/bin/relocbot soak --minutes 10 --think 2 --record RELIABILITY.md
+soak-saturation: install  ## the same with no pause between messages (throughput stress)
+	$(VENV)/bin/relocbot soak --minutes 10 --think 0 --record RELIABILITY.md

@@ -27,7 +27,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 from uvicorn import Server as uvicorn_Server
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -274,75 +273,6 @@ def _print_answer(runtime: Runtime, answer: Any, lang: str) -> None:
         out.print(f"[{c.number}] {c.title} — {c.url or ''}", highlight=False, markup=False)
 
 
-@app.command("eval")
-def eval_(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
-    show_misses: Annotated[bool, typer.Option("--misses")] = False,
-    do_calibrate: Annotated[bool, typer.Option("--calibrate")] = False,
-) -> None:
-    """Print hit@1, hit@5, MRR, decline precision/recall and latency on FILES (pooled)."""
-    from knowledge.base import KnowledgeBase
-    from knowledge.evaluation import calibrate, evaluate, load_items
-
-    settings = Settings()
-    _setup_logging(settings)
-    kb = KnowledgeBase.open(settings)
-    items = [item for file in files for item in load_items(file)]
-    report = evaluate(items, search=lambda q: kb.search(
-        q, lang=detect_language(q), k=settings.top_k))
-    table = Table("metric", "value")
-    for name, value in report.metrics().items():
-        table.add_row(name, f"{value:.3f}" if "ms" not in name else f"{value:.1f}")
-    Console().print(table)
-    if show_misses:
-        for o in report.misses():
-            Console().print(f"miss: answerable={o.item.answerable} rank={o.rank} "
-                            f"declined={o.declined} ({o.reason}) {o.item.q}", markup=False)
-    if do_calibrate:
-        min_dense, margin, score = calibrate(report)
-        Console().print(f"calibrated: RELOCBOT_MIN_DENSE={min_dense} "
-                        f"RELOCBOT_OFFTOPIC_MARGIN={margin} (score {score:.3f})")
-
-
-@app.command()
-def soak(
-    minutes: Annotated[float, typer.Option(help="how long to run")] = 10.0,
-    record: Annotated[Path | None, typer.Option(help="append the figures to this file")] = None,
-) -> None:
-    """50 chats through `serve` with faults on a schedule; prints reliability figures."""
-    import datetime as dt
-
-    from bot.soak import run as run_soak
-
-    settings = Settings()
-    _setup_logging(settings)
-    asyncio.run(_ensure_index(settings))
-    stats = asyncio.run(run_soak(settings, minutes=minutes))
-    lines = [f"{key}: {value}" for key, value in stats.items()]
-    Console().print("\n".join(lines))
-    if record is not None:
-        with record.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n## {dt.date.today().isoformat()} — `relocbot soak --minutes {minutes}`"
-                     f"\n\n```\n" + "\n".join(lines) + "\n```\n")
-
-
-async def _ensure_index(settings: Settings) -> None:
-    runtime = await _runtime(settings)
-    await runtime.close()
-
-
-@app.command()
-def bench(
-    quick: Annotated[bool, typer.Option("--quick", help="skip the 100,000-chunk corpus")] = False,
-) -> None:
-    """Latency, throughput and memory figures, each beside a baseline from the same run."""
-    from bot.bench import run_bench
-
-    settings = Settings()
-    _setup_logging(settings)
-    run_bench(settings, quick=quick, console=Console())
-
-
 from bot.cli_catalog import register as _register_catalog  # noqa: E402
 
 _register_catalog(app)
@@ -355,6 +285,9 @@ app.add_typer(report_app, name="report")
 from bot.cli_admin import register as _register_admin  # noqa: E402
 
 _register_admin(app)
+from bot.cli_measure import register as _register_measure  # noqa: E402
+
+_register_measure(app, setup_logging=_setup_logging, runtime=_runtime)
 
 
 def main() -> None:

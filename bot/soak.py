@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
+import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -33,11 +36,13 @@ FORM = ["/conseiller", "lf:consent:yes", "Soak {n}", "lf:skip", "Valenciennes", 
         "lf:skip", "lf:confirm"]
 
 
-def _log_errors(path: Path) -> tuple[int, int]:
-    """(ERROR lines, unhandled exceptions) in the server's JSON log. Errors our handlers
-    answered politely (e.g. the Bot API's scheduled 500s) are ERROR lines; an exception that
-    escaped to uvicorn ("Exception in ASGI application") or a non-JSON traceback is unhandled."""
+def _log_errors(path: Path) -> tuple[int, int, Counter[str]]:
+    """(ERROR lines, unhandled exceptions, ERROR messages by count) in the server's JSON log.
+    Errors our handlers answered politely (e.g. the Bot API's scheduled 500s) are ERROR lines;
+    an exception that escaped to uvicorn ("Exception in ASGI application") or a non-JSON
+    traceback is unhandled. Messages are our own fixed texts (never user data)."""
     errors = unhandled = 0
+    kinds: Counter[str] = Counter()
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             record = json.loads(line)
@@ -47,7 +52,8 @@ def _log_errors(path: Path) -> tuple[int, int]:
         if record.get("level") == "ERROR":
             errors += 1
             unhandled += record.get("logger", "").startswith("uvicorn")
-    return errors, unhandled
+            kinds[str(record.get("event") or record.get("message") or "")[:80]] += 1
+    return errors, unhandled, kinds
 
 
 def _rss_mb(pid: int) -> float:
@@ -57,8 +63,11 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats: int = 5
-              ) -> dict[str, float | int | str]:
+async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats: int = 5,
+              think: float = 0.0, keep_log: Path | None = None) -> dict[str, float | int | str]:
+    """``think``: mean pause (s) of a simulated person between an answer and their next
+    message (uniform in [0.5, 1.5] x think); 0 sends back to back (saturation)."""
+    pace = random.Random(8)
     make = _fake_api_module()
     fake = make.FakeTelegramAPI()
     await fake.start()
@@ -102,6 +111,8 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
                     stats["errors"] = int(stats["errors"]) + 1
                 latencies.append(time.perf_counter() - started)
                 stats["messages"] = int(stats["messages"]) + 1
+                if think > 0:
+                    await asyncio.sleep(think * pace.uniform(0.5, 1.5))
 
             async def asker(client: httpx.AsyncClient, n: int) -> None:
                 sender = make.user(700_000 + n)
@@ -159,16 +170,20 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
             await db.close()
             inbox = len(list((data / "inbox").glob("*.json"))) if (data / "inbox").exists() else 0
             log_file.close()
-            errors, unhandled = _log_errors(log_path)
+            errors, unhandled, kinds = _log_errors(log_path)
+            if keep_log is not None:
+                shutil.copy(log_path, keep_log)
             arr = np.array(latencies) * 1000
             stats.update({
-                "minutes": minutes, "chats": chats, "serve_exit_code": serve.returncode,
+                "minutes": minutes, "chats": chats, "think_s": think,
+                "serve_exit_code": serve.returncode,
                 "p50_ms": round(float(np.percentile(arr, 50))),
                 "p95_ms": round(float(np.percentile(arr, 95))),
                 "p99_ms": round(float(np.percentile(arr, 99))),
                 "rss_start_mb": round(rss.get("start", 0.0)), "rss_end_mb": round(rss["end"]),
                 "leads_stored": stored, "outbox_sent": sent, "outbox_keys": keys,
                 "inbox_files": inbox, "error_log_lines": errors, "unhandled_exceptions": unhandled,
+                "error_kinds": "; ".join(f"{k} x{n}" for k, n in kinds.most_common(5)) or "-",
             })
         finally:
             if serve and serve.poll() is None:

@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 
 from adapters.telegram.convert import OutgoingMessage
 
@@ -45,6 +45,7 @@ log = logging.getLogger("relocbot.telegram")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
 MAX_FLOOD_WAIT = 30.0
+SERVER_RETRY_DELAYS = (0.5, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,24 +126,34 @@ async def typing(bot: Any, target: Target, *, enabled: bool = True) -> AsyncIter
 
 async def send(bot: Any, chat_id: int, message: OutgoingMessage, *, thread_id: int | None,
                reply_to: int | None) -> None:
-    """``sendMessage`` in HTML with the inline keyboard; on flood control (429), wait as told
-    (at most 30 s) and try once more."""
+    """``sendMessage`` in HTML with the inline keyboard. On flood control (429), wait as told
+    (at most 30 s) and try once more; on a server error or a refused connection (the message
+    was not taken), try again after 0.5 s then 1 s. A timeout is not retried: the message may
+    have gone out, and the user must not get it twice."""
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
          for row in message.keyboard]) if message.keyboard else None
     quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-    for attempt in range(2):
+    flood_waited, server_retries = False, list(SERVER_RETRY_DELAYS)
+    while True:
         try:
             await bot.send_message(chat_id, message.text, parse_mode=ParseMode.HTML,
                                    reply_markup=markup, message_thread_id=thread_id,
                                    link_preview_options=NO_PREVIEW, reply_parameters=quote)
             return
         except RetryAfter as exc:
-            if attempt:
+            if flood_waited:
                 raise
+            flood_waited = True
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else wait
             await asyncio.sleep(min(float(seconds), MAX_FLOOD_WAIT))
+        except TimedOut:
+            raise
+        except NetworkError:
+            if not server_retries:
+                raise
+            await asyncio.sleep(server_retries.pop(0))
 
 
 async def drop_feedback_buttons(bot: Any, message: object) -> None:

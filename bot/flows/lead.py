@@ -15,10 +15,10 @@ Usage (from the Assistant)::
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import InputError
+from bot.flows.lead_view import BY_NAME, STEPS, LeadView, Step
 from bot.i18n import Catalog
 from bot.leads.routing import Router
 from bot.leads.service import LeadService
@@ -41,24 +41,6 @@ BACK_WORDS = {"retour", "back", "precedent", "précédent"}
 SKIP_WORDS = {"passer", "skip", "je passe", "aucun", "none"}
 
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    optional: bool = False
-    choices: tuple[str, ...] = ()      # keys of the catalog table lead_<name>
-
-
-STEPS = (
-    Step("company"), Step("siren", optional=True), Step("place"), Step("desk"),
-    Step("headcount"), Step("sector", optional=True), Step("product"),
-    Step("origin", optional=True),
-    Step("stage", choices=("idee", "etude", "financement", "pret")),
-    Step("timeline", choices=("moins-6-mois", "6-12-mois", "plus-12-mois", "inconnu")),
-    Step("contact_name"), Step("email", optional=True), Step("phone", optional=True),
-)
-BY_NAME = {s.name: s for s in STEPS}
-
-
 class LeadForm:
     def __init__(self, *, catalog: Catalog, db: Database, router: Router,
                  service: LeadService, sla_days: int = 2) -> None:
@@ -67,6 +49,7 @@ class LeadForm:
         self.router = router
         self.service = service
         self.sla_days = sla_days
+        self.view = LeadView(catalog=catalog, desk_name=service.desk_name)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -133,7 +116,7 @@ class LeadForm:
         if kind == "confirm" and step == "summary":
             return await self._submit(ctx, form)
         if kind == "correct" and step == "summary":
-            return self._which_field(ctx, form)
+            return self.view.which_field(form, ctx.lang)
         if kind == "edit" and value in BY_NAME and step == "summary":
             form["answers"].pop(value, None)
             form["skipped"] = [s for s in form.get("skipped", []) if s != value]
@@ -273,56 +256,8 @@ class LeadForm:
             return raw
         return validate_text(raw, max_chars=500 if name == "product" else 200)
 
-    # -- rendering -------------------------------------------------------------------------
-
     def _ask(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
-        t, lang, step = self.catalog.t, ctx.lang, str(form.get("step"))
-        if step == "summary":
-            return self._summary(ctx, form)
-        if step == "consent":
-            return [Reply(blocks=(t("lead_consent", lang),), buttons=(
-                Button(t("button_consent_yes", lang), "lf:consent:yes"),
-                Button(t("button_consent_no", lang), "lf:consent:no")))]
-        spec = BY_NAME[step]
-        buttons: list[Button] = []
-        if spec.choices:
-            buttons = [Button(self.catalog.label(f"lead_{step}", c, lang), f"lf:choice:{c}")
-                       for c in spec.choices]
-        if step == "desk":
-            buttons = [Button(self._desk_name(d), f"lf:choice:{d}")
-                       for d in form.get("desk_candidates", [])]
-        if spec.optional:
-            buttons.append(Button(t("button_skip", lang), "lf:skip"))
-        if form["history"]:
-            buttons.append(Button(t("button_back", lang), "lf:back"))
-        return [Reply(blocks=(t(f"lead_q_{step}", lang),), buttons=tuple(buttons))]
-
-    def _desk_name(self, desk_id: str) -> str:
-        return self.service.desk_name(desk_id)
-
-    def _display(self, name: str, value: Any, lang: str) -> str:
-        if name in ("stage", "timeline"):
-            return self.catalog.label(f"lead_{name}", str(value), lang)
-        if name == "desk":
-            return self._desk_name(str(value))
-        return str(value)
-
-    def _summary(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
-        t, lang, answers = self.catalog.t, ctx.lang, form["answers"]
-        lines = [t("lead_summary_line", lang, label=self.catalog.label("lead_field", s.name, lang),
-                   value=self._display(s.name, answers[s.name], lang))
-                 for s in STEPS if s.name in answers]
-        buttons = (Button(t("button_confirm", lang), "lf:confirm"),
-                   Button(t("button_correct", lang), "lf:correct"),
-                   Button(t("button_cancel", lang), "lf:cancel"))
-        return [Reply(blocks=(t("lead_summary_title", lang), "\n".join(lines),
-                              t("lead_confirm_question", lang)), buttons=buttons)]
-
-    def _which_field(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
-        lang = ctx.lang
-        buttons = tuple(Button(self.catalog.label("lead_field", s.name, lang), f"lf:edit:{s.name}")
-                        for s in STEPS if s.name in form["answers"] and s.name != "desk")
-        return [Reply(blocks=(self.catalog.t("lead_which_field", lang),), buttons=buttons)]
+        return self.view.ask(form, ctx.lang)
 
     async def _submit(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
         incoming = ctx.incoming

@@ -150,6 +150,35 @@ async def test_flood_control_and_a_failing_typing_action_do_not_lose_the_answer(
     assert len(fake_api.of("sendChatAction")) == 1
 
 
+async def test_bot_api_500s_are_retried_and_the_answer_arrives(
+    make_channel: MakeChannel, polling: StartPolling, fake_api: FakeTelegramAPI,
+    catalog: Catalog
+) -> None:
+    await polling(make_channel())
+    fake_api.fail("sendMessage", code=500, description="Internal Server Error", times=2)
+    fake_api.push(message_update("Quelle CCI couvre Valenciennes ?", sender=user(63)))
+    await fake_api.wait_calls("sendMessage", 3, chat_id=63)
+    await fake_api.settle(0.5)
+    [*failed, answer] = fake_api.sent(63)
+    assert len(failed) == 2 and failed[0] == answer              # the same message, again
+    assert plain(answer["text"]).startswith(catalog.t("answer_intro", "fr"))
+
+
+async def test_a_bot_api_outage_costs_one_answer_and_the_bot_goes_on(
+    make_channel: MakeChannel, polling: StartPolling, fake_api: FakeTelegramAPI,
+    catalog: Catalog, caplog: pytest.LogCaptureFixture
+) -> None:
+    await polling(make_channel())
+    fake_api.fail("sendMessage", code=500, description="Internal Server Error", times=5)
+    fake_api.push(message_update("/aide", sender=user(64)))
+    await fake_api.wait_calls("sendMessage", 5, chat_id=64)
+    await fake_api.settle(0.5)
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
+    fake_api.push(message_update("/aide", sender=user(64)))
+    await fake_api.wait_calls("sendMessage", 6, chat_id=64)
+    assert catalog.t("help", "fr").splitlines()[0] in plain(fake_api.sent(64)[-1]["text"])
+
+
 async def test_the_bench_drives_the_application_and_reports_rows(
     kb: KnowledgeBase, catalog: Catalog, tmp_path: Path
 ) -> None:

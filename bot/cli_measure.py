@@ -1,0 +1,101 @@
+"""``relocbot eval``, ``soak`` and ``bench``: the measuring commands (figures, never asserts).
+
+Registered on the main app by ``bot.cli``, which passes its logging set-up and runtime opener::
+
+    register(app, setup_logging=_setup_logging, runtime=_runtime)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import Runtime
+from bot.i18n import detect_language
+from bot.settings import Settings
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
+             runtime: Callable[[Settings], Awaitable[Runtime]]) -> None:
+    @app.command("eval")
+    def eval_(
+        files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
+        show_misses: Annotated[bool, typer.Option("--misses")] = False,
+        do_calibrate: Annotated[bool, typer.Option("--calibrate")] = False,
+    ) -> None:
+        """Print hit@1, hit@5, MRR, decline precision/recall and latency on FILES (pooled)."""
+        from knowledge.base import KnowledgeBase
+        from knowledge.evaluation import calibrate, evaluate, load_items
+
+        settings = Settings()
+        setup_logging(settings)
+        kb = KnowledgeBase.open(settings)
+        items = [item for file in files for item in load_items(file)]
+        report = evaluate(items, search=lambda q: kb.search(
+            q, lang=detect_language(q), k=settings.top_k))
+        table = Table("metric", "value")
+        for name, value in report.metrics().items():
+            table.add_row(name, f"{value:.3f}" if "ms" not in name else f"{value:.1f}")
+        Console().print(table)
+        if show_misses:
+            for o in report.misses():
+                Console().print(f"miss: answerable={o.item.answerable} rank={o.rank} "
+                                f"declined={o.declined} ({o.reason}) {o.item.q}", markup=False)
+        if do_calibrate:
+            min_dense, margin, score = calibrate(report)
+            Console().print(f"calibrated: RELOCBOT_MIN_DENSE={min_dense} "
+                            f"RELOCBOT_OFFTOPIC_MARGIN={margin} (score {score:.3f})")
+
+
+    @app.command()
+    def soak(
+        minutes: Annotated[float, typer.Option(help="how long to run")] = 10.0,
+        record: Annotated[Path | None, typer.Option(help="append the figures to this file")] = None,
+        think: Annotated[float, typer.Option(
+            help="mean pause (s) between an answer and the next message; 0 = back to back")] = 0.0,
+        keep_log: Annotated[Path | None, typer.Option(
+            help="copy the server's JSON log here")] = None,
+    ) -> None:
+        """50 chats through `serve` with faults on a schedule; prints reliability figures."""
+        import datetime as dt
+
+        from bot.soak import run as run_soak
+
+        settings = Settings()
+        setup_logging(settings)
+        asyncio.run(_ensure_index(settings))
+        stats = asyncio.run(run_soak(settings, minutes=minutes, think=think,
+                                       keep_log=keep_log))
+        lines = [f"{key}: {value}" for key, value in stats.items()]
+        Console().print("\n".join(lines))
+        if record is not None:
+            with record.open("a", encoding="utf-8") as fh:
+                command = f"relocbot soak --minutes {minutes} --think {think}"
+                fh.write(f"\n## {dt.date.today().isoformat()} — `{command}`"
+                         f"\n\n```\n" + "\n".join(lines) + "\n```\n")
+
+
+    async def _ensure_index(settings: Settings) -> None:
+        opened = await runtime(settings)
+        await opened.close()
+
+
+    @app.command()
+    def bench(
+        quick: Annotated[bool, typer.Option(
+            "--quick", help="skip the 100,000-chunk corpus")] = False,
+    ) -> None:
+        """Latency, throughput and memory figures, each beside a baseline from the same run."""
+        from bot.bench import run_bench
+
+        settings = Settings()
+        setup_logging(settings)
+        run_bench(settings, quick=quick, console=Console())
