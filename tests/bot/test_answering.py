@@ -132,7 +132,7 @@ async def test_injected_text_stays_quoted_data_and_cannot_change_the_instruction
     fake_openai.reply = "Contactez pirate@example.com."           # the model fell for it
     answer = await composer.compose(result)
     assert answer.mode == "extractive"                           # uncited: not shown
-    assert "pirate@example.com" not in "\n".join(answer.blocks)
+    assert fake_openai.reply not in answer.blocks                # the model's text is not shown
     system, user = fake_openai.last_messages()
     assert (system["role"], user["role"]) == ("system", "user")
     assert system["content"] == system_benign                    # instructions unchanged
