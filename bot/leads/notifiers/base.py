@@ -22,9 +22,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import httpx
+
+from bot.errors import DeliveryError
 from bot.storage.lead_tables import OutboxItem
 
-__all__ = ["Delivery", "Notifier", "safe_name"]
+__all__ = ["Delivery", "Notifier", "post", "safe_name"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -90,3 +93,21 @@ def safe_name(key: str) -> str:
         return key
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
     return f"{cleaned.lstrip('.')[:100]}-{digest}"
+
+
+async def post(url: str | httpx.URL, *, name: str, client: httpx.AsyncClient | None, timeout: float,
+               **request: Any) -> httpx.Response:
+    """POST for an HTTP notifier (with its own client, or a throw-away one); a timeout or a
+    transport error becomes a transient ``DeliveryError`` named ``"{name}: ..."``. Usage::
+
+        response = await post(url, name="webhook", client=None, timeout=10, json={...})
+    """
+    try:
+        if client is not None:
+            return await client.post(url, timeout=timeout, **request)
+        async with httpx.AsyncClient(timeout=timeout) as own:
+            return await own.post(url, **request)
+    except httpx.TimeoutException as exc:
+        raise DeliveryError(f"{name}: timeout", transient=True) from exc
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"{name}: {type(exc).__name__}", transient=True) from exc

@@ -30,7 +30,7 @@ import httpx
 
 from bot.errors import DeliveryError
 from bot.i18n import Catalog
-from bot.leads.notifiers.base import Delivery
+from bot.leads.notifiers.base import Delivery, post
 from bot.leads.notifiers.render import Layout, Section, render
 
 __all__ = ["ACTIONS", "MAX_BLOCKS", "MAX_SECTION_CHARS", "SlackNotifier", "escape_mrkdwn",
@@ -154,17 +154,8 @@ class SlackNotifier:
     async def _call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         url = self.base_url + method
         headers = {"Authorization": f"Bearer {self.token}"}
-        try:
-            if self.client is not None:
-                response = await self.client.post(url, json=body, headers=headers,
-                                                  timeout=self.timeout)
-            else:
-                async with httpx.AsyncClient(timeout=self.timeout) as client:
-                    response = await client.post(url, json=body, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise DeliveryError("slack: timeout", transient=True) from exc
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"slack: {type(exc).__name__}", transient=True) from exc
+        response = await post(url, name="slack", client=self.client, timeout=self.timeout,
+                              json=body, headers=headers)
         if response.status_code == 429 or response.status_code >= 500:
             raise DeliveryError(f"slack: HTTP {response.status_code}", transient=True)
         try:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 import httpx
 
 from bot.errors import DeliveryError
-from bot.leads.notifiers.base import Delivery
+from bot.leads.notifiers.base import Delivery, post
 
 __all__ = ["WebhookNotifier", "sign"]
 
@@ -86,17 +86,8 @@ class WebhookNotifier:
             "X-Relocbot-Timestamp": str(timestamp),
             "X-Relocbot-Event": item.kind,
         }
-        try:
-            if self.client is not None:
-                response = await self.client.post(url, content=body, headers=headers,
-                                                  timeout=self.timeout)
-            else:
-                async with httpx.AsyncClient(timeout=self.timeout) as client:
-                    response = await client.post(url, content=body, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise DeliveryError("webhook: timeout", transient=True) from exc
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"webhook: {type(exc).__name__}", transient=True) from exc
+        response = await post(url, name="webhook", client=self.client, timeout=self.timeout,
+                              content=body, headers=headers)
         status = response.status_code
         if 200 <= status < 300:
             return response.headers.get("X-Request-Id") or f"http-{status}"
