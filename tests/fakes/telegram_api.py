@@ -37,6 +37,7 @@ __all__ = [
     "TelegramHTML",
     "callback_update",
     "chat",
+    "lead_form_updates",
     "message_update",
     "parse_html",
     "plain",
@@ -279,6 +280,29 @@ def callback_update(data: str, *, sender: dict[str, Any] | None = None,
              "message": message}
     return {"update_id": update_id if update_id is not None else next(_ids),
             "callback_query": query}
+
+
+def lead_form_updates(sender: dict[str, Any], *, company: str = "Ateliers du Nord",
+                      siren: str | None = None, place: str = "Valenciennes",
+                      headcount: str = "40", product: str = "Chemises", stage: str = "pret",
+                      timeline: str = "inconnu", contact: str = "Marie",
+                      email: str | None = "marie@example.fr", phone: str | None = None,
+                      ) -> list[dict[str, Any]]:
+    """The whole lead form as one user's updates, from /conseiller to "Transmettre" (``None``
+    skips an optional answer; sector and origin are skipped)."""
+    def text(value: str) -> dict[str, Any]:
+        return message_update(value, sender=sender)
+
+    def press(data: str) -> dict[str, Any]:
+        return callback_update(data, sender=sender)
+
+    def optional(value: str | None) -> dict[str, Any]:
+        return text(value) if value is not None else press("lf:skip")
+
+    return [text("/conseiller"), press("lf:consent:yes"), text(company), optional(siren),
+            text(place), text(headcount), press("lf:skip"), text(product), press("lf:skip"),
+            press(f"lf:choice:{stage}"), press(f"lf:choice:{timeline}"), text(contact),
+            optional(email), optional(phone), press("lf:confirm")]
 
 
 # -- reading what the bot sent -----------------------------------------------------------------

@@ -37,7 +37,7 @@ from tests.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
     FakeTelegramAPI,
-    callback_update,
+    lead_form_updates,
     message_update,
     user,
 )
@@ -192,15 +192,8 @@ async def test_a_long_slack_outage_costs_an_answer_not_the_process(served: Serve
 
 async def _lead_through_telegram(served: Served) -> str:
     me = user(602)
-    steps = [message_update("/conseiller", sender=me), callback_update("lf:consent:yes",
-                                                                      sender=me),
-             message_update("Ateliers Serve", sender=me), message_update(SIREN, sender=me),
-             message_update("Valenciennes", sender=me), message_update("40", sender=me),
-             callback_update("lf:skip", sender=me), message_update("Chemises", sender=me),
-             callback_update("lf:skip", sender=me), callback_update("lf:choice:pret", sender=me),
-             callback_update("lf:choice:inconnu", sender=me),
-             message_update("Camille Serve", sender=me), message_update(EMAIL, sender=me),
-             message_update(PHONE, sender=me), callback_update("lf:confirm", sender=me)]
+    steps = lead_form_updates(me, company="Ateliers Serve", siren=SIREN,
+                              contact="Camille Serve", email=EMAIL, phone=PHONE)
     for step in steps:
         before = len(served.telegram.sent(602))
         assert (await served.update(step)).status_code == 200

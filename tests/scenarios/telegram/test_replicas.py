@@ -26,7 +26,7 @@ from tests.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
     FakeTelegramAPI,
-    callback_update,
+    lead_form_updates,
     message_update,
     user,
 )
@@ -161,15 +161,7 @@ async def test_a_lead_form_split_across_replicas_completes(
     replicas: list[str], fake_api: FakeTelegramAPI, database_url: str
 ) -> None:
     me = user(72)
-    steps: list[dict[str, object]] = [
-        message_update("/conseiller", sender=me), callback_update("lf:consent:yes", sender=me),
-        message_update("Ateliers du Nord", sender=me), callback_update("lf:skip", sender=me),
-        message_update("Valenciennes", sender=me), message_update("40", sender=me),
-        callback_update("lf:skip", sender=me), message_update("Chemises en lin", sender=me),
-        callback_update("lf:skip", sender=me), callback_update("lf:choice:pret", sender=me),
-        callback_update("lf:choice:moins-6-mois", sender=me),
-        message_update("Marie", sender=me), message_update("marie@example.fr", sender=me),
-        callback_update("lf:skip", sender=me), callback_update("lf:confirm", sender=me)]
+    steps = lead_form_updates(me, product="Chemises en lin", timeline="moins-6-mois")
     async with httpx.AsyncClient(timeout=30) as client:
         for i, update in enumerate(steps):
             before = len(fake_api.sent(72))

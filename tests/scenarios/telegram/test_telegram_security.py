@@ -15,7 +15,7 @@ from tests.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
     FakeTelegramAPI,
-    callback_update,
+    lead_form_updates,
     message_update,
     user,
 )
@@ -32,15 +32,8 @@ async def test_logs_of_a_full_scenario_hold_no_secret_or_personal_data(
     steps = [message_update("/start", sender=me),
              message_update(f"Je suis joignable au {PHONE} ou {EMAIL}, quelles aides ?",
                             sender=me),
-             message_update("/conseiller", sender=me), callback_update("lf:consent:yes",
-                                                                      sender=me),
-             message_update("Ateliers Secrets", sender=me), message_update(SIREN, sender=me),
-             message_update("Valenciennes", sender=me), message_update("40", sender=me),
-             callback_update("lf:skip", sender=me), message_update("Chemises", sender=me),
-             callback_update("lf:skip", sender=me), callback_update("lf:choice:pret", sender=me),
-             callback_update("lf:choice:inconnu", sender=me),
-             message_update("Camille Secret", sender=me), message_update(EMAIL, sender=me),
-             message_update(PHONE, sender=me), callback_update("lf:confirm", sender=me)]
+             *lead_form_updates(me, company="Ateliers Secrets", siren=SIREN,
+                                contact="Camille Secret", email=EMAIL, phone=PHONE)]
     for step in steps:
         before = len(fake_api.sent(801))
         fake_api.push(step)
