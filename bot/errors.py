@@ -82,15 +82,17 @@ class StorageError(RelocbotError):
 
 
 class DeliveryError(RelocbotError):
-    """A notifier failed; ``transient`` says whether a retry may succeed.
+    """A notifier failed; ``transient`` says whether a retry may succeed, ``code`` is the
+    remote API's error code when it gave one (e.g. Slack's ``message_not_found``).
 
     The message names the failure (exception class, status code, API error), never a
     recipient or any lead data, because it is stored and logged.
     """
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(self, message: str, *, transient: bool, code: str | None = None) -> None:
         super().__init__(message)
         self.transient = transient
+        self.code = code
 
 
 class AccessDenied(RelocbotError):

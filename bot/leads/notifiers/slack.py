@@ -44,6 +44,7 @@ MAX_FALLBACK_CHARS = 1000
 ACTIONS = (("lead_claim", "notify_button_claim"), ("lead_contacted", "notify_button_contacted"),
            ("lead_not_relevant", "notify_button_not_relevant"),
            ("lead_reassign", "notify_button_reassign"))
+CARD_GONE = frozenset({"message_not_found", "channel_not_found"})  # post a new card instead
 TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error",
                               "service_unavailable", "request_timeout"})
 
@@ -139,7 +140,7 @@ class SlackNotifier:
                 await self._call("chat.update", {"channel": channel, "ts": ts, "text": text,
                                                  "blocks": blocks})
             except DeliveryError as exc:
-                if exc.transient or str(exc) != "slack: message_not_found":
+                if exc.code not in CARD_GONE:
                     raise
             else:
                 note = self.catalog.t("notify_update_thread", self.lang, ref=layout.ref)
@@ -165,5 +166,6 @@ class SlackNotifier:
                                 transient=True) from exc
         if not isinstance(data, dict) or not data.get("ok"):
             error = str(data.get("error") if isinstance(data, dict) else "") or "unknown_error"
-            raise DeliveryError(f"slack: {error[:64]}", transient=error in TRANSIENT_ERRORS)
+            raise DeliveryError(f"slack: {error[:64]}", transient=error in TRANSIENT_ERRORS,
+                                code=error[:64])
         return data
