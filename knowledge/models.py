@@ -47,6 +47,7 @@ class _Record(BaseModel):
     uncertain: bool = False
     note: str | None = None
     last_verified: dt.date
+    aliases: list[str] = Field(default_factory=list)  # acronyms and short names people type
 
     @field_validator("sources")
     @classmethod
@@ -80,6 +81,11 @@ class AidScheme(_Record):
     min_investment_eur: int | None = None
     summary_fr: str
     summary_en: str
+    # English renderings of the French fields (answers in English quote these when present).
+    amounts_en: str | None = None
+    how_to_apply_en: str | None = None
+    eligibility_en: list[str] = Field(default_factory=list)
+    beneficiary_conditions_en: list[str] = Field(default_factory=list)
 
     def is_closed(self, today: dt.date) -> bool:
         """Closed by status, or because its deadline has passed."""
@@ -110,6 +116,9 @@ class Cci(_Record):
     head_office_city: str | None = None
     local_offices: list[str] = Field(default_factory=list)
     facts: list[str] = Field(default_factory=list)
+    territories_en: str | None = None
+    phone: str | None = None
+    address: str | None = None
 
 
 class CciNetwork(BaseModel):

@@ -120,3 +120,58 @@ def _tiny_pdf(text: str) -> bytes:
     trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
     out += (trailer + f"startxref\n{xref}\n%%EOF\n").encode()
     return bytes(out)
+
+
+def _fold(text: str) -> str:
+    """Case-, accent- and apostrophe-insensitive form of a name or alias."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def test_aids_have_english_renderings_of_their_french_fields() -> None:
+    corpus = load_corpus(CORPUS_DIR)
+    assert corpus.errors == []
+    for aid in corpus.aids:
+        assert aid.amounts_en and aid.amounts_en.strip(), aid.id
+        assert aid.how_to_apply_en and aid.how_to_apply_en.strip(), aid.id
+        assert len(aid.eligibility_en) == len(aid.eligibility), aid.id
+        assert len(aid.beneficiary_conditions_en) == len(aid.beneficiary_conditions), aid.id
+        english = [
+            aid.amounts_en,
+            aid.how_to_apply_en,
+            *aid.eligibility_en,
+            *aid.beneficiary_conditions_en,
+        ]
+        for text in english:
+            assert text.strip(), aid.id
+            assert "**" not in text and "[incertain" not in text, (aid.id, text)
+    for cci in corpus.ccis:
+        assert cci.territories_en and cci.territories_en.strip(), cci.id
+        assert "**" not in cci.territories_en and "[incertain" not in cci.territories_en
+
+
+def test_aliases_name_one_record_each() -> None:
+    corpus = load_corpus(CORPUS_DIR)
+    records = [
+        *(("aid", r) for r in corpus.aids),
+        *(("partner", r) for r in corpus.partners),
+        *(("cci", r) for r in corpus.ccis),
+    ]
+    names = {(kind, r.id): _fold(r.name) for kind, r in records}
+    owner: dict[str, tuple[str, str]] = {}
+    for kind, record in records:
+        for alias in record.aliases:
+            key = _fold(alias)
+            assert len(key) > 2, (record.id, alias)
+            assert key not in owner, (alias, owner.get(key), (kind, record.id))
+            owner[key] = (kind, record.id)
+            others = {name for who, name in names.items() if who != (kind, record.id)}
+            assert key not in others, (record.id, alias)
+    assert owner, "no alias at all in the corpus"
+    assert owner[_fold("PNI")] == ("aid", "bpi-pret-nouvelle-industrie")
+    assert owner[_fold("C3IV")] == ("aid", "c3iv-credit-impot-industrie-verte")
+    assert owner[_fold("IMPL")] == ("aid", "hdf-aide-implantation")
+    assert owner[_fold("CCI Lille")] == ("cci", "cci-grand-lille")
