@@ -23,6 +23,38 @@ from bot.settings import Settings
 __all__ = ["register"]
 
 
+async def _eval_dialogues(settings: Settings, files: list[Path], show_misses: bool) -> None:
+    """The dialogue set through the real Assistant (a throwaway SQLite database), beside the
+    previous pipeline (retrieval for every message) in the same run."""
+    import tempfile
+
+    from bot.app import open_runtime
+    from bot.dialogue_eval import load_dialogues, play
+
+    dialogues = [d for f in files for d in load_dialogues(f)]
+    with tempfile.TemporaryDirectory() as tmp:
+        local = settings.model_copy(update={
+            "database_url": f"sqlite:///{tmp}/eval.db", "rate_limit_per_minute": 100_000,
+            "rate_limit_global_per_second": 0})
+        rt = await open_runtime(local)
+        try:
+            now = await play(rt.assistant, dialogues)
+            before = await play(rt.assistant, dialogues, baseline=True)
+        finally:
+            await rt.close()
+    table = Table("metric", "assistant", "previous pipeline")
+    old = before.metrics()
+    for name, value in now.metrics().items():
+        fmt = "{:.1f}" if name.endswith("ms") or name == "turns" else "{:.3f}"
+        table.add_row(name, fmt.format(value), fmt.format(old[name]))
+    Console().print(table)
+    if show_misses:
+        for o in now.misses():
+            Console().print(f"miss [{o.dialogue}] expected={o.expected} got={o.predicted} "
+                            f"declined={o.declined} fact={o.fact} | {o.say}\n   -> "
+                            f"{o.text[:160]!r}", markup=False)
+
+
 def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
              runtime: Callable[[Settings], Awaitable[Runtime]]) -> None:
     @app.command("eval")
@@ -37,6 +69,12 @@ def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
 
         settings = Settings()
         setup_logging(settings)
+        dialogue_files = [f for f in files if "dialogues:" in f.read_text(encoding="utf-8")]
+        files = [f for f in files if f not in dialogue_files]
+        if dialogue_files:
+            asyncio.run(_eval_dialogues(settings, dialogue_files, show_misses))
+        if not files:
+            return
         kb = KnowledgeBase.open(settings)
         items = [item for file in files for item in load_items(file)]
         report = evaluate(items, search=lambda q: kb.search(

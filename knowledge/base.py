@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.settings import Settings
 from knowledge import CORPUS_DIR
-from knowledge.embeddings import CachedEmbedder, make_embedder
+from knowledge.embeddings import CachedEmbedder, Vector, make_embedder
 from knowledge.ingest import IngestReport, Progress, index_paths, ingest, lexical_is_current
 from knowledge.loader import load_corpus
 from knowledge.models import AidScheme, Cci, Partner
@@ -88,5 +88,11 @@ class KnowledgeBase:
             embedder_spec=settings.embedder,
         )
 
-    def search(self, query: str, *, lang: str, k: int = 8, **filters: Any) -> SearchResult:
-        return self.retriever.search(query, lang=lang, k=k, filters=filters or None)
+    def search(self, query: str, *, lang: str, k: int = 8, vector: Vector | None = None,
+               **filters: Any) -> SearchResult:
+        return self.retriever.search(query, lang=lang, k=k, filters=filters or None,
+                                     vector=vector)
+
+    def embed_query(self, text: str) -> Vector:
+        """The message's embedding, computed once and shared by understanding and search."""
+        return self.retriever.embedder.embed_query(text)

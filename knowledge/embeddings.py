@@ -193,5 +193,19 @@ class CachedEmbedder:
     def embed_query(self, text: str) -> Vector:
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Query embeddings of fixed texts (intent examples), cached like passages."""
+        keys = [self._key("q", t) for t in texts]
+        found = self._lookup(keys)
+        fresh = [(k, self.embed_query(t)) for k, t in zip(keys, texts, strict=True)
+                 if k not in found]
+        if fresh:
+            self.computed += len(fresh)
+            self._store(fresh)
+            found.update(fresh)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([found[k] for k in keys]).astype(np.float32)
+
     def close(self) -> None:
         self._db.close()

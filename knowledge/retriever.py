@@ -71,7 +71,8 @@ class Retriever(Protocol):
     """
 
     def search(
-        self, query: str, *, lang: str, k: int = 8, filters: dict[str, Any] | None = None
+        self, query: str, *, lang: str, k: int = 8, filters: dict[str, Any] | None = None,
+        vector: Vector | None = None,
     ) -> SearchResult: ...
 
 
@@ -115,9 +116,13 @@ class HybridRetriever:
         self._intents = load_intents()
 
     def intents(self, query: str) -> list[str]:
-        """The kinds of source the question asks for (``["aid"]`` for "quelles aides...")."""
+        """The kinds of source the question asks for (``["aid"]`` for "quelles aides...");
+        none for a definition ("différence entre un prêt et une subvention"): documents."""
         folded = fold(query)
-        return [kind for kind, pattern in self._intents.items() if pattern.search(folded)]
+        if "definition" in self._intents and self._intents["definition"].search(folded):
+            return []
+        return [kind for kind, pattern in self._intents.items()
+                if kind != "definition" and pattern.search(folded)]
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: CachedEmbedder) -> HybridRetriever:
@@ -140,9 +145,12 @@ class HybridRetriever:
         return any(year not in self._years for year in _YEAR.findall(query))
 
     def search(
-        self, query: str, *, lang: str, k: int = 8, filters: dict[str, Any] | None = None
+        self, query: str, *, lang: str, k: int = 8, filters: dict[str, Any] | None = None,
+        vector: Vector | None = None,
     ) -> SearchResult:
-        vector: Vector = self.embedder.embed_query(query)
+        """``vector``: the query's embedding when the caller already has it (one per message)."""
+        if vector is None:
+            vector = self.embedder.embed_query(query)
         try:
             dense_hits = self.dense.query(vector, k=CANDIDATES, where=ChunkStore.where(filters))
         except Exception as exc:  # Chroma server down: answer from the lexical index alone

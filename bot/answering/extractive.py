@@ -12,25 +12,50 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.answering.render import aid_lines, partner_lines
 from bot.i18n import Catalog
 from bot.messages import Citation
+from knowledge.embeddings import Vector, Vectors
 from knowledge.lexical import tokenize
 from knowledge.models import AidScheme, Partner
 from knowledge.retriever import Hit, SearchResult
 
-__all__ = ["Answer", "ExtractiveComposer", "RecordSource", "select_sources", "split_sentences"]
+__all__ = [
+    "Answer", "ExtractiveComposer", "RecordSource", "SentenceEmbedder", "clean_markup",
+    "select_sources", "split_sentences",
+]
 
 MAX_SOURCES = 3
 RELATIVE_FLOOR = 0.75
 LEXICAL_SHARE = 0.5
 DENSE_MARGIN = 0.015
+MAX_SENTENCES = 3
+MAX_ANSWER_CHARS = 420
+MAX_CANDIDATES = 14
+SENTENCE_MARGIN = 0.03
+LEXICAL_WEIGHT = 0.04
+MISSING_SIMILARITY = 0.78  # best sentence below this: on topic, but the fact is not there
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ«\"(])|\n+")
+_MARKUP = re.compile(r"\*\*|__|\s*\[(?:incertain|uncertain|à vérifier|a verifier)[^\]]*\]",
+                     re.IGNORECASE)
+_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://)[^)]*\)")
 _SOURCE_REF = re.compile(r"\s*\((?:sources?|voir)\s*:?[^)]*https?://[^)]*\)", re.IGNORECASE)
+
+
+class SentenceEmbedder(Protocol):
+    def embed_passages(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_query(self, text: str) -> Vector: ...
+
+
+def clean_markup(text: str) -> str:
+    """No corpus markup in answers (bold marks, editorial brackets, Markdown links)."""
+    text = _LINK.sub(r"\1", text)
+    text = _MARKUP.sub("", text)
+    return " ".join(text.split()).strip(" -#*")
 
 
 class RecordSource(Protocol):
@@ -46,6 +71,7 @@ class Answer:
     used: list[Hit] = field(default_factory=list)
     mode: str = "extractive"
     result: SearchResult | None = None
+    missing: bool = False  # on topic, but the sources do not hold the fact asked
 
 
 def split_sentences(text: str) -> list[str]:
@@ -89,56 +115,96 @@ def select_sources(result: SearchResult, *, limit: int = MAX_SOURCES) -> list[Hi
     return list(chosen.values())
 
 
-def _best_sentences(text: str, query: str, lang: str, count: int = 2) -> list[str]:
-    sentences = split_sentences(text.split("\n", 1)[-1]) or split_sentences(text)
-    wanted = set(tokenize(query, lang))
-    if not sentences:
-        return []
-    scored = []
-    for index, sentence in enumerate(sentences):
-        tokens = set(tokenize(sentence, lang))
-        overlap = len(wanted & tokens)
-        scored.append((overlap / math.sqrt(len(tokens) + 4) - index * 0.01, index))
-    scored.sort(reverse=True)
-    keep = sorted(i for _, i in scored[:count] if _ > 0) or [scored[0][1]]
-    return [sentences[i] for i in keep]
-
-
 class ExtractiveComposer:
+    """The direct answer first: the one to three sentences of the best sources that answer
+    the question (ranked against it with the embedder and the stemmed words), each with its
+    [n]; a record's card only on demand."""
+
     def __init__(
-        self, *, catalog: Catalog, kb: RecordSource, today: Callable[[], dt.date] = dt.date.today
+        self, *, catalog: Catalog, kb: RecordSource, today: Callable[[], dt.date] = dt.date.today,
+        embedder: SentenceEmbedder | None = None,
     ) -> None:
         self.catalog = catalog
         self.kb = kb
         self.today = today
+        self.embedder = embedder
 
-    def compose(self, result: SearchResult) -> Answer:
+    def compose(self, result: SearchResult, *, vector: Vector | None = None) -> Answer:
         lang = result.lang
         if result.declined:
             return Answer(declined=True)
-        answer = Answer(used=select_sources(result))
-        answer.blocks.append(self.catalog.t("answer_intro", lang))
-        for number, hit in enumerate(answer.used, start=1):
-            answer.blocks.append(self._block(hit, number, result.query, lang))
-            chunk = hit.chunk
-            answer.citations.append(
-                Citation(number=number, source_id=chunk.source_id, title=chunk.title,
-                         url=chunk.url, kind=chunk.kind)
-            )
+        used = select_sources(result)
+        candidates = [(i, s) for i, hit in enumerate(used) for s in self._candidates(hit, lang)]
+        if not candidates:
+            return Answer(declined=True)
+        scores, best_dense = self._scores(candidates, result.query, lang, vector)
+        order = sorted(range(len(candidates)), key=lambda j: -scores[j])
+        chosen: list[int] = []
+        per_source: dict[int, int] = {}
+        length = 0
+        for j in order:
+            source, sentence = candidates[j]
+            if chosen and (scores[j] < scores[order[0]] - SENTENCE_MARGIN
+                           or length + len(sentence) > MAX_ANSWER_CHARS
+                           or per_source.get(source, 0) >= 2):
+                continue
+            chosen.append(j)
+            per_source[source] = per_source.get(source, 0) + 1
+            length += len(sentence)
+            if len(chosen) == MAX_SENTENCES:
+                break
+        numbers: dict[int, int] = {}
+        parts = []
+        for j in chosen:
+            source, sentence = candidates[j]
+            number = numbers.setdefault(source, len(numbers) + 1)
+            parts.append(f"{sentence} [{number}]")
+        answer = Answer(used=[used[i] for i in numbers])
+        answer.blocks.append(" ".join(parts))
+        for source, number in numbers.items():
+            chunk = used[source].chunk
+            answer.citations.append(Citation(number=number, source_id=chunk.source_id,
+                                             title=chunk.title, url=chunk.url, kind=chunk.kind))
+        answer.missing = best_dense is not None and best_dense < MISSING_SIMILARITY
         return answer
 
-    def _block(self, hit: Hit, number: int, query: str, lang: str) -> str:
+    def _candidates(self, hit: Hit, lang: str) -> list[str]:
         chunk = hit.chunk
         if chunk.kind == "aid" and chunk.source_id in self.kb.aids:
             aid = self.kb.aids[chunk.source_id]
-            lines = aid_lines(aid, lang=lang, number=number, catalog=self.catalog,
-                              today=self.today())
-            return "\n".join(lines)
+            name = aid.name if lang == "fr" else aid.name_en
+            summary = aid.summary_fr if lang == "fr" else aid.summary_en
+            text = (f"{name} : {clean_markup(summary)}" if lang == "fr" else
+                    f"{name}: {clean_markup(summary)}")
+            today = self.today()
+            if aid.is_closed(today):  # never recommended: said in the same sentence
+                passed = aid.deadline if aid.deadline and aid.deadline < today else None
+                since = aid.closed_since or passed
+                suffix = self.catalog.t("aid_closed_since", lang,
+                                        date=since.isoformat()) if since else ""
+                text += " " + self.catalog.t("aid_closed", lang, since=suffix)
+            return [text]
         if chunk.kind == "partner" and chunk.source_id in self.kb.partners:
             partner = self.kb.partners[chunk.source_id]
-            return "\n".join(partner_lines(partner, lang=lang, number=number,
-                                           catalog=self.catalog))
-        sentences = " ".join(_best_sentences(chunk.text, query, lang))
+            description = partner.description_fr if lang == "fr" else partner.description_en
+            return [f"{partner.name} — {s}" if i == 0 else s
+                    for i, s in enumerate(split_sentences(clean_markup(description))[:2])]
+        text = chunk.text.split("\n", 1)[-1] if "\n" in chunk.text else chunk.text
+        sentences = [clean_markup(s) for s in split_sentences(text)][:MAX_CANDIDATES]
         if chunk.kind == "cci":
-            sentences = f"{chunk.title} — {sentences}"
-        return f"{sentences} [{number}]"
+            sentences = [f"{chunk.title} — {s}" for s in sentences[:2]]
+        return [s for s in sentences if len(s) >= 25]
+
+    def _scores(self, candidates: list[tuple[int, str]], query: str, lang: str,
+                vector: Vector | None) -> tuple[list[float], float | None]:
+        wanted = set(tokenize(query, lang))
+        lexical = []
+        for source, sentence in candidates:
+            tokens = set(tokenize(sentence, lang))
+            lexical.append(len(wanted & tokens) / math.sqrt(len(tokens) + 4) - source * 0.02)
+        if self.embedder is None:
+            return lexical, None
+        query_vector = vector if vector is not None else self.embedder.embed_query(query)
+        dense = self.embedder.embed_passages([s for _, s in candidates]) @ query_vector
+        scores = [float(d) + LEXICAL_WEIGHT * lx for d, lx in zip(dense, lexical, strict=True)]
+        return scores, float(max(dense))

@@ -28,8 +28,10 @@ def aid_lines(
     lines.append(catalog.t("aid_funder", lang, value=aid.funder))
     if forms:
         lines.append(catalog.t("aid_forms", lang, value=forms))
-    if lang == "fr":
-        lines.append(catalog.t("aid_amounts", lang, value=shorten(aid.amounts, 240)))
+    amounts = aid.amounts_en if lang == "en" and aid.amounts_en else aid.amounts
+    lines.append(catalog.t("aid_amounts", lang, value=shorten(amounts, 240)))
+    how = aid.how_to_apply_en if lang == "en" and aid.how_to_apply_en else aid.how_to_apply
+    lines.append(catalog.t("aid_how", lang, value=shorten(how, 240)))
     if aid.is_closed(today):
         passed = aid.deadline if aid.deadline and aid.deadline < today else None
         since = aid.closed_since or passed

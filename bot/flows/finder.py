@@ -17,11 +17,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from bot.actions import Action
 from bot.flows.render import profile_summary, reason_text
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
 from bot.middleware import Context
 from bot.storage import Database
+from bot.understanding import Intent, Memory, RecordRef
 from knowledge.catalog import AidIndex, Profile, ProfileExtractor
 from knowledge.catalog.geo import HDF_DEPARTMENTS
 from knowledge.models import AidScheme
@@ -36,6 +38,10 @@ PROJECT_BUTTONS = ("relocalisation", "implantation", "investissement", "rd", "ec
 
 
 class AidFinder:
+    intents = ("find_aid",)
+    prefix = "fd"
+    state = "finder"
+
     def __init__(self, *, aids: dict[str, AidScheme], catalog: Catalog, db: Database,
                  extractor: ProfileExtractor, today: Callable[[], dt.date] = dt.date.today
                  ) -> None:
@@ -71,6 +77,33 @@ class AidFinder:
         intro = Reply(blocks=(self.catalog.t("finder_intro", ctx.lang),))
         return [intro, *await self._next(ctx, profile)]
 
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        """From free text: results straight away when the sentence says something about the
+        company (then only what is missing is asked, to refine); otherwise step by step.
+        A follow-up ("et si on a 300 salariés ?") changes the last profile and re-runs."""
+        found = intent.profile
+        if intent.followup:
+            base = Profile.model_validate(Memory.load(ctx.state.data).profile if ctx.state
+                                          else {})
+            profile = base.overridden(found)
+        else:
+            profile = found
+        if profile == Profile():
+            return await self.start(ctx, text=intent.text, fresh=True)
+        await self._save(ctx, profile)
+        replies = await self._results(ctx, profile, offset=0)
+        missing = profile.missing()
+        if missing and replies and replies[-1].kind == "answer":
+            replies += self._ask(ctx, missing[0], refine=True)
+        return replies
+
+    async def on_answer(self, ctx: Context, text: str) -> list[Reply]:
+        return await self.on_text(ctx, text)
+
+    def resume(self, ctx: Context) -> list[Reply]:
+        step = (ctx.state.data.get("finder") or {}).get("step") if ctx.state else None
+        return self._ask(ctx, step or "department")
+
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         step = (ctx.state.data.get("finder") or {}).get("step") if ctx.state else None
         found = self.extractor.extract(text)
@@ -85,8 +118,8 @@ class AidFinder:
                     *self._ask(ctx, before[0])]
         return await self._next(ctx, profile)
 
-    async def on_action(self, ctx: Context, action: str) -> list[Reply]:
-        _, kind, *rest = action.split(":")
+    async def on_action(self, ctx: Context, action: Action | str) -> list[Reply]:
+        _, kind, *rest = str(action).split(":")
         value = rest[0] if rest else ""
         profile = self.profile(ctx)
         if kind == "dep" and (value in HDF_DEPARTMENTS or value == "out"):
@@ -116,7 +149,7 @@ class AidFinder:
         await self._save(ctx, profile)
         return await self._results(ctx, profile, offset=0)
 
-    def _ask(self, ctx: Context, step: str) -> list[Reply]:
+    def _ask(self, ctx: Context, step: str, *, refine: bool = False) -> list[Reply]:
         t, lang = self.catalog.t, ctx.lang
         if step == "department":
             buttons = [Button(t(f"button_dep_{d}", lang), f"fd:dep:{d}") for d in
@@ -128,7 +161,8 @@ class AidFinder:
         else:
             buttons = [Button(self.catalog.label("project_label", p, lang), f"fd:proj:{p}")
                        for p in PROJECT_BUTTONS]
-        return [Reply(blocks=(t(f"finder_ask_{step}", lang),), buttons=tuple(buttons))]
+        key = f"finder_refine_{step}" if refine else f"finder_ask_{step}"
+        return [Reply(blocks=(t(key, lang),), buttons=tuple(buttons))]
 
     async def _results(self, ctx: Context, profile: Profile, *, offset: int) -> list[Reply]:
         t, lang = self.catalog.t, ctx.lang
@@ -136,6 +170,11 @@ class AidFinder:
         page = matches[offset: offset + PAGE]
         if ctx.state is not None:
             ctx.state.data["finder_shown"] = offset + len(page)
+            memory = Memory.load(ctx.state.data)
+            memory.topic, memory.focus = "find_aid", None
+            memory.profile = profile.model_dump(exclude_none=True)
+            memory.results = [RecordRef("aid", m.aid.id) for m in page] if page else []
+            memory.save(ctx.state.data)
             await self.db.save_state(ctx.state)
         advisor = Button(t("button_advisor", lang), "menu:advisor")
         summary = t("finder_profile", lang, summary=profile_summary(profile, lang=lang,
@@ -147,16 +186,16 @@ class AidFinder:
         citations = []
         for number, m in enumerate(page, start=1):
             aid = m.aid
-            name = aid.name if lang == "fr" else f"{aid.name_en} ({aid.name})"
+            name = aid.name if lang == "fr" else aid.name_en
             lines = [t("finder_aid_line", lang, rank=offset + number, name=name,
                        funder=aid.funder, number=number)]
             forms = ", ".join(self.catalog.label("aid_form", f, lang) for f in aid.aid_forms)
             if forms:
-                lines.append(t("finder_forms", lang, value=forms))
-            lines += [reason_text(r, lang=lang, catalog=self.catalog) for r in m.reasons]
+                lines[0] += f" — {forms}"
+            ok = [reason_text(r, lang=lang, catalog=self.catalog).lstrip("✔ ") for r in m.reasons]
+            if ok:
+                lines.append("✔ " + " · ".join(ok))
             lines += [reason_text(w, lang=lang, catalog=self.catalog) for w in m.warnings]
-            lines.append(t("finder_status", lang,
-                           value=self.catalog.label("status", aid.status, lang)))
             blocks.append("\n".join(lines))
             citations.append(Citation(number=number, source_id=aid.id, title=aid.name,
                                       url=aid.url or aid.sources[0], kind="aid"))

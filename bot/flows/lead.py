@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.actions import Action
 from bot.errors import InputError
 from bot.flows.lead_view import BY_NAME, STEPS, LeadView, Step
 from bot.i18n import Catalog
@@ -32,18 +33,25 @@ from bot.leads.validate import (
 from bot.messages import Button, Reply
 from bot.middleware import Context
 from bot.storage import Database
+from bot.understanding import Intent, Vocabulary
+from bot.understanding.vocabulary import clean
 from knowledge.catalog import Profile, size_from_headcount
 
 __all__ = ["CONSENT_VERSION", "STEPS", "LeadForm", "Step"]
 
 CONSENT_VERSION = "2026-11"
-BACK_WORDS = {"retour", "back", "precedent", "précédent"}
-SKIP_WORDS = {"passer", "skip", "je passe", "aucun", "none"}
+CORRECT_WORDS = {"corriger", "modifier", "correct", "edit", "change", "changer"}
 
 
 class LeadForm:
+    intents = ("advisor",)
+    prefix = "lf"
+    state = "lead"
+
     def __init__(self, *, catalog: Catalog, db: Database, router: Router,
-                 service: LeadService, sla_days: int = 2) -> None:
+                 service: LeadService, sla_days: int = 2,
+                 vocab: Vocabulary | None = None) -> None:
+        self.vocab = vocab or Vocabulary.load()
         self.catalog = catalog
         self.db = db
         self.router = router
@@ -83,6 +91,32 @@ class LeadForm:
                    Button(t("button_consent_no", lang), "lf:consent:no"))
         return [Reply(blocks=(t("lead_intro", lang), t("lead_consent", lang)), buttons=buttons)]
 
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        """"Je voudrais parler à un conseiller": the form (consent first), or where it was."""
+        if ctx.state is None:
+            return [ctx.reply(self.catalog, "advisor")]
+        if ctx.state.flow == "lead":
+            return self.resume(ctx)
+        if intent.profile != Profile():  # what the sentence said is not asked again
+            known = Profile.model_validate(ctx.state.data.get("profile") or {})
+            ctx.state.data["profile"] = known.overridden(intent.profile).model_dump(
+                exclude_none=True)
+        return await self.start(ctx)
+
+    async def on_answer(self, ctx: Context, text: str) -> list[Reply]:
+        return await self.on_text(ctx, text)
+
+    async def dont_know(self, ctx: Context) -> list[Reply]:
+        """"Je ne sais pas": an optional question is skipped, the timeline is "unknown",
+        otherwise the question is explained and asked again."""
+        form = self._form(ctx)
+        step = BY_NAME.get(str(form.get("step")))
+        if step is not None and step.name == "timeline":
+            return await self._answer(ctx, form, "inconnu", from_button=True)
+        if step is not None and step.optional:
+            return [ctx.reply(self.catalog, "lead_dont_know_skip"), *await self._skip(ctx, form)]
+        return [ctx.reply(self.catalog, "lead_dont_know"), *self._ask(ctx, form)]
+
     def resume(self, ctx: Context) -> list[Reply]:
         """Ask the current question again (after a pause, a restart or a stray button)."""
         return self._ask(ctx, self._form(ctx))
@@ -91,9 +125,12 @@ class LeadForm:
         await self._end(ctx)
         return [ctx.reply(self.catalog, "lead_cancelled")]
 
-    async def on_action(self, ctx: Context, action: str) -> list[Reply]:
+    async def on_action(self, ctx: Context, action: Action | str) -> list[Reply]:
+        if ctx.state is None or ctx.state.flow != "lead":
+            ctx.outcome = "action:unknown"
+            return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         form = self._form(ctx)
-        parts = action.split(":")
+        parts = str(action).split(":")
         kind, value = parts[1], (parts[2] if len(parts) > 2 else "")
         step = form.get("step")
         if kind == "consent" and step == "consent":
@@ -130,16 +167,48 @@ class LeadForm:
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         form = self._form(ctx)
-        word = text.strip().lower()
-        step = form.get("step")
-        if step == "consent" or step == "summary":
-            return [ctx.reply(self.catalog, "lead_invalid_choice", kind="warning"),
-                    *self._ask(ctx, form)]
-        if word in BACK_WORDS:
+        v, step = self.vocab, form.get("step")
+        if step == "consent":
+            if v.is_only("affirm", text) or v.is_only("deny", text):
+                answer = "yes" if v.is_only("affirm", text) else "no"
+                return await self.on_action(ctx, f"lf:consent:{answer}")
+        elif step == "summary":
+            if v.is_only("affirm", text):
+                return await self._submit(ctx, form)
+            if v.is_only("deny", text) or clean(text) in CORRECT_WORDS:
+                return self.view.which_field(form, ctx.lang)
+        elif v.is_only("back", text):
             return await self._back(ctx, form)
-        if word in SKIP_WORDS:
+        elif v.is_only("skip", text):
             return await self._skip(ctx, form)
-        return await self._answer(ctx, form, text, from_button=False)
+        else:
+            choice = self._typed_choice(form, text, ctx.lang)
+            if choice is not None:
+                return await self._answer(ctx, form, choice, from_button=True)
+            return await self._answer(ctx, form, text, from_button=False)
+        return [ctx.reply(self.catalog, "lead_invalid_choice", kind="warning"),
+                *self._ask(ctx, form)]
+
+    def _typed_choice(self, form: dict[str, Any], text: str, lang: str) -> str | None:
+        """A typed choice: its number in the list, or (part of) its label."""
+        step = BY_NAME.get(str(form.get("step")))
+        if step is None:
+            return None
+        if step.name == "desk":
+            choices = [(d, self.service.desk_name(d)) for d in form.get("desk_candidates", [])]
+        elif step.choices:
+            choices = [(c, self.catalog.label(f"lead_{step.name}", c, lang))
+                       for c in step.choices]
+        else:
+            return None
+        typed = clean(text)
+        if typed.isdigit() and 1 <= int(typed) <= len(choices):
+            return choices[int(typed) - 1][0]
+        for value, label in choices:
+            if typed and (typed == clean(value) or typed in clean(label)
+                          or clean(label) in typed):
+                return value
+        return None
 
     # -- steps -----------------------------------------------------------------------------
 

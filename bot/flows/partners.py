@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.actions import Action
 from bot.answering.render import shorten
 from bot.flows.render import reason_text
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
 from bot.middleware import Context
 from bot.storage import Database
+from bot.understanding import Intent, Memory, RecordRef
 from knowledge.base import KnowledgeBase
 from knowledge.catalog import Geo, Profile, ProfileExtractor, match_partners
 from knowledge.catalog.geo import HDF_DEPARTMENTS
@@ -26,6 +28,10 @@ PARTNER_PAGE = 5
 
 
 class PartnerFinder:
+    intents = ("find_partner",)
+    prefix = "fp"
+    state = "partners"
+
     def __init__(self, *, kb: KnowledgeBase, catalog: Catalog, db: Database,
                  extractor: ProfileExtractor, geo: Geo) -> None:
         self.kb = kb
@@ -55,22 +61,45 @@ class PartnerFinder:
             return [ctx.reply(self.catalog, "partner_ask_need")]
         return await self.on_text(ctx, text)
 
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        """A need in free text ("qui peut coudre des chemises ?"), or a follow-up that changes
+        the place of the last search ("et à Amiens ?")."""
+        if intent.followup and ctx.state is not None:
+            memory = Memory.load(ctx.state.data)
+            if memory.need:
+                base = Profile.model_validate(memory.profile)
+                return await self._results(ctx, memory.need, base.overridden(intent.profile))
+        return await self.start(ctx, text=intent.text)
+
+    async def on_answer(self, ctx: Context, text: str) -> list[Reply]:
+        return await self.on_text(ctx, text)
+
+    def resume(self, ctx: Context) -> list[Reply]:
+        if ctx.state is not None and ctx.state.data.get("partner_need"):
+            return [Reply(blocks=(self.catalog.t("partner_ask_department", ctx.lang),))]
+        return [ctx.reply(self.catalog, "partner_ask_need")]
+
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         profile = self._profile(ctx).merged(self.extractor.extract(text))
         need = (ctx.state.data.get("partner_need") if ctx.state else None) or text
-        if profile.department is None and "partner_need" not in (ctx.state.data if ctx.state
-                                                                   else {}):
-            await self._save(ctx, flow="partners", need=need, profile=profile)
-            t, lang = self.catalog.t, ctx.lang
-            buttons = [Button(t(f"button_dep_{d}", lang), f"fp:dep:{d}")
-                       for d in ("59", "62", "80", "60", "02")]
-            buttons.append(Button(t("button_anywhere", lang), "fp:dep:any"))
-            return [Reply(blocks=(t("partner_ask_department", lang),), buttons=tuple(buttons))]
+        if profile.department is None:
+            # Results straight away (nearest first once the place is known), then the place
+            # is asked to refine; a typed place later is a follow-up of this search.
+            replies = await self._results(ctx, need, profile)
+            if replies and replies[-1].kind == "answer":
+                t, lang = self.catalog.t, ctx.lang
+                buttons = [Button(t(f"button_dep_{d}", lang), f"fp:dep:{d}")
+                           for d in ("59", "62", "80", "60", "02")]
+                replies.append(Reply(blocks=(t("partner_refine_department", lang),),
+                                     buttons=tuple(buttons)))
+            return replies
         return await self._results(ctx, need, profile)
 
-    async def on_action(self, ctx: Context, action: str) -> list[Reply]:
-        value = action.split(":")[-1]
+    async def on_action(self, ctx: Context, action: Action | str) -> list[Reply]:
+        value = str(action).split(":")[-1]
         need = ctx.state.data.get("partner_need") if ctx.state else None
+        if not need and ctx.state is not None:
+            need = Memory.load(ctx.state.data).need or None
         if not need or not (value in HDF_DEPARTMENTS or value == "any"):
             ctx.outcome = "action:unknown"
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
@@ -80,6 +109,11 @@ class PartnerFinder:
         return await self._results(ctx, str(need), profile)
 
     async def _results(self, ctx: Context, need: str, profile: Profile) -> list[Reply]:
+        if ctx.state is not None:
+            memory = Memory.load(ctx.state.data)
+            memory.topic, memory.need, memory.focus = "find_partner", need, None
+            memory.profile = profile.model_dump(exclude_none=True)
+            memory.save(ctx.state.data)
         await self._save(ctx, flow=None, need=None, profile=profile)
         t, lang = self.catalog.t, ctx.lang
         found = await asyncio.to_thread(self.kb.search, need, lang=lang, k=15, kind="partner")
@@ -102,6 +136,11 @@ class PartnerFinder:
             blocks.append("\n".join(lines))
             citations.append(Citation(number=number, source_id=p.id, title=p.name,
                                       url=p.url or p.sources[0], kind="partner"))
+        if ctx.state is not None:
+            memory = Memory.load(ctx.state.data)
+            memory.results = [RecordRef("partner", m.partner.id) for m in matches]
+            memory.save(ctx.state.data)
+            await self.db.save_state(ctx.state)
         ctx.outcome = "partners:results"
         return [Reply(blocks=tuple(blocks), citations=tuple(citations), buttons=(advisor,),
                       kind="answer")]

@@ -80,6 +80,10 @@ class Router:
         return Routing(list(desks), True, f"{what}, département {department} partagé",
                        department, None, code)
 
+    def for_department(self, department: str) -> Routing:
+        """Desk(s) of a whole département (shared départements are ambiguous)."""
+        return self._from_department(department, f"département {department}", None)
+
     def route(self, place: str, *, sector: str | None = None) -> Routing:
         """Desk(s) for a postal code or commune; ``ambiguous`` when the user must choose."""
         if sector and sector in self.sector_desks:

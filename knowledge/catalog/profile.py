@@ -46,6 +46,20 @@ class Profile(BaseModel):
             out.append("projects")
         return out
 
+    def overridden(self, other: Profile) -> Profile:
+        """This profile with what ``other`` says replacing it (a follow-up's changes): a new
+        place replaces the whole place, a new headcount the size."""
+        data = self.model_dump()
+        new = {k: v for k, v in other.model_dump().items() if v not in (None, [])}
+        if {"department", "city", "postal_code"} & set(new):
+            data.update(department=None, city=None, postal_code=None)
+        if "headcount" in new and "size" not in new:
+            data["size"] = None
+        data.update(new)
+        if data.get("headcount") is not None and "size" not in new:
+            data["size"] = size_from_headcount(int(data["headcount"]))
+        return Profile.model_validate(data)
+
     def merged(self, other: Profile) -> Profile:
         """This profile completed (not overwritten) by what ``other`` knows."""
         data = self.model_dump()

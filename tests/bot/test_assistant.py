@@ -59,7 +59,8 @@ async def test_help_lang_and_unknown_command(assistant, catalog: Catalog) -> Non
     assert text_of(await bot.handle(msg("/langue en"))) == catalog.t("lang_set", "en")
     # The chosen language sticks even for a French question.
     answer = await bot.handle(msg("Quelle CCI couvre Valenciennes ?"))
-    assert answer[0].text.startswith(catalog.t("answer_intro", "en"))
+    assert answer[0].text.startswith(catalog.t("cci_desk", "en", place="Valenciennes",
+                                               name="CCI Grand Hainaut"))
     unknown = await bot.handle(msg("/frobnicate now"))
     assert text_of(unknown) == catalog.t("unknown_command", "en", command="/frobnicate")
 
@@ -68,15 +69,15 @@ async def test_question_gets_a_cited_answer_with_feedback_buttons(
     assistant, db: Database, catalog: Catalog
 ) -> None:
     bot, _ = assistant
-    replies = await bot.handle(msg("Quelles aides pour relocaliser la fabrication de parasols "
-                                   "dans le Nord ?"))
+    replies = await bot.handle(msg("Combien de participants au hackathon des 24 heures pour "
+                                   "relocaliser à Lille ?"))
     reply = replies[0]
     assert reply.kind == "answer" and reply.citations
-    assert [b.action for b in reply.buttons] == ["fb:up", "fb:down", "menu:advisor"]
+    assert [b.action for b in reply.buttons][-3:] == ["fb:up", "fb:down", "menu:advisor"]
     thanks = await bot.handle(msg(action="fb:up"))
     assert text_of(thanks) == catalog.t("feedback_thanks", "fr")
     [feedback] = await db.feedback()
-    assert feedback.rating == 1 and "parasols" in feedback.question
+    assert feedback.rating == 1 and "participants" in feedback.question
     assert feedback.sources == [c.source_id for c in reply.citations]
     # The same button pressed again has nothing left to rate.
     again = await bot.handle(msg(action="fb:up"))
@@ -86,7 +87,10 @@ async def test_question_gets_a_cited_answer_with_feedback_buttons(
 async def test_english_question_is_answered_in_english(assistant, catalog: Catalog) -> None:
     bot, _ = assistant
     replies = await bot.handle(msg("Which CCI covers the city of Valenciennes?"))
-    assert replies[0].text.startswith(catalog.t("answer_intro", "en"))
+    assert replies[0].text.startswith(catalog.t("cci_desk", "en", place="Valenciennes",
+                                                name="CCI Grand Hainaut"))
+    general = await bot.handle(msg("What is the think tank Relocalisations.fr?", user="u9"))
+    assert general[0].kind == "answer" and "think tank" in general[0].text
 
 
 async def test_out_of_scope_is_declined_with_an_advisor_offer(

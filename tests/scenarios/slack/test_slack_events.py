@@ -39,8 +39,7 @@ async def test_mention_gets_eyes_then_a_threaded_answer_with_sources(
     assert post.body["channel"] == "C0HACK" and post.body["thread_ts"] == event["ts"]
     assert post.token == TOKEN
     blocks = post.body["blocks"]
-    assert blocks[0] == {"type": "section",
-                         "text": {"type": "mrkdwn", "text": catalog.t("answer_intro", "fr")}}
+    assert blocks[0]["type"] == "section" and "novembre" in blocks[0]["text"]["text"]
     sources = next(b["text"]["text"] for b in blocks if b["type"] == "section"
                    and b["text"]["text"].startswith("*" + catalog.t("sources_title", "fr")))
     assert "[1] <https://" in sources

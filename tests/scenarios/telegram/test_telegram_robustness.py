@@ -146,7 +146,7 @@ async def test_flood_control_and_a_failing_typing_action_do_not_lose_the_answer(
     fake_api.fail("sendMessage", code=429, description="Too Many Requests", retry_after=1)
     fake_api.push(message_update("Quelle CCI couvre Valenciennes ?", sender=user(62)))
     await fake_api.wait_calls("sendMessage", 2, chat_id=62)
-    assert plain(fake_api.sent(62)[-1]["text"]).startswith(catalog.t("answer_intro", "fr"))
+    assert "CCI Grand Hainaut" in plain(fake_api.sent(62)[-1]["text"])
     assert len(fake_api.of("sendChatAction")) == 1
 
 
@@ -161,7 +161,7 @@ async def test_bot_api_500s_are_retried_and_the_answer_arrives(
     await fake_api.settle(0.5)
     [*failed, answer] = fake_api.sent(63)
     assert len(failed) == 2 and failed[0] == answer              # the same message, again
-    assert plain(answer["text"]).startswith(catalog.t("answer_intro", "fr"))
+    assert "CCI Grand Hainaut" in plain(answer["text"])
 
 
 async def test_a_bot_api_outage_costs_one_answer_and_the_bot_goes_on(

@@ -1,0 +1,82 @@
+"""One way to dispatch: every capability is a ``Flow``; the router asks the registry which
+flow serves an intent, a button prefix or the form waiting for an answer (as PTB's handlers
+and bolt's listener matchers do).
+
+Usage::
+
+    class Hello:
+        intents = ("greeting",)
+        prefix = None
+        state = None
+
+        async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+            return [ctx.reply(catalog, "greeting_reply")]
+
+    registry = FlowRegistry([Hello(), finder, lead_form])
+    await registry.for_intent("greeting").handle(ctx, intent)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+from bot.actions import Action
+from bot.messages import Reply
+from bot.middleware import Context
+from bot.understanding import Intent
+
+__all__ = ["Flow", "FlowRegistry", "FormFlow"]
+
+
+@runtime_checkable
+class Flow(Protocol):
+    intents: tuple[str, ...]   # intents it serves outside a form
+    prefix: str | None         # the button prefix it owns (``bot.actions.PREFIXES``)
+    state: str | None          # ``state.flow`` while it waits for an answer
+
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]: ...
+
+    async def on_action(self, ctx: Context, action: Action) -> list[Reply]: ...
+
+
+@runtime_checkable
+class FormFlow(Flow, Protocol):
+    """A flow that asks questions: typed answers go to ``on_answer``; ``resume`` asks the
+    pending question again after a digression."""
+
+    async def on_answer(self, ctx: Context, text: str) -> list[Reply]: ...
+
+    def resume(self, ctx: Context) -> list[Reply]: ...
+
+
+class FlowRegistry:
+    def __init__(self, flows: Iterable[Flow]) -> None:
+        self.flows = list(flows)
+        self._intents: dict[str, Flow] = {}
+        self._prefixes: dict[str, Flow] = {}
+        self._states: dict[str, FormFlow] = {}
+        for flow in self.flows:
+            for intent in flow.intents:
+                self._add(self._intents, intent, flow)
+            if flow.prefix:
+                self._add(self._prefixes, flow.prefix, flow)
+            if flow.state:
+                if not isinstance(flow, FormFlow):
+                    raise TypeError(f"{type(flow).__name__} has a state but is not a form")
+                self._add(self._states, flow.state, flow)
+
+    @staticmethod
+    def _add(table: dict[str, Flow] | dict[str, FormFlow], key: str, flow: Flow) -> None:
+        if key in table:
+            raise ValueError(f"{key!r} is served twice")
+        table[key] = flow  # type: ignore[assignment]
+
+    def for_intent(self, intent: str) -> Flow:
+        return self._intents[intent]
+
+    def for_action(self, action: Action) -> Flow | None:
+        return self._prefixes.get(action.flow)
+
+    def for_state(self, state: str | None) -> FormFlow | None:
+        return self._states.get(state) if state else None

@@ -1,0 +1,280 @@
+"""The conversational flows: small talk, general questions, questions about one record (and
+its card on demand), the CCI lookup, the menu and feedback buttons. None of them changes the
+active form: inside a form they answer a digression and the form resumes.
+
+Usage (built by the Assistant, dispatched by ``FlowRegistry``)::
+
+    flows = Conversation(kb=kb, db=db, catalog=catalog, compose=assistant.compose, ...)
+    await flows.questions.handle(ctx, intent)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from bot.actions import FEEDBACK_DOWN, FEEDBACK_UP, MENU_ADVISOR, Action, card
+from bot.answering import Answer
+from bot.answering.records import RecordAnswers
+from bot.i18n import Catalog
+from bot.leads.routing import Router
+from bot.messages import Button, Reply
+from bot.middleware import Context
+from bot.storage import Database
+from bot.understanding import Intent, Memory, RecordRef
+from knowledge.catalog import Profile
+from knowledge.embeddings import Vector
+
+__all__ = ["CciLookup", "Feedback", "Questions", "RecordQuestions", "SmallTalk", "remember"]
+
+Compose = Callable[[str, str, Vector | None], Awaitable[Answer]]
+
+
+async def remember(ctx: Context, db: Database, memory: Memory) -> None:
+    """Keep what this turn showed, for the follow-ups of the next one."""
+    if ctx.state is not None:
+        memory.save(ctx.state.data)
+        await db.save_state(ctx.state)
+
+
+def advisor_button(catalog: Catalog, lang: str) -> Button:
+    return Button(catalog.t("button_advisor", lang), MENU_ADVISOR.wire)
+
+
+def card_buttons(records: RecordAnswers, refs: list[RecordRef], lang: str) -> list[Button]:
+    return [Button(records.catalog.t("button_card", lang, name=records.name(r, lang)[:40]),
+                   card(r.kind, r.id).wire) for r in refs[:2] if records.exists(r)]
+
+
+class SmallTalk:
+    intents = ("greeting", "thanks", "help")
+    prefix = None
+    state = None
+
+    def __init__(self, *, catalog: Catalog, menu: Callable[[str], tuple[Button, ...]]) -> None:
+        self.catalog = catalog
+        self.menu = menu
+
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        t, lang = self.catalog.t, ctx.lang
+        ctx.outcome = f"intent:{intent.kind}"
+        if intent.kind == "greeting":
+            return [Reply(blocks=(t("greeting_reply", lang),), buttons=self.menu(lang))]
+        if intent.kind == "thanks":
+            return [Reply(blocks=(t("thanks_reply", lang),))]
+        return [Reply(blocks=(t("help", lang),), buttons=self.menu(lang))]
+
+    async def on_action(self, ctx: Context, action: Action) -> list[Reply]:
+        return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+
+
+class Questions:
+    """General questions: retrieval, then the direct answer with at most three sources."""
+
+    intents = ("question", "offtopic")
+    prefix = None
+    state = None
+
+    def __init__(self, *, db: Database, catalog: Catalog, records: RecordAnswers,
+                 compose: Compose) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.records = records
+        self.compose = compose
+
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        started = time.perf_counter()
+        lang = ctx.lang
+        answer = await self.compose(intent.text, lang, intent.vector)
+        hits = answer.result.hits if answer.result else []
+        await self.db.log_question(
+            channel=ctx.incoming.channel, lang=lang, question=intent.text,
+            declined=answer.declined, reason=answer.result.reason if answer.result else "",
+            top_source=hits[0].chunk.source_id if hits else None,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+        t = self.catalog.t
+        advisor = advisor_button(self.catalog, lang)
+        if answer.declined:
+            ctx.outcome = "declined"
+            return [Reply(blocks=(t("decline", lang), t("decline_offer", lang)),
+                          buttons=(advisor,), kind="decline")]
+        refs = [RecordRef(c.kind, c.source_id) for c in answer.citations  # type: ignore[arg-type]
+                if c.kind in ("aid", "partner", "cci")]
+        if ctx.state is not None:
+            ctx.state.data["last"] = {"q": intent.text,
+                                      "sources": [c.source_id for c in answer.citations]}
+        memory = Memory.load(ctx.state.data) if ctx.state else Memory()
+        memory.topic, memory.question = "question", intent.text
+        memory.results, memory.focus = refs, (refs[0] if len(refs) == 1 else None)
+        await remember(ctx, self.db, memory)
+        blocks = list(answer.blocks)
+        if answer.missing:
+            blocks.insert(0, t("answer_missing", lang))
+        buttons = [*card_buttons(self.records, refs, lang),
+                   Button(t("button_up", lang), FEEDBACK_UP.wire),
+                   Button(t("button_down", lang), FEEDBACK_DOWN.wire), advisor]
+        return [Reply(blocks=tuple(blocks), citations=tuple(answer.citations),
+                      buttons=tuple(buttons), kind="answer", meta={"mode": answer.mode})]
+
+    async def on_action(self, ctx: Context, action: Action) -> list[Reply]:
+        return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+
+
+class RecordQuestions:
+    """A question about one named record: the asked field first; its card on demand."""
+
+    intents = ("record_question",)
+    prefix = "card"
+    state = None
+
+    def __init__(self, *, db: Database, catalog: Catalog, records: RecordAnswers,
+                 questions: Questions) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.records = records
+        self.questions = questions
+
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        """Aid schemes are answered from their fields; a partner or a CCI is answered from its
+        record only for where and how to reach it (the documents say more about the rest);
+        a fact the record does not hold is looked for in the documents."""
+        ref = intent.record
+        if ref is None or not self.records.exists(ref):
+            return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+        if ref.kind != "aid" and intent.attribute not in ("contact", "apply"):
+            return await self._from_documents(ctx, intent, ref)
+        if intent.attribute in (None, "summary") and not intent.followup:
+            answer = self.records.answer(ref, intent.attribute, ctx.lang)
+        else:
+            answer = self.records.detail(ref, intent.text, ctx.lang, vector=intent.vector,
+                                         attribute=intent.attribute)
+        if answer.missing:
+            return await self._from_documents(ctx, intent, ref)
+        ctx.outcome = f"record:{intent.attribute or 'detail'}"
+        return await self._reply(ctx, ref, answer, with_card=True)
+
+    async def _from_documents(self, ctx: Context, intent: Intent,
+                              ref: RecordRef) -> list[Reply]:
+        name = self.records.name(ref, ctx.lang)
+        text = intent.text if not intent.followup else f"{name} {intent.text}"
+        replies = await self.questions.handle(ctx, Intent("question", text))
+        if ctx.state is not None:  # the record stays the subject of the next follow-up
+            memory = Memory.load(ctx.state.data)
+            memory.focus = ref
+            memory.topic = "record_question"
+            if ref not in memory.results:
+                memory.results = [ref, *memory.results][:10]
+            await remember(ctx, self.db, memory)
+        return replies
+
+    async def on_action(self, ctx: Context, action: Action) -> list[Reply]:
+        ref = RecordRef(action.verb, action.arg)  # type: ignore[arg-type]
+        if action.verb not in ("aid", "partner", "cci") or not self.records.exists(ref):
+            ctx.outcome = "action:unknown"
+            return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+        ctx.outcome = "record:card"
+        return await self._reply(ctx, ref, self.records.card(ref, ctx.lang), with_card=False)
+
+    async def _reply(self, ctx: Context, ref: RecordRef, answer: Answer, *,
+                     with_card: bool) -> list[Reply]:
+        memory = Memory.load(ctx.state.data) if ctx.state else Memory()
+        memory.focus = ref
+        if ref not in memory.results:
+            memory.results = [ref]
+        await remember(ctx, self.db, memory)
+        lang = ctx.lang
+        blocks = list(answer.blocks)
+        if answer.missing:
+            blocks.append(self.catalog.t("answer_missing_offer", lang))
+        buttons = card_buttons(self.records, [ref], lang) if with_card else []
+        buttons.append(advisor_button(self.catalog, lang))
+        return [Reply(blocks=tuple(blocks), citations=tuple(answer.citations),
+                      buttons=tuple(buttons), kind="answer", meta={"mode": answer.mode})]
+
+
+class CciLookup:
+    """Which CCI covers a place, how to reach it, and the offer to send it a request."""
+
+    intents = ("cci_lookup",)
+    prefix = "cci"
+    state = None
+
+    def __init__(self, *, db: Database, catalog: Catalog, records: RecordAnswers,
+                 router: Router) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.records = records
+        self.router = router
+
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        t, lang = self.catalog.t, ctx.lang
+        profile = intent.profile
+        place = profile.postal_code or profile.city or ""
+        memory = Memory.load(ctx.state.data) if ctx.state else Memory()
+        memory.topic = "cci_lookup"
+        if not place and profile.department:
+            place = profile.department
+        if not place:
+            await remember(ctx, self.db, memory)
+            ctx.outcome = "cci:ask-place"
+            return [Reply(blocks=(t("cci_ask_place", lang),))]
+        routing = self.router.route(place) if not place.isdigit() or len(place) == 5 else \
+            self.router.for_department(place)
+        desks = [d for d in routing.desk_ids if self.records.exists(RecordRef("cci", d))]
+        memory.place = place
+        memory.results = [RecordRef("cci", d) for d in desks]
+        memory.focus = memory.results[0] if len(desks) == 1 else None
+        if ctx.state is not None:  # the request form starts from this place
+            known = Profile.model_validate(ctx.state.data.get("profile") or {})
+            ctx.state.data["profile"] = known.model_copy(update={
+                "city": profile.city or known.city, "postal_code": profile.postal_code,
+                "department": profile.department or known.department,
+            }).model_dump(exclude_none=True)
+        await remember(ctx, self.db, memory)
+        offer = Button(t("button_send_request", lang), MENU_ADVISOR.wire)
+        label = routing.commune or profile.city or place
+        if not desks:
+            return [Reply(blocks=(t("cci_unknown_place", lang, place=label),),
+                          buttons=(offer,))]
+        if len(desks) > 1:
+            names = ", ".join(self.records.name(RecordRef("cci", d), lang) for d in desks)
+            ctx.outcome = "cci:choice"
+            buttons = tuple(Button(self.records.name(RecordRef("cci", d), lang),
+                                   card("cci", d).wire) for d in desks)
+            return [Reply(blocks=(t("cci_several", lang, place=label, names=names),),
+                          buttons=(*buttons, offer))]
+        ref = RecordRef("cci", desks[0])
+        contact = self.records.answer(ref, "contact", lang)
+        ctx.outcome = "cci:desk"
+        first = t("cci_desk", lang, place=label, name=self.records.name(ref, lang))
+        return [Reply(blocks=(f"{first} {contact.blocks[0]}", t("cci_offer", lang)),
+                      citations=tuple(contact.citations), buttons=(offer,), kind="answer")]
+
+    async def on_action(self, ctx: Context, action: Action) -> list[Reply]:
+        return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
+
+
+class Feedback:
+    intents = ()
+    prefix = "fb"
+    state = None
+
+    def __init__(self, *, db: Database, catalog: Catalog) -> None:
+        self.db = db
+        self.catalog = catalog
+
+    async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
+        return []
+
+    async def on_action(self, ctx: Context, action: Action) -> list[Reply]:
+        if action.verb in ("up", "down") and ctx.state and "last" in ctx.state.data:
+            last = ctx.state.data.pop("last")
+            await self.db.add_feedback(
+                channel=ctx.incoming.channel, rating=1 if action.verb == "up" else -1,
+                question=str(last.get("q", "")), sources=list(last.get("sources", [])),
+            )
+            await self.db.save_state(ctx.state)
+            return [ctx.reply(self.catalog, "feedback_thanks")]
+        ctx.outcome = "action:unknown"
+        return [ctx.reply(self.catalog, "unknown_action", kind="warning")]

@@ -1,0 +1,252 @@
+"""Understanding: what a person wants from one message, given what the conversation remembers.
+
+Exact rules first (small talk, a named record and its attribute, "the first one", an advisor,
+a CCI and a place, a maker wanted), then the nearest neighbours of the message among the
+examples of ``examples.yaml`` on the bundled embedder (one embedding per message, shared with
+retrieval). Thresholds are calibrated on ``tests/eval/dialogues.yaml`` (``relocbot eval``).
+
+Usage::
+
+    understanding = Understanding.build(kb=kb, extractor=ProfileExtractor.load())
+    intent = understanding.understand("et si on a 300 salariés ?", memory=memory)
+    intent.kind, intent.followup, intent.profile
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+
+from bot.understanding.memory import Memory
+from bot.understanding.records import RecordIndex, RecordRef
+from bot.understanding.vocabulary import Vocabulary, is_question, words
+from knowledge.catalog import Profile, ProfileExtractor
+from knowledge.embeddings import Vector, Vectors
+
+__all__ = [
+    "EXAMPLES_FILE", "KNN_K", "KNN_MIN", "Intent", "IntentKind", "Understanding", "load_examples",
+]
+
+EXAMPLES_FILE = Path(__file__).resolve().parent / "examples.yaml"
+OFFTOPIC_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "offtopic.yaml"
+KNN_K = 5          # neighbours that vote
+KNN_MIN = 0.86     # below this best similarity, nothing is close: a general question
+KNN_SMALL_TALK = 0.9  # small talk and advisor requests need a closer example (short texts)
+SHORT = 10         # words: a follow-up is short
+
+IntentKind = Literal[
+    "greeting", "thanks", "help", "advisor", "find_aid", "find_partner", "cci_lookup",
+    "record_question", "question", "offtopic", "form_answer", "digression", "cancel",
+]
+
+
+@dataclass
+class Intent:
+    kind: IntentKind
+    text: str
+    record: RecordRef | None = None
+    attribute: str | None = None
+    profile: Profile = field(default_factory=Profile)
+    followup: bool = False
+    vector: Vector | None = None
+    why: str = "rule"
+
+
+def _signals(profile: Profile) -> set[str]:
+    """What a sentence says about a company (place, size, project, sector)."""
+    out = set()
+    if profile.department or profile.city or profile.postal_code:
+        out.add("place")
+    if profile.size or profile.headcount is not None:
+        out.add("size")
+    if profile.project_types:
+        out.add("project")
+    if profile.sector:
+        out.add("sector")
+    if profile.jobs is not None or profile.investment_eur is not None:
+        out.add("numbers")
+    return out
+
+
+class Understanding:
+    def __init__(self, *, vocab: Vocabulary, records: RecordIndex, extractor: ProfileExtractor,
+                 embed: Callable[[str], Vector], examples: Vectors, labels: list[str]) -> None:
+        self.vocab = vocab
+        self.records = records
+        self.extractor = extractor
+        self.embed = embed
+        self.examples = examples
+        self.labels = np.array(labels)
+
+    @classmethod
+    def build(cls, *, kb: Any, extractor: ProfileExtractor,
+              vocab: Vocabulary | None = None) -> Understanding:
+        """``kb``: a ``KnowledgeBase`` (records, embedder); examples embedded once, cached."""
+        texts, labels = load_examples()
+        embedder = kb.retriever.embedder
+        vectors = embedder.embed_queries(texts) if hasattr(embedder, "embed_queries") else \
+            np.vstack([embedder.embed_query(t) for t in texts])
+        return cls(vocab=vocab or Vocabulary.load(),
+                   records=RecordIndex.build(aids=kb.aids, partners=kb.partners, ccis=kb.ccis),
+                   extractor=extractor, embed=kb.embed_query, examples=vectors, labels=labels)
+
+    # -- outside a form --------------------------------------------------------------------
+
+    def understand(self, text: str, *, memory: Memory | None = None) -> Intent:
+        v = self.vocab
+        if v.made_of(("greeting",), text):
+            return Intent("greeting", text)
+        if v.made_of(("thanks", "greeting"), text):
+            return Intent("thanks", text)
+        if v.is_only("help", text) or (v.starts_with("help", text) and len(words(text)) <= 6
+                                       and not v.has("aid", text)):
+            return Intent("help", text)
+        rest = v.strip_leading("greeting", text) or text
+        rest = v.strip_leading("thanks", rest) or rest
+        intent = self._rules(rest, memory)
+        if intent is not None:
+            return intent
+        return self._nearest(rest, memory)
+
+    def _rules(self, text: str, memory: Memory | None) -> Intent | None:
+        v = self.vocab
+        profile = self.extractor.extract(text)
+        named = self.records.find(text)
+        attribute = v.attribute(text)
+        signals = _signals(profile)
+        company = signals - {"numbers"}
+        short = len(words(text)) <= SHORT
+        if v.is_only("cancel", text):
+            return Intent("cancel", text)
+        if memory is not None and not named:
+            followup = self._followup(text, memory, profile, attribute, signals, short)
+            if followup is not None:
+                return followup
+        if v.has("advisor", text) and not named:
+            return Intent("advisor", text, profile=profile)
+        if named and not (len(company) >= 2 and attribute is None):
+            record = named[0]
+            if record.kind == "cci" and not attribute and v.has("cci_question", text):
+                attribute = "contact"
+            return Intent("record_question", text, record=record, attribute=attribute,
+                          profile=profile)
+        if v.has("definition", text) and not company:
+            return Intent("question", text, profile=profile)
+        if v.has("cci", text) and (v.has("cci_question", text) or "place" in signals
+                                   or attribute == "contact"):
+            return Intent("cci_lookup", text, profile=profile)
+        if v.has("partner", text) and not v.is_only("aid", text):
+            return Intent("find_partner", text, profile=profile)
+        if v.has("aid", text) and (company or len(words(text)) <= 6):
+            return Intent("find_aid", text, profile=profile)
+        return None
+
+    def _followup(self, text: str, memory: Memory, profile: Profile, attribute: str | None,
+                  signals: set[str], short: bool) -> Intent | None:
+        v = self.vocab
+        company = signals - {"numbers"}
+        ordinal = v.ordinal(text) if short else None
+        if ordinal is not None and memory.results:
+            picked = memory.pick(ordinal)
+            if picked is not None:
+                return Intent("record_question", text, record=picked, attribute=attribute,
+                              followup=True)
+        own = v.has("partner", text) or v.has("cci", text) or v.has("advisor", text) \
+            or (v.has("aid", text) and bool(company))
+        focus = memory.focus or (memory.results[0] if len(memory.results) == 1 else None)
+        if focus is None and attribute and attribute != "summary" and memory.results:
+            focus = memory.results[0]
+        if focus is not None and short and not company and not own \
+                and (attribute or is_question(text)) and memory.topic != "question":
+            return Intent("record_question", text, record=focus, attribute=attribute,
+                          followup=True)
+        if focus is not None and short and not company and not own and attribute \
+                and attribute != "summary":
+            return Intent("record_question", text, record=focus, attribute=attribute,
+                          followup=True)
+        topic = memory.topic
+        continues = v.starts_with("continuation", text) or len(words(text)) <= 5
+        if topic in ("find_aid", "find_partner", "cci_lookup") and short and signals \
+                and continues and not v.has("advisor", text) \
+                and not v.has("cci", text) and not v.has("partner", text):
+            return Intent(topic, text, profile=profile, followup=True)  # type: ignore[arg-type]
+        if topic == "cci_lookup" and "place" in signals and (
+                v.starts_with("continuation", text) or len(words(text)) <= 4):
+            return Intent("cci_lookup", text, profile=profile, followup=True)
+        if topic == "find_partner" and short and v.starts_with("continuation", text):
+            return Intent("find_partner", f"{memory.need} {text}", profile=profile,
+                          followup=True)
+        if topic == "question" and memory.question and short and \
+                v.starts_with("continuation", text):
+            return Intent("question", f"{memory.question} {text}", followup=True)
+        return None
+
+    def _nearest(self, text: str, memory: Memory | None) -> Intent:
+        vector = self.embed(text)
+        label, score = self.vote(vector)
+        profile = self.extractor.extract(text)
+        kind: IntentKind = "question"
+        small = label in ("help", "greeting", "thanks", "advisor")
+        if score >= (KNN_SMALL_TALK if small else KNN_MIN) and label != "offtopic":
+            kind = label  # type: ignore[assignment]
+        if small and len(words(text)) > 6:
+            kind = "question"
+        if kind == "find_aid" and not _signals(profile) and not self.vocab.has("aid", text):
+            kind = "question"
+        if kind == "cci_lookup" and not self.vocab.has("cci", text):
+            kind = "question"
+        return Intent(kind, text, profile=profile, vector=vector, why=f"knn:{label}:{score:.3f}")
+
+    def vote(self, vector: Vector) -> tuple[str, float]:
+        """The label of the closest examples (similarity-weighted vote) and the best score."""
+        sims = self.examples @ vector
+        top = np.argsort(-sims)[:KNN_K]
+        weights: dict[str, float] = {}
+        for i in top:
+            weights[str(self.labels[i])] = weights.get(str(self.labels[i]), 0.0) + float(sims[i])
+        label = max(weights, key=lambda k: weights[k])
+        return label, float(sims[top[0]])
+
+    # -- inside a form ---------------------------------------------------------------------
+
+    def in_form(self, text: str, *, step: str) -> Intent:
+        """An answer to the form's question, a digression to answer first, or a cancel."""
+        v = self.vocab
+        if v.is_only("cancel", text) or (v.starts_with("cancel", text)
+                                         and len(words(text)) <= 10 and not is_question(text)):
+            return Intent("cancel", text)
+        if v.made_of(("thanks", "greeting"), text) and not v.is_only("affirm", text):
+            return Intent("digression", text, why="thanks")
+        if any(v.is_only(g, text) for g in ("affirm", "deny", "skip", "back")):
+            return Intent("form_answer", text)
+        if v.is_only("dont_know", text) or (v.has("dont_know", text) and len(words(text)) <= 6):
+            return Intent("digression", text, why="dont_know")
+        if step == "email" and "@" in text and " " not in text.strip():
+            return Intent("form_answer", text)
+        if len(words(text)) >= 3 and (is_question(text) or v.has("advisor", text)):
+            inner = self.understand(text)
+            return Intent("digression", inner.text, record=inner.record,
+                          attribute=inner.attribute, profile=inner.profile,
+                          vector=inner.vector, why=inner.kind)
+        return Intent("form_answer", text)
+
+
+def load_examples(path: Path = EXAMPLES_FILE) -> tuple[list[str], list[str]]:
+    with path.open(encoding="utf-8") as fh:
+        data: dict[str, list[str]] = yaml.safe_load(fh)
+    texts = [t for group in data.values() for t in group]
+    labels = [label for label, group in data.items() for _ in group]
+    with OFFTOPIC_FILE.open(encoding="utf-8") as fh:
+        anchors = yaml.safe_load(fh)["anchors"]
+    for group in anchors.values():
+        texts += group
+        labels += ["offtopic"] * len(group)
+    return texts, labels
+
+
+

@@ -1,0 +1,125 @@
+"""The exact-rule part of understanding: phrase lists from ``vocabulary.yaml``, matched as whole
+words on folded text.
+
+Usage::
+
+    vocab = Vocabulary.load()
+    vocab.has("advisor", "je voudrais parler a un conseiller")   # True
+    vocab.attribute("quel est le montant du pni ?")             # "amount"
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.lexical import fold
+
+__all__ = ["VOCABULARY_FILE", "Vocabulary", "clean", "is_question", "words"]
+
+VOCABULARY_FILE = Path(__file__).resolve().parent / "vocabulary.yaml"
+_PUNCT = re.compile(r"[^\w'’°#&@.+-]+")
+_WORD = re.compile(r"[\w'@.+-]+")
+_QUESTION_START = re.compile(
+    r"^(?:qui|que|quoi|quel|quelle|quels|quelles|comment|pourquoi|combien|ou|quand|est-ce|"
+    r"c'est quoi|qu'est-ce|qu'est ce|y a-t-il|peut-on|puis-je|pouvez-vous|peux-tu|existe-t-il|"
+    r"what|who|how|why|which|where|when|is|are|can|could|do|does|should)\b")
+
+
+def clean(text: str) -> str:
+    """Folded text with punctuation turned into single spaces (apostrophes kept)."""
+    folded = fold(text).replace("’", "'")
+    return " ".join(_PUNCT.sub(" ", folded).split()).strip(" .-")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(clean(text))
+
+
+def _pattern(phrases: list[str]) -> re.Pattern[str]:
+    ordered = sorted({clean(p) for p in phrases if clean(p)}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)")
+
+
+class Vocabulary:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._sets = {k: {clean(p) for p in v} for k, v in data.items() if isinstance(v, list)}
+        self._patterns = {k: _pattern(v) for k, v in data.items() if isinstance(v, list)}
+        self._attributes = {k: _pattern(v) for k, v in data["attributes"].items()}
+        self._ordinals = {int(k): _pattern(v) for k, v in data["ordinals"].items()}
+
+    @classmethod
+    def load(cls, path: Path = VOCABULARY_FILE) -> Vocabulary:
+        return _load(path)
+
+    def has(self, group: str, text: str) -> bool:
+        """A phrase of ``group`` occurs in ``text`` (whole words)."""
+        return self._patterns[group].search(clean(text)) is not None
+
+    def is_only(self, group: str, text: str) -> bool:
+        """``text`` is exactly one phrase of ``group`` (small talk, typed button answers)."""
+        return clean(text) in self._sets[group]
+
+    def made_of(self, groups: tuple[str, ...], text: str) -> bool:
+        """``text`` is made only of phrases of ``groups`` ("bonjour merci", "hello hi")."""
+        rest = clean(text)
+        for group in groups:
+            rest = self._patterns[group].sub(" ", rest)
+        rest = re.sub(r"\b(?:relocbot|bot|a vous|a toi|to you|you|vous|toi|tous|all|"
+                      r"encore|again|beaucoup|much|bien|well|et|and|!)\b", " ", rest)
+        return bool(clean(text)) and not rest.strip(" .!?,")
+
+    def strip_leading(self, group: str, text: str) -> str:
+        """``text`` without the phrases of ``group`` that open it ("Bonjour, quelles aides"),
+        in its original spelling (place names keep their capitals)."""
+        cleaned = clean(text)
+        while True:
+            match = self._patterns[group].match(cleaned)
+            if match is None:
+                break
+            cleaned = cleaned[match.end():].strip(" ,.!-")
+            cleaned = re.sub(r"^(?:relocbot|bot)\b", "", cleaned).strip(" ,.!-")
+        tokens = text.split()
+        for start in range(len(tokens) + 1):
+            rest = " ".join(tokens[start:])
+            if clean(rest) == cleaned:
+                return rest
+        return cleaned
+
+    def starts_with(self, group: str, text: str) -> bool:
+        return self._patterns[group].match(clean(text)) is not None
+
+    def attribute(self, text: str) -> str | None:
+        """Which attribute of a record is asked for, in the catalog's order of precedence."""
+        cleaned = clean(text)
+        for name, pattern in self._attributes.items():
+            if pattern.search(cleaned):
+                return name
+        return None
+
+    def asks(self, attribute: str, text: str) -> bool:
+        """``text`` asks for ``attribute`` ("c'est quoi" -> ``summary``)."""
+        return self._attributes[attribute].search(clean(text)) is not None
+
+    def ordinal(self, text: str) -> int | None:
+        cleaned = clean(text)
+        for index, pattern in self._ordinals.items():
+            if pattern.search(cleaned):
+                return index
+        return None
+
+
+def is_question(text: str) -> bool:
+    """A question by its form: a question mark, or a question word opening it."""
+    stripped = text.strip()
+    return stripped.endswith("?") or _QUESTION_START.match(clean(stripped)) is not None
+
+
+@lru_cache(maxsize=2)
+def _load(path: Path) -> Vocabulary:
+    with path.open(encoding="utf-8") as fh:
+        return Vocabulary(yaml.safe_load(fh))
