@@ -8,7 +8,7 @@ COPY bot ./bot
 COPY knowledge ./knowledge
 COPY adapters ./adapters
 COPY prompts ./prompts
-RUN pip install --upgrade pip && pip install ".[openai]"
+RUN pip install --upgrade pip && pip install ".[openai,mistral,ollama]"
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 relocbot && mkdir -p /data && chown relocbot /data

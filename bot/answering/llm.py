@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import yaml
 
 from bot.answering.extractive import Answer, ExtractiveComposer, select_sources
+from bot.answering.providers import finish_model, provider_kwargs, require_package, resolve_model
 from bot.errors import ConfigError, LLMError
 from bot.messages import Citation
 from bot.settings import Settings
@@ -50,23 +51,25 @@ def load_templates(directory: Path = PROMPTS_DIR) -> dict[str, Any]:
 
 
 def build_chat_model(settings: Settings) -> ChatModel | None:
-    """The configured chat model, built lazily; ``None`` when ``LLM_MODEL`` is unset."""
+    """The configured chat model, built lazily; ``None`` when ``LLM_MODEL`` is unset.
+
+    ``provider:model`` (``mistralai:``, ``ollama:``, ``openai:``...) or a bare name, which is
+    OpenAI-compatible when ``LLM_BASE_URL`` is set (Albert API, vLLM): see
+    :mod:`bot.answering.providers`. A missing provider package raises ``ConfigError`` naming
+    the extra to install (``pip install 'relocbot[mistral]'``).
+    """
     if not settings.llm_model:
         return None
     from langchain.chat_models import init_chat_model
 
-    spec = settings.llm_model
-    kwargs: dict[str, Any] = {"timeout": settings.llm_timeout, "max_retries": 0}
-    if settings.llm_base_url:
-        kwargs["base_url"] = settings.llm_base_url
-        if ":" not in spec:
-            spec = f"openai:{spec}"
-    if settings.llm_api_key:
-        kwargs["api_key"] = settings.llm_api_key.get_secret_value()
+    provider, name = resolve_model(settings)
+    require_package(provider, settings)
+    kwargs = provider_kwargs(provider, settings)
     try:
-        model: ChatModel = init_chat_model(spec, **kwargs)
+        model: ChatModel = init_chat_model(name, model_provider=provider, **kwargs)
     except Exception as exc:
         raise ConfigError(f"cannot build the chat model {settings.llm_model!r}: {exc}") from exc
+    finish_model(model, provider, settings)
     return model
 
 
