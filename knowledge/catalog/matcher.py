@@ -1,7 +1,11 @@
 """Deterministic, explainable matching of a profile to aid schemes.
 
 Hard filters: status (closed, or deadline passed), territory, beneficiary size.
-Soft scoring: project-type overlap, thresholds the company may or may not meet, proximity.
+Soft scoring: project-type overlap, thresholds the company may or may not meet, and how
+specifically a scheme targets the profile (a narrow list of sizes, a small territory, a purpose
+that is mostly the company's project), minus generic financing tools (guarantee, equity fund,
+savings-book loan) when a concrete project is named and minus schemes whose status is unsure.
+Ties are broken by specificity, then status firmness, then name (``rank_key``).
 Every rule leaves a ``Reason`` (rendered in the user's language by ``bot.finder``).
 
 Usage::
@@ -22,9 +26,20 @@ from knowledge.catalog.geo import HDF_DEPARTMENTS
 from knowledge.catalog.profile import Profile
 from knowledge.models import AidScheme
 
-__all__ = ["DEADLINE_SOON_DAYS", "AidMatch", "Reason", "match_aids", "required_jobs"]
+__all__ = [
+    "DEADLINE_SOON_DAYS", "AidMatch", "Reason", "firmness", "generic_financing", "match_aids",
+    "quantize", "rank_key", "required_jobs", "size_targeting", "territory_weight",
+]
 
 DEADLINE_SOON_DAYS = 60
+
+SIZE_TARGETED = {1: 1.5, 2: 0.75}     # by len(aid.sizes); 3-4 sizes: 0
+TERRITORY = {"departments": 2.5, "region": 1.5, "regional": 0.5, "national": 0.5,
+             "european": 0.25}        # scope covering the company's département, or level
+PROJECT_FOCUS = 1.5                   # x (profile's project types it funds / all it funds)
+GENERIC_FINANCING = -1.0              # guarantee-only, equity-only, savings-book loan
+FINANCING_NEEDS = frozenset({"tresorerie", "reprise"})  # where such tools are the answer
+STATUS_UNCERTAIN = -1.0               # on top of "to_confirm": the scheme may not be open
 
 
 class Reason(NamedTuple):
@@ -47,6 +62,49 @@ class AidMatch:
     score: float = 0.0
     reasons: list[Reason] = field(default_factory=list)
     warnings: list[Reason] = field(default_factory=list)
+    specificity: float = 0.0   # size + territory + project focus parts of the score
+    firmness: int = 0          # 2 open/permanent, 1 same but flagged uncertain, 0 uncertain
+
+
+def rank_key(m: AidMatch) -> tuple[float, float, int, str]:
+    """Best first: score, then specificity, then status firmness, then name."""
+    return (-m.score, -m.specificity, -m.firmness, m.aid.name)
+
+
+def quantize(value: float) -> float:
+    """Scores to the micro-point, so that float noise never decides an order (numpy: rint)."""
+    return round(value * 1e6) / 1e6
+
+
+def firmness(aid: AidScheme) -> int:
+    if aid.status == "uncertain":
+        return 0
+    return 1 if aid.uncertain else 2
+
+
+def size_targeting(aid: AidScheme) -> float:
+    return SIZE_TARGETED.get(len(aid.sizes), 0.0)
+
+
+def _scope(aid: AidScheme) -> str:
+    if not aid.departments:
+        return aid.level
+    return "region" if set(HDF_DEPARTMENTS) <= set(aid.departments) else "departments"
+
+
+def territory_weight(aid: AidScheme, *, department_known: bool) -> float:
+    """Departmental > regional > national > european; a list of départements counts only once
+    the company's département is known (it is then inside, or the scheme is excluded)."""
+    if aid.departments and not department_known:
+        return 0.0
+    return TERRITORY[_scope(aid)]
+
+
+def generic_financing(aid: AidScheme) -> bool:
+    """A guarantee or an equity fund alone, or a loan funded by a savings book."""
+    forms = set(aid.aid_forms)
+    savings_book = forms == {"pret"} and "livret" in aid.name.lower()
+    return forms in ({"garantie"}, {"fonds-propres"}) or savings_book
 
 
 def required_jobs(aid: AidScheme, size: str | None) -> int | None:
@@ -64,19 +122,45 @@ def _excluded(aid: AidScheme, profile: Profile, today: dt.date) -> bool:
     return bool(profile.size and profile.size not in aid.sizes)
 
 
+def _size(aid: AidScheme, size: str, m: AidMatch) -> None:
+    m.reasons.append(Reason.of("size_ok", size=size))
+    m.score += 1.0
+    bonus = size_targeting(aid)
+    if bonus:
+        m.reasons.append(Reason.of("size_targeted", sizes=", ".join(aid.sizes)))
+        m.score += bonus
+        m.specificity += bonus
+
+
 def _territory(aid: AidScheme, profile: Profile, m: AidMatch) -> None:
-    if aid.departments:
-        if profile.department:
-            whole_region = set(HDF_DEPARTMENTS) <= set(aid.departments)
-            m.reasons.append(Reason.of("territory_region" if whole_region else
-                                       "territory_departments",
-                                       departments=", ".join(aid.departments)))
-            m.score += 1.0
-        else:
-            m.warnings.append(Reason.of("territory_check", departments=", ".join(aid.departments)))
+    weight = territory_weight(aid, department_known=bool(profile.department))
+    if aid.departments and not profile.department:
+        m.warnings.append(Reason.of("territory_check", departments=", ".join(aid.departments)))
+    elif aid.departments:
+        m.reasons.append(Reason.of("territory_" + _scope(aid),
+                                   departments=", ".join(aid.departments)))
     else:
         m.reasons.append(Reason.of("territory_" + aid.level))
-        m.score += 0.5
+    m.score += weight
+    m.specificity += weight
+
+
+def _projects(aid: AidScheme, profile: Profile, m: AidMatch) -> None:
+    overlap = [p for p in profile.project_types if p in aid.project_types]
+    if overlap:
+        m.reasons.append(Reason.of("projects_ok", projects=",".join(overlap)))
+        m.score += 2.0 + len(overlap)
+        focus = PROJECT_FOCUS * len(overlap) / len(aid.project_types)
+        m.reasons.append(Reason.of("projects_focus", matched=len(overlap),
+                                   total=len(aid.project_types)))
+        m.score += focus
+        m.specificity += focus
+    elif profile.project_types:
+        m.score -= 3.0
+    concrete = [p for p in profile.project_types if p not in FINANCING_NEEDS]
+    if concrete and generic_financing(aid):
+        m.warnings.append(Reason.of("generic_financing", projects=",".join(concrete)))
+        m.score += GENERIC_FINANCING
 
 
 def _thresholds(aid: AidScheme, profile: Profile, m: AidMatch) -> None:
@@ -110,33 +194,31 @@ def _status(aid: AidScheme, today: dt.date, m: AidMatch) -> None:
     if aid.status == "uncertain" or aid.uncertain:
         m.warnings.append(Reason.of("to_confirm"))
         m.score -= 0.5
+    if aid.status == "uncertain":
+        m.warnings.append(Reason.of("status_uncertain", date=aid.last_verified.isoformat()))
+        m.score += STATUS_UNCERTAIN
 
 
 def match_aid(aid: AidScheme, profile: Profile, today: dt.date) -> AidMatch | None:
     if _excluded(aid, profile, today):
         return None
-    m = AidMatch(aid)
+    m = AidMatch(aid, firmness=firmness(aid))
     if profile.size:
-        m.reasons.append(Reason.of("size_ok", size=profile.size))
-        m.score += 1.0
+        _size(aid, profile.size, m)
     _territory(aid, profile, m)
-    overlap = [p for p in profile.project_types if p in aid.project_types]
-    if overlap:
-        m.reasons.append(Reason.of("projects_ok", projects=",".join(overlap)))
-        m.score += 2.0 + len(overlap)
-    elif profile.project_types:
-        m.score -= 3.0
+    _projects(aid, profile, m)
     if aid.level == "regional" and profile.department in HDF_DEPARTMENTS:
         m.score += 0.5
     _thresholds(aid, profile, m)
     _status(aid, today, m)
+    m.score, m.specificity = quantize(m.score), quantize(m.specificity)
     return m
 
 
 def match_aids(
     profile: Profile, aids: Iterable[AidScheme], *, today: dt.date, limit: int | None = None
 ) -> list[AidMatch]:
-    """Eligible schemes, best first (ties broken by name); closed ones never appear.
+    """Eligible schemes, best first (``rank_key``); closed ones never appear.
 
     When the profile names project types, schemes that share none are shown only if no
     scheme does (so a rare project still gets the generic schemes).
@@ -145,5 +227,5 @@ def match_aids(
     wanted = set(profile.project_types)
     relevant = [aid for aid in eligible if wanted & set(aid.project_types)] if wanted else []
     matches = [m for aid in relevant or eligible if (m := match_aid(aid, profile, today))]
-    ranked = sorted(matches, key=lambda m: (-m.score, m.aid.name))
+    ranked = sorted(matches, key=rank_key)
     return ranked[:limit] if limit else ranked
