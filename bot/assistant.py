@@ -45,9 +45,9 @@ from bot.middleware import (
 )
 from bot.settings import Settings
 from bot.storage import Database
-from bot.understanding import Intent, Memory, Understanding
+from bot.understanding import Intent, Memory, Understanding, is_question
 from knowledge.base import KnowledgeBase
-from knowledge.catalog import ProfileExtractor
+from knowledge.catalog import Profile, ProfileExtractor
 from knowledge.embeddings import Vector
 
 __all__ = ["COMMANDS", "Assistant"]
@@ -177,13 +177,16 @@ class Assistant:
             return [ctx.reply(self.catalog, "form_dont_know"), *form.resume(ctx)]
         kind = intent.why if intent.why in ("question", "record_question", "cci_lookup",
                                              "help", "greeting", "thanks") else "question"
-        if intent.why in ("find_aid", "find_partner") and form is not self.lead_form:
+        if intent.why in ("find_aid", "find_partner") and form.state != self.lead_form.state:
             # A new search replaces a half-finished one (nothing personal is lost).
             ctx.state.flow = None
             await self.db.save_state(ctx.state)
             return await self.flows.for_intent(intent.why).handle(ctx, intent)
-        if intent.why == "advisor" and form is self.lead_form:
+        if intent.why == "advisor" and form.state == self.lead_form.state:
             return form.resume(ctx)
+        if form.state == self.finder.state and intent.profile != Profile() \
+                and (intent.why == "find_aid" or not is_question(intent.text)):
+            return await form.on_answer(ctx, intent.text)  # "et si on était dans l'Aisne ?"
         inner = Intent(kind, intent.text, record=intent.record,  # type: ignore[arg-type]
                        attribute=intent.attribute, profile=intent.profile, vector=intent.vector)
         if kind == "question":
@@ -270,10 +273,13 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------
 
-    async def compose(self, question: str, lang: str, vector: Vector | None = None) -> Answer:
-        """Search and compose an answer (no state, no logging): used by ``ask`` and ``eval``."""
+    async def compose(self, question: str, lang: str, vector: Vector | None = None, *,
+                      kinds: list[str] | None = None) -> Answer:
+        """Search and compose an answer (no state, no logging): used by ``ask`` and ``eval``.
+        ``kinds``: only these kinds of source (a definition is looked for in documents)."""
+        filters = {"kind": kinds} if kinds else {}
         result = await asyncio.to_thread(
-            self.kb.search, question, lang=lang, k=self.settings.top_k, vector=vector
+            self.kb.search, question, lang=lang, k=self.settings.top_k, vector=vector, **filters
         )
         if self.llm is not None:
             answer = await self.llm.compose(result)
@@ -282,5 +288,9 @@ class Assistant:
         answer.result = result
         return answer
 
-    async def _compose(self, question: str, lang: str, vector: Vector | None) -> Answer:
-        return await self.compose(question, lang, vector)
+    async def _compose(self, question: str, lang: str, vector: Vector | None, *,
+                       kinds: list[str] | None = None) -> Answer:
+        answer = await self.compose(question, lang, vector, kinds=kinds)
+        if kinds and answer.declined:
+            answer = await self.compose(question, lang, vector)
+        return answer

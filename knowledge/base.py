@@ -16,7 +16,14 @@ from typing import Any
 from bot.settings import Settings
 from knowledge import CORPUS_DIR
 from knowledge.embeddings import CachedEmbedder, Vector, make_embedder
-from knowledge.ingest import IngestReport, Progress, index_paths, ingest, lexical_is_current
+from knowledge.ingest import (
+    IngestReport,
+    Progress,
+    index_is_fresh,
+    index_paths,
+    indexed_extra,
+    ingest,
+)
 from knowledge.loader import load_corpus
 from knowledge.models import AidScheme, Cci, Partner
 from knowledge.retriever import HybridRetriever, SearchResult
@@ -28,10 +35,11 @@ def open_embedder(settings: Settings) -> CachedEmbedder:
     return CachedEmbedder(make_embedder(settings.embedder), path=index_paths(settings)["cache"])
 
 
-def _index_matches(settings: Settings, embedder: CachedEmbedder) -> bool:
+def _index_matches(settings: Settings, embedder: CachedEmbedder, corpus_dir: Path = CORPUS_DIR,
+                   extra: Iterable[Path] = ()) -> bool:
     import json
 
-    if not lexical_is_current(settings):
+    if not index_is_fresh(settings, corpus_dir, extra):
         return False
     state = json.loads(index_paths(settings)["state"].read_text(encoding="utf-8"))
     return bool(state.get("embedder") == embedder.name)
@@ -63,7 +71,8 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """Open the index, building (or rebuilding for a new embedder) it when needed."""
         embedder = embedder or open_embedder(settings)
-        if not _index_matches(settings, embedder):
+        extra = list(extra) or indexed_extra(settings)
+        if not _index_matches(settings, embedder, corpus_dir, extra):
             cls.build(settings, embedder=embedder, corpus_dir=corpus_dir, progress=progress,
                       extra=extra)
         corpus = load_corpus(corpus_dir)

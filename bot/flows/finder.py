@@ -100,6 +100,16 @@ class AidFinder:
     async def on_answer(self, ctx: Context, text: str) -> list[Reply]:
         return await self.on_text(ctx, text)
 
+    async def dont_know(self, ctx: Context) -> list[Reply]:
+        """"Je ne sais pas": what fits what is known so far, then the question to refine."""
+        profile = self.profile(ctx)
+        await self._save(ctx, profile)
+        replies = await self._results(ctx, profile, offset=0)
+        missing = profile.missing()
+        if missing and replies and replies[-1].kind == "answer":
+            replies += self._ask(ctx, missing[0], refine=True)
+        return [ctx.reply(self.catalog, "finder_dont_know"), *replies]
+
     def resume(self, ctx: Context) -> list[Reply]:
         step = (ctx.state.data.get("finder") or {}).get("step") if ctx.state else None
         return self._ask(ctx, step or "department")

@@ -24,11 +24,11 @@ from bot.i18n import Catalog
 from bot.leads.routing import Router
 from bot.leads.service import LeadService
 from bot.leads.validate import (
+    validate_answer,
     validate_email_address,
     validate_headcount,
     validate_phone,
     validate_siren,
-    validate_text,
 )
 from bot.messages import Button, Reply
 from bot.middleware import Context
@@ -82,6 +82,8 @@ class LeadForm:
     # -- entry points ----------------------------------------------------------------------
 
     async def start(self, ctx: Context) -> list[Reply]:
+        if not ctx.incoming.private:  # SIREN, e-mail, phone: never in a group or a thread
+            return [ctx.reply(self.catalog, "lead_private_only")]
         assert ctx.state is not None
         ctx.state.flow = "lead"
         ctx.state.data["lead"] = {"step": "consent", "answers": {}, "history": []}
@@ -194,8 +196,10 @@ class LeadForm:
         step = BY_NAME.get(str(form.get("step")))
         if step is None:
             return None
+        choices: list[tuple[str, str]]
         if step.name == "desk":
-            choices = [(d, self.service.desk_name(d)) for d in form.get("desk_candidates", [])]
+            choices = [(str(d), self.service.desk_name(str(d)))
+                       for d in form.get("desk_candidates", [])]
         elif step.choices:
             choices = [(c, self.catalog.label(f"lead_{step.name}", c, lang))
                        for c in step.choices]
@@ -320,10 +324,10 @@ class LeadForm:
         if name == "headcount":
             return validate_headcount(raw)
         if name == "place":
-            if not self._set_place(form, validate_text(raw, max_chars=120)):
+            if not self._set_place(form, validate_answer("place", raw)):
                 raise InputError("lead_invalid_place")
             return raw
-        return validate_text(raw, max_chars=500 if name == "product" else 200)
+        return validate_answer(name, raw)
 
     def _ask(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
         return self.view.ask(form, ctx.lang)

@@ -36,6 +36,7 @@ EXAMPLES_FILE = Path(__file__).resolve().parent / "examples.yaml"
 OFFTOPIC_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "offtopic.yaml"
 KNN_K = 5          # neighbours that vote
 KNN_MIN = 0.86     # below this best similarity, nothing is close: a general question
+OFFTOPIC_MARGIN = 0.04  # off-topic examples beat every in-scope example by this: decline
 KNN_SMALL_TALK = 0.9  # small talk and advisor requests need a closer example (short texts)
 SHORT = 10         # words: a follow-up is short
 
@@ -129,26 +130,34 @@ class Understanding:
                 return followup
         if v.has("advisor", text) and not named:
             return Intent("advisor", text, profile=profile)
+        if named and named[0].kind == "cci" and "place" in signals and not attribute:
+            return Intent("cci_lookup", text, profile=profile)
         if named and not (len(company) >= 2 and attribute is None):
             record = named[0]
             if record.kind == "cci" and not attribute and v.has("cci_question", text):
                 attribute = "contact"
+            if record.kind != "aid" and attribute not in ("contact", "apply"):
+                # A partner or a CCI is the subject of a question the documents answer.
+                return Intent("question", text, record=record, profile=profile)
             return Intent("record_question", text, record=record, attribute=attribute,
                           profile=profile)
-        if v.has("definition", text) and not company:
-            return Intent("question", text, profile=profile)
+        if v.has("definition", text) and (not company or len(words(text)) <= 6):
+            return Intent("question", text, profile=profile, why="definition")
         if v.has("cci", text) and (v.has("cci_question", text) or "place" in signals
                                    or attribute == "contact"):
             return Intent("cci_lookup", text, profile=profile)
+        if v.has("aid", text) and (company or len(words(text)) <= 6) \
+                and not v.starts_with("partner", text):
+            return Intent("find_aid", text, profile=profile)
         if v.has("partner", text) and not v.is_only("aid", text):
             return Intent("find_partner", text, profile=profile)
-        if v.has("aid", text) and (company or len(words(text)) <= 6):
-            return Intent("find_aid", text, profile=profile)
         return None
 
     def _followup(self, text: str, memory: Memory, profile: Profile, attribute: str | None,
                   signals: set[str], short: bool) -> Intent | None:
         v = self.vocab
+        if v.has("definition", text) and len(words(text)) > 3:
+            return None  # "c'est quoi une ETI ?" is a question of its own
         company = signals - {"numbers"}
         ordinal = v.ordinal(text) if short else None
         if ordinal is not None and memory.results:
@@ -156,25 +165,35 @@ class Understanding:
             if picked is not None:
                 return Intent("record_question", text, record=picked, attribute=attribute,
                               followup=True)
+        topic = memory.topic
+        continues = v.starts_with("continuation", text) or len(words(text)) <= 5 \
+            or not is_question(text)
+        if topic in ("find_aid", "find_partner", "cci_lookup") and short and signals \
+                and continues and not v.has("advisor", text) \
+                and not v.has("cci", text) and not v.has("partner", text):
+            return Intent(topic, text, profile=profile, followup=True)  # type: ignore[arg-type]
         own = v.has("partner", text) or v.has("cci", text) or v.has("advisor", text) \
             or (v.has("aid", text) and bool(company))
         focus = memory.focus or (memory.results[0] if len(memory.results) == 1 else None)
         if focus is None and attribute and attribute != "summary" and memory.results:
             focus = memory.results[0]
-        if focus is not None and short and not company and not own \
-                and (attribute or is_question(text)) and memory.topic != "question":
-            return Intent("record_question", text, record=focus, attribute=attribute,
-                          followup=True)
+        sized = company <= {"size"} and v.starts_with("continuation", text)
+        pointing = v.has("anaphora", text) or len(words(text)) <= 4
+        if focus is not None and focus.kind != "aid" and short and not own \
+                and (attribute or (is_question(text) and pointing)) \
+                and attribute not in ("contact", "apply"):
+            name = self.records.names.get(focus, "")
+            return Intent("question", f"{name} {text}".strip(), record=focus, followup=True)
+        if focus is not None and short and (not company or sized) and not own \
+                and (attribute or (is_question(text) and pointing) or sized) \
+                and memory.topic != "question":
+            return Intent("record_question", text, record=focus,
+                          attribute=attribute or (memory.attribute if sized else None),
+                          profile=profile, followup=True)
         if focus is not None and short and not company and not own and attribute \
                 and attribute != "summary":
             return Intent("record_question", text, record=focus, attribute=attribute,
                           followup=True)
-        topic = memory.topic
-        continues = v.starts_with("continuation", text) or len(words(text)) <= 5
-        if topic in ("find_aid", "find_partner", "cci_lookup") and short and signals \
-                and continues and not v.has("advisor", text) \
-                and not v.has("cci", text) and not v.has("partner", text):
-            return Intent(topic, text, profile=profile, followup=True)  # type: ignore[arg-type]
         if topic == "cci_lookup" and "place" in signals and (
                 v.starts_with("continuation", text) or len(words(text)) <= 4):
             return Intent("cci_lookup", text, profile=profile, followup=True)
@@ -194,12 +213,22 @@ class Understanding:
         small = label in ("help", "greeting", "thanks", "advisor")
         if score >= (KNN_SMALL_TALK if small else KNN_MIN) and label != "offtopic":
             kind = label  # type: ignore[assignment]
+        if kind in ("find_aid", "find_partner", "cci_lookup") and len(words(text)) < 5:
+            kind = "question"  # too short for the examples to tell
+        if kind == "cci_lookup" and not (self.vocab.has("cci_question", text)
+                                         or _signals(profile) & {"place"}):
+            kind = "question"
         if small and len(words(text)) > 6:
             kind = "question"
         if kind == "find_aid" and not _signals(profile) and not self.vocab.has("aid", text):
             kind = "question"
         if kind == "cci_lookup" and not self.vocab.has("cci", text):
             kind = "question"
+        offtopic = self.labels == "offtopic"
+        margin = float(np.max(self.examples[offtopic] @ vector)
+                       - np.max(self.examples[~offtopic] @ vector)) if offtopic.any() else -1.0
+        if margin >= OFFTOPIC_MARGIN and not _signals(profile) - {"place"}:
+            kind = "offtopic"  # far closer to the weather, recipes, sport... than to us
         return Intent(kind, text, profile=profile, vector=vector, why=f"knn:{label}:{score:.3f}")
 
     def vote(self, vector: Vector) -> tuple[str, float]:
@@ -228,7 +257,8 @@ class Understanding:
             return Intent("digression", text, why="dont_know")
         if step == "email" and "@" in text and " " not in text.strip():
             return Intent("form_answer", text)
-        if len(words(text)) >= 3 and (is_question(text) or v.has("advisor", text)):
+        if len(words(text)) >= 3 and (is_question(text) or "?" in text
+                                      or v.has("advisor", text)):
             inner = self.understand(text)
             return Intent("digression", inner.text, record=inner.record,
                           attribute=inner.attribute, profile=inner.profile,

@@ -38,6 +38,7 @@ class Memory:
     question: str = ""                    # the last general question
     need: str = ""                        # the last partner need
     place: str = ""                       # the last place asked about (CCI lookup)
+    attribute: str = ""                   # the last attribute asked about the focus
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Memory:
@@ -47,6 +48,7 @@ class Memory:
             results=[r for r in (_ref(x) for x in raw.get("results") or []) if r],
             focus=_ref(raw.get("focus")), question=str(raw.get("question") or ""),
             need=str(raw.get("need") or ""), place=str(raw.get("place") or ""),
+            attribute=str(raw.get("attribute") or ""),
         )
 
     def save(self, data: dict[str, Any]) -> None:
@@ -55,7 +57,7 @@ class Memory:
             "results": [[r.kind, r.id] for r in self.results[:MAX_RESULTS]],
             "focus": [self.focus.kind, self.focus.id] if self.focus else None,
             "question": self.question[:MAX_QUESTION], "need": self.need[:MAX_QUESTION],
-            "place": self.place[:120],
+            "place": self.place[:120], "attribute": self.attribute[:20],
         }
 
     def pick(self, ordinal: int) -> RecordRef | None:

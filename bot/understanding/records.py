@@ -55,8 +55,10 @@ def _keys(name: str, aliases: list[str], extra: tuple[str, ...] = ()) -> set[str
 
 
 class RecordIndex:
-    def __init__(self, names: dict[str, list[RecordRef]]) -> None:
+    def __init__(self, names: dict[str, list[RecordRef]],
+                 display: dict[RecordRef, str] | None = None) -> None:
         self._names = names
+        self.names = display or {}  # a record's display name (to restate a follow-up)
         ordered = sorted(names, key=len, reverse=True)
         self._pattern = re.compile(
             r"(?<![\w])(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w])"
@@ -66,6 +68,9 @@ class RecordIndex:
     def build(cls, *, aids: Mapping[str, AidScheme], partners: Mapping[str, Partner],
               ccis: Mapping[str, Cci]) -> RecordIndex:
         names: dict[str, list[RecordRef]] = {}
+        display = {RecordRef("aid", a.id): a.name for a in aids.values()}
+        display |= {RecordRef("partner", p.id): p.name for p in partners.values()}
+        display |= {RecordRef("cci", c.id): c.name.split(" (")[0] for c in ccis.values()}
 
         def add(ref: RecordRef, keys: set[str]) -> None:
             for key in keys:
@@ -80,7 +85,7 @@ class RecordIndex:
         for cci in ccis.values():
             add(RecordRef("cci", cci.id), _keys(cci.name, cci.aliases))
         # A name shared by several records names none of them.
-        return cls({k: v for k, v in names.items() if len(v) == 1})
+        return cls({k: v for k, v in names.items() if len(v) == 1}, display)
 
     def find(self, text: str) -> list[RecordRef]:
         """The records named in ``text``, in order of appearance, each once."""

@@ -26,6 +26,7 @@ _PUNCT = re.compile(r"[^\w'’°#&@.+-]+")
 _WORD = re.compile(r"[\w'@.+-]+")
 _QUESTION_START = re.compile(
     r"^(?:qui|que|quoi|quel|quelle|quels|quelles|comment|pourquoi|combien|ou|quand|est-ce|"
+    r"c koi|c quoi|ckoi|c'est koi|kesako|whats|what's|"
     r"c'est quoi|qu'est-ce|qu'est ce|y a-t-il|peut-on|puis-je|pouvez-vous|peux-tu|existe-t-il|"
     r"what|who|how|why|which|where|when|is|are|can|could|do|does|should)\b")
 
@@ -49,7 +50,8 @@ class Vocabulary:
     def __init__(self, data: dict[str, Any]) -> None:
         self._sets = {k: {clean(p) for p in v} for k, v in data.items() if isinstance(v, list)}
         self._patterns = {k: _pattern(v) for k, v in data.items() if isinstance(v, list)}
-        self._attributes = {k: _pattern(v) for k, v in data["attributes"].items()}
+        self._attributes: dict[str, re.Pattern[str]] = {
+            str(k): _pattern(v) for k, v in data["attributes"].items()}
         self._ordinals = {int(k): _pattern(v) for k, v in data["ordinals"].items()}
 
     @classmethod
@@ -67,10 +69,13 @@ class Vocabulary:
     def made_of(self, groups: tuple[str, ...], text: str) -> bool:
         """``text`` is made only of phrases of ``groups`` ("bonjour merci", "hello hi")."""
         rest = clean(text)
+        if not any(self._patterns[g].search(rest) for g in groups):
+            return False
         for group in groups:
             rest = self._patterns[group].sub(" ", rest)
         rest = re.sub(r"\b(?:relocbot|bot|a vous|a toi|to you|you|vous|toi|tous|all|"
-                      r"encore|again|beaucoup|much|bien|well|et|and|!)\b", " ", rest)
+                      r"encore|again|beaucoup|bcp|much|very|so|a lot|lots|bien|well|et|and|"
+                      r"!)\b", " ", rest)
         return bool(clean(text)) and not rest.strip(" .!?,")
 
     def strip_leading(self, group: str, text: str) -> str:

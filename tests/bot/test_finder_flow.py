@@ -80,7 +80,7 @@ async def test_unrecognised_answer_asks_again_and_cancel_stops(
     bot: Assistant, catalog: Catalog, db: Database
 ) -> None:
     await bot.handle(press("menu:aid"))
-    replies = await bot.handle(text("je ne sais pas"))
+    replies = await bot.handle(text("bof"))
     assert catalog.t("finder_not_understood", "fr") in joined(replies)
     assert catalog.t("finder_ask_department", "fr") in joined(replies)
     assert joined(await bot.handle(text("/annuler"))) == catalog.t("finder_cancelled", "fr")
@@ -116,7 +116,10 @@ async def test_partner_finder(bot: Assistant, catalog: Catalog) -> None:
     ask = await bot.handle(press("menu:partner"))
     assert joined(ask) == catalog.t("partner_ask_need", "fr")
     where = await bot.handle(text("qui peut confectionner des chemises ?"))
-    assert "fp:dep:any" in actions(where)
+    # Results at once, then the place is asked to list the nearest first.
+    assert catalog.t("partner_results_title", "fr") in joined(where)
+    assert catalog.t("partner_refine_department", "fr") in joined(where)
+    assert "fp:dep:59" in actions(where)
     results = await bot.handle(press("fp:dep:59"))
     body = joined(results)
     assert catalog.t("partner_results_title", "fr") in body
@@ -127,3 +130,18 @@ async def test_partner_finder(bot: Assistant, catalog: Catalog) -> None:
 async def test_forged_finder_buttons_are_refused(bot: Assistant, catalog: Catalog) -> None:
     for action in ("fd:size:HUGE", "fd:dep:75", "fd:nope", "fp:dep:59"):
         assert joined(await bot.handle(press(action))) == catalog.t("unknown_action", "fr")
+
+
+async def test_dont_know_shows_what_fits_so_far_then_asks_to_refine(
+    bot: Assistant, catalog: Catalog, db: Database
+) -> None:
+    await bot.handle(press("menu:aid"))
+    await bot.handle(press("fd:dep:62"))
+    replies = await bot.handle(text("je sais pas trop"))
+    assert catalog.t("finder_dont_know", "fr") in joined(replies)
+    assert catalog.t("finder_results_title", "fr") in joined(replies)
+    assert catalog.t("finder_refine_size", "fr") in joined(replies)
+    assert (await db.load_state("terminal:t", channel="terminal")).flow is None
+    # The place stays known: a typed size afterwards refines the same search.
+    refined = await bot.handle(text("on est 40 salariés"))
+    assert "40" in joined(refined) and catalog.t("finder_results_title", "fr") in joined(refined)
