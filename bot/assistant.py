@@ -184,21 +184,26 @@ class Assistant:
             return await self.flows.for_intent(intent.why).handle(ctx, intent)
         if intent.why == "advisor" and form.state == self.lead_form.state:
             return form.resume(ctx)
+        if intent.why == "find_partner":  # "qui peut reconditionner... ?" asked in the form
+            inner_replies = await self.partner_finder.preview(ctx, intent)
+            return [*inner_replies, *self._resume(ctx, form)]
         if form.state == self.finder.state and intent.profile != Profile() \
                 and (intent.why == "find_aid" or not is_question(intent.text)):
             return await form.on_answer(ctx, intent.text)  # "et si on était dans l'Aisne ?"
         inner = Intent(kind, intent.text, record=intent.record,  # type: ignore[arg-type]
                        attribute=intent.attribute, profile=intent.profile, vector=intent.vector)
-        if kind == "question":
-            inner.vector = None  # the retrieval embeds the question itself
         replies = await self.flows.for_intent(kind).handle(ctx, inner)
         ctx.outcome = f"digression:{kind}"
+        return [*replies, *self._resume(ctx, form)]
+
+    def _resume(self, ctx: Context, form: FormFlow) -> list[Reply]:
+        """The form's pending question again, introduced by "Pour reprendre :"."""
         resume = form.resume(ctx)
         if resume:
             first = resume[0]
             resume[0] = Reply(blocks=(self.catalog.t("form_resume", ctx.lang), *first.blocks),
                               buttons=first.buttons, kind=first.kind)
-        return [*replies, *resume]
+        return resume
 
     async def _cancel(self, ctx: Context) -> list[Reply]:
         if ctx.state is not None and ctx.state.flow == "lead":

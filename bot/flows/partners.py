@@ -108,13 +108,20 @@ class PartnerFinder:
             profile = profile.model_copy(update={"department": value})
         return await self._results(ctx, str(need), profile)
 
-    async def _results(self, ctx: Context, need: str, profile: Profile) -> list[Reply]:
+    async def preview(self, ctx: Context, intent: Intent) -> list[Reply]:
+        """The partners for a need asked inside another form: the form stays where it was."""
+        profile = self._profile(ctx).merged(intent.profile)
+        return await self._results(ctx, intent.text, profile, keep_flow=True)
+
+    async def _results(self, ctx: Context, need: str, profile: Profile, *,
+                       keep_flow: bool = False) -> list[Reply]:
         if ctx.state is not None:
             memory = Memory.load(ctx.state.data)
             memory.topic, memory.need, memory.focus = "find_partner", need, None
             memory.profile = profile.model_dump(exclude_none=True)
             memory.save(ctx.state.data)
-        await self._save(ctx, flow=None, need=None, profile=profile)
+        if not keep_flow:
+            await self._save(ctx, flow=None, need=None, profile=profile)
         t, lang = self.catalog.t, ctx.lang
         found = await asyncio.to_thread(self.kb.search, need, lang=lang, k=15, kind="partner")
         ranked = [h.chunk.source_id for h in found.hits] if not found.declined else []
