@@ -29,7 +29,7 @@ bench: install  ## latency, throughput and memory figures
 	$(VENV)/bin/relocbot bench
 
 eval: install  ## retrieval and declining metrics on the development set
-	$(VENV)/bin/relocbot eval tests/eval/dev.yaml tests/eval/holdout.yaml
+	$(VENV)/bin/relocbot eval tests/eval/dialogues.yaml tests/eval/dev.yaml tests/eval/holdout.yaml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -23,15 +23,23 @@ from bot.settings import Settings
 __all__ = ["register"]
 
 
-async def _eval_dialogues(settings: Settings, files: list[Path], show_misses: bool) -> None:
+async def _eval_dialogues(settings: Settings, files: list[Path], show_misses: bool, *,
+                          single: bool = False) -> None:
     """The dialogue set through the real Assistant (a throwaway SQLite database), beside the
-    previous pipeline (retrieval for every message) in the same run."""
+    previous pipeline (retrieval for every message) in the same run. ``single``: retrieval
+    sets (``items:``), each question a one-turn dialogue."""
     import tempfile
 
     from bot.app import open_runtime
-    from bot.dialogue_eval import load_dialogues, play
+    from bot.dialogue_eval import load_dialogues, play, single_turns
+    from knowledge.evaluation import load_items
 
-    dialogues = [d for f in files for d in load_dialogues(f)]
+    if single:
+        dialogues = single_turns([i for f in files for i in load_items(f)])
+        Console().print(f"held-out retrieval sets through the assistant: {len(dialogues)} "
+                        "questions")
+    else:
+        dialogues = [d for f in files for d in load_dialogues(f)]
     with tempfile.TemporaryDirectory() as tmp:
         local = settings.model_copy(update={
             "database_url": f"sqlite:///{tmp}/eval.db", "rate_limit_per_minute": 100_000,
@@ -73,6 +81,8 @@ def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
         files = [f for f in files if f not in dialogue_files]
         if dialogue_files:
             asyncio.run(_eval_dialogues(settings, dialogue_files, show_misses))
+        if dialogue_files and files:  # the retrieval sets too, asked of the whole assistant
+            asyncio.run(_eval_dialogues(settings, files, show_misses, single=True))
         if not files:
             return
         kb = KnowledgeBase.open(settings)

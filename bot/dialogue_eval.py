@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from bot.assistant import Assistant
+from bot.i18n import detect_language
 from bot.messages import Incoming, Reply
 
 __all__ = ["FIRST_CHARS", "DialogueReport", "TurnOutcome", "load_dialogues", "play"]
@@ -35,6 +36,20 @@ _IN_SCOPE = {"find_aid", "find_partner", "cci_lookup", "record_question", "quest
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+def single_turns(items: list[Any]) -> list[dict[str, Any]]:
+    """Retrieval-set items (``q``, ``expect``, ``answerable``) as one-turn dialogues: an
+    answerable one is a question whose fact must come first, the others must be declined."""
+    out = []
+    for n, item in enumerate(items):
+        turn: dict[str, Any] = {"say": item.q}
+        if item.answerable:
+            turn |= {"expect": list(item.expect), "in_scope": True}
+        else:
+            turn |= {"intent": "offtopic", "decline": True}
+        out.append({"id": f"item-{n}", "lang": detect_language(item.q), "turns": [turn]})
+    return out
 
 
 def load_dialogues(path: Path) -> list[dict[str, Any]]:
@@ -55,6 +70,7 @@ class TurnOutcome:
     followup: bool
     must_decline: bool
     latency_ms: float
+    in_scope: bool = False     # a retrieval-set question that must be answered
 
     @property
     def intent_ok(self) -> bool:
@@ -77,7 +93,8 @@ class DialogueReport:
         labelled = [o for o in t if o.expected]
         follow = [o for o in t if o.followup]
         facts = [o for o in t if o.fact is not None]
-        in_scope = [o for o in t if o.expected in _IN_SCOPE and not o.must_decline]
+        in_scope = [o for o in t if (o.expected in _IN_SCOPE or o.in_scope)
+                    and not o.must_decline]
         declines = [o for o in t if o.must_decline or o.expected == "offtopic"]
         latencies = sorted(o.latency_ms for o in t) or [0.0]
         return {
@@ -94,7 +111,8 @@ class DialogueReport:
 
     def misses(self) -> list[TurnOutcome]:
         return [o for o in self.turns if not o.intent_ok or o.fact is False
-                or (o.expected in _IN_SCOPE and not o.must_decline and o.declined)]
+                or ((o.expected in _IN_SCOPE or o.in_scope) and not o.must_decline
+                    and o.declined)]
 
 
 def _outcome(dialogue: str, turn: dict[str, Any], replies: list[Reply], predicted: str,
@@ -109,7 +127,8 @@ def _outcome(dialogue: str, turn: dict[str, Any], replies: list[Reply], predicte
         dialogue=dialogue, say=str(turn["say"]), expected=turn.get("intent"),
         predicted=predicted, declined=any(r.kind == "decline" for r in replies), text=text,
         fact=fact, followup=bool(turn.get("followup")),
-        must_decline=bool(turn.get("decline")), latency_ms=elapsed * 1000)
+        must_decline=bool(turn.get("decline")), latency_ms=elapsed * 1000,
+        in_scope=bool(turn.get("in_scope")))
 
 
 async def play(assistant: Assistant, dialogues: list[dict[str, Any]], *,

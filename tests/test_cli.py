@@ -59,6 +59,20 @@ def test_chat_reads_lines_and_numbered_choices_press_buttons(env: dict[str, str]
     assert "not reached" not in out
 
 
+def test_chat_understands_typed_requests_and_follow_ups(env: dict[str, str]) -> None:
+    script = ("Bonjour\nJe voudrais parler à un conseiller\noui\nc'est quoi un SIREN ?\n"
+              "stop\nQuelles aides pour une PME de 40 salariés à Lens ?\n"
+              "Et si on a 300 salariés ?\n/quit\n")
+    result = runner.invoke(app, ["chat"], input=script, env=env)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Bonjour ! Je peux vous dire" in out                # greeted, not declined
+    assert "Acceptez-vous" in out and "Quel est le nom de votre entreprise" in out
+    assert "9 chiffres" in out and "Pour reprendre" in out    # digression, then the form
+    assert "Demande annulée" in out
+    assert "Lens, département 62, ETI, 300 salariés" in out    # the follow-up kept the place
+
+
 def test_eval_prints_metrics_on_a_tiny_set(env: dict[str, str], tmp_path: Path) -> None:
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text(

@@ -42,6 +42,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ«\"(])|\n+")
 _MARKUP = re.compile(r"\*\*|__|\s*\[(?:incertain|uncertain|à vérifier|a verifier)[^\]]*\]",
                      re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]+)\]\((?:https?://)[^)]*\)")
+# A document speaking about itself ("Ce document rassemble...") answers nothing.
+_META = re.compile(r"\s*(?:ce document|cette fiche|cette note|this document|this page|"
+                   r"this note|le présent document)\b", re.IGNORECASE)
 _SOURCE_REF = re.compile(r"\s*\((?:sources?|voir)\s*:?[^)]*https?://[^)]*\)", re.IGNORECASE)
 
 
@@ -191,7 +194,8 @@ class ExtractiveComposer:
             return [f"{partner.name} — {s}" if i == 0 else s
                     for i, s in enumerate(split_sentences(clean_markup(description))[:2])]
         text = chunk.text.split("\n", 1)[-1] if "\n" in chunk.text else chunk.text
-        sentences = [clean_markup(s) for s in split_sentences(text)][:MAX_CANDIDATES]
+        sentences = [clean_markup(s) for s in split_sentences(text)
+                     if not _META.match(s)][:MAX_CANDIDATES]
         if chunk.kind == "cci":
             sentences = [f"{chunk.title} — {s}" for s in sentences[:2]]
         return [s for s in sentences if len(s) >= 25]

@@ -25,6 +25,12 @@ __all__ = ["RecordIndex", "RecordKind", "RecordRef"]
 
 RecordKind = Literal["aid", "partner", "cci"]
 _PAREN = re.compile(r"\(([^)]*)\)")
+_WORD = re.compile(r"[a-z0-9]+")
+STEM = 6        # words compared on their first letters (plural, -ation / -er)
+LOOSE_MIN = 2   # distinctive name words a text must use to name a scheme loosely
+_GENERIC_STEMS = frozenset({"entrep", "projet", "region", "france", "hauts", "industr",
+                            "develo", "invest", "financ", "accomp", "nation", "regional",
+                            "avec", "with", "pour", "from", "dans", "nouvea", "nouvel", "their"})
 _SPACES = re.compile(r"\s+")
 # Words too common to name one record on their own.
 _GENERIC = frozenset(fold(w) for w in (
@@ -42,7 +48,8 @@ class RecordRef:
 
 
 def _clean(name: str) -> str:
-    return _SPACES.sub(" ", fold(name).replace("’", "'")).strip(" .,;:-")
+    name = fold(name).replace("’", "'").replace("(re)", "re")
+    return _SPACES.sub(" ", name).strip(" .,;:-")
 
 
 def _keys(name: str, aliases: list[str], extra: tuple[str, ...] = ()) -> set[str]:
@@ -58,6 +65,7 @@ class RecordIndex:
     def __init__(self, names: dict[str, list[RecordRef]],
                  display: dict[RecordRef, str] | None = None) -> None:
         self._names = names
+        self._words: dict[RecordRef, set[str]] = {}
         self.names = display or {}  # a record's display name (to restate a follow-up)
         ordered = sorted(names, key=len, reverse=True)
         self._pattern = re.compile(
@@ -85,15 +93,40 @@ class RecordIndex:
         for cci in ccis.values():
             add(RecordRef("cci", cci.id), _keys(cci.name, cci.aliases))
         # A name shared by several records names none of them.
-        return cls({k: v for k, v in names.items() if len(v) == 1}, display)
+        index = cls({k: v for k, v in names.items() if len(v) == 1}, display)
+        return index.with_loose_names(aids)
 
     def find(self, text: str) -> list[RecordRef]:
-        """The records named in ``text``, in order of appearance, each once."""
-        if self._pattern is None:
-            return []
+        """The records named in ``text``, in order of appearance, each once; failing an exact
+        name, the one aid scheme whose distinctive name words the text uses ("l'appel à
+        projets relocalisation de France Relance")."""
         found: list[RecordRef] = []
-        for match in self._pattern.finditer(_clean(text)):
-            for ref in self._names[match.group(1)]:
-                if ref not in found:
-                    found.append(ref)
+        if self._pattern is not None:
+            for match in self._pattern.finditer(_clean(text)):
+                for ref in self._names[match.group(1)]:
+                    if ref not in found:
+                        found.append(ref)
+        if not found and self._words:
+            found = self._loose(text)
         return found
+
+    def _loose(self, text: str) -> list[RecordRef]:
+        typed = {w[:STEM] for w in _WORD.findall(_clean(text))}
+        scored = sorted(((len(words & typed), ref) for ref, words in self._words.items()
+                         if len(words & typed) >= LOOSE_MIN), key=lambda x: -x[0])
+        if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+            return []  # nothing, or two schemes as likely: ask nothing, guess nothing
+        return [scored[0][1]]
+
+    def with_loose_names(self, aids: Mapping[str, AidScheme]) -> RecordIndex:
+        """Index the distinctive words of aid scheme names (used by at most three names)."""
+        bags = {RecordRef("aid", a.id): {w[:STEM] for name in (a.name, a.name_en)
+                                         for w in _WORD.findall(_clean(name)) if len(w) > 3}
+                for a in aids.values()}
+        counts: dict[str, int] = {}
+        for bag in bags.values():
+            for w in bag:
+                counts[w] = counts.get(w, 0) + 1
+        self._words = {ref: {w for w in bag if counts[w] <= 3 and w not in _GENERIC_STEMS}
+                       for ref, bag in bags.items()}
+        return self
