@@ -179,6 +179,8 @@ def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
         table.add_row("decline precision / recall", f"{hybrid_q.decline_precision:.3f} / "
                       f"{hybrid_q.decline_recall:.3f}", "", "")
         table.add_row("peak RSS, shipped corpus (MB)", f"{_rss_mb():.0f}", "", "")
+        for row in loop.run_until_complete(_dialogue_rows(runtime)):
+            table.add_row(*row)
         for size in [10_000] + ([] if quick else [100_000]):
             started = time.perf_counter()
             synthetic = _synthetic(retriever, size, Path(tmp) / f"syn{size}")
@@ -197,6 +199,28 @@ def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
         loop.run_until_complete(runtime.close())
         loop.close()
     console.print(table)
+
+
+async def _dialogue_rows(runtime: Runtime) -> list[tuple[str, str, str, str]]:
+    """Per-turn latency of the multi-turn dialogues through the whole Assistant (understanding,
+    flows, memory, SQL), beside the previous pipeline (retrieval for every message) and one
+    bare query embedding, in the same process."""
+    from bot.dialogue_eval import load_dialogues, play
+
+    dialogues = load_dialogues(DEV_SET.parent / "dialogues.yaml")
+    await play(runtime.assistant, dialogues[:10])                    # warm-up
+    now = (await play(runtime.assistant, dialogues)).metrics()
+    before = (await play(runtime.assistant, dialogues, baseline=True)).metrics()
+    embed = runtime.kb.retriever.embedder.embed_query
+    texts = [str(t["say"]) for d in dialogues for t in d["turns"]]
+    _, embed_p95 = _percentiles(_time_each(texts, embed, rounds=1))
+    return [
+        ("dialogue turn p50 / p95 (ms)", f"{now['turn_p50_ms']:.1f} / {now['turn_p95_ms']:.1f}",
+         f"previous pipeline {before['turn_p50_ms']:.1f} / {before['turn_p95_ms']:.1f}",
+         f"{now['turn_p95_ms'] / max(before['turn_p95_ms'], 1e-9):.2f}"),
+        ("", "", f"one query embedding p95 {embed_p95:.1f}",
+         f"{now['turn_p95_ms'] / max(embed_p95, 1e-9):.1f}x"),
+    ]
 
 
 async def _channel_rows(runtime: Runtime, *, quick: bool) -> list[tuple[str, str, str, str]]:
