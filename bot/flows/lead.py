@@ -184,35 +184,12 @@ class LeadForm:
         elif v.is_only("skip", text):
             return await self._skip(ctx, form)
         else:
-            choice = self._typed_choice(form, text, ctx.lang)
+            choice = self.view.typed_choice(form, text, ctx.lang)
             if choice is not None:
                 return await self._answer(ctx, form, choice, from_button=True)
             return await self._answer(ctx, form, text, from_button=False)
         return [ctx.reply(self.catalog, "lead_invalid_choice", kind="warning"),
                 *self._ask(ctx, form)]
-
-    def _typed_choice(self, form: dict[str, Any], text: str, lang: str) -> str | None:
-        """A typed choice: its number in the list, or (part of) its label."""
-        step = BY_NAME.get(str(form.get("step")))
-        if step is None:
-            return None
-        choices: list[tuple[str, str]]
-        if step.name == "desk":
-            choices = [(str(d), self.service.desk_name(str(d)))
-                       for d in form.get("desk_candidates", [])]
-        elif step.choices:
-            choices = [(c, self.catalog.label(f"lead_{step.name}", c, lang))
-                       for c in step.choices]
-        else:
-            return None
-        typed = clean(text)
-        if typed.isdigit() and 1 <= int(typed) <= len(choices):
-            return choices[int(typed) - 1][0]
-        for value, label in choices:
-            if typed and (typed == clean(value) or typed in clean(label)
-                          or clean(label) in typed):
-                return value
-        return None
 
     # -- steps -----------------------------------------------------------------------------
 

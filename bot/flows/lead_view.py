@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.i18n import Catalog, Lang
 from bot.messages import Button, Reply
+from bot.understanding.vocabulary import clean
 
 __all__ = ["BY_NAME", "STEPS", "LeadView", "Step"]
 
@@ -87,3 +88,26 @@ class LeadView:
         buttons = tuple(Button(self.catalog.label("lead_field", s.name, lang), f"lf:edit:{s.name}")
                         for s in STEPS if s.name in form["answers"] and s.name != "desk")
         return [Reply(blocks=(self.catalog.t("lead_which_field", lang),), buttons=buttons)]
+
+    def typed_choice(self, form: dict[str, Any], text: str, lang: str) -> str | None:
+        """A typed choice: its number in the list, or (part of) its label."""
+        step = BY_NAME.get(str(form.get("step")))
+        if step is None:
+            return None
+        choices: list[tuple[str, str]]
+        if step.name == "desk":
+            choices = [(str(d), self.desk_name(str(d)))
+                       for d in form.get("desk_candidates", [])]
+        elif step.choices:
+            choices = [(c, self.catalog.label(f"lead_{step.name}", c, lang))
+                       for c in step.choices]
+        else:
+            return None
+        typed = clean(text)
+        if typed.isdigit() and 1 <= int(typed) <= len(choices):
+            return choices[int(typed) - 1][0]
+        for value, label in choices:
+            if typed and (typed == clean(value) or typed in clean(label)
+                          or clean(label) in typed):
+                return value
+        return None
