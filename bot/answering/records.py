@@ -77,8 +77,11 @@ class RecordAnswers:
             sentences[0] = self._t("rec_missing", lang, name=self.name(ref, lang),
                                    what=self.catalog.label("attribute", attribute or "summary",
                                                            lang))
-        text = " ".join(clean_markup(s) for s in sentences if s)
-        return Answer(blocks=[f"{text} [1]"], citations=[self.citation(ref)],
+        first, *rest = [clean_markup(s) for s in sentences if s]
+        blocks = [f"{first} [1]"]
+        if rest:  # caveats and the verification date after the answer itself
+            blocks.append(" ".join(rest) + " [1]")
+        return Answer(blocks=blocks, citations=[self.citation(ref)],
                       mode="record", missing=missing, attribute=attribute or "")
 
     def detail(self, ref: RecordRef, question: str, lang: str, *,

@@ -18,14 +18,16 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.actions import Action
+from bot.answering.render import shorten
 from bot.flows.render import profile_summary, reason_text
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
 from bot.middleware import Context
 from bot.storage import Database
-from bot.understanding import Intent, Memory, RecordRef
-from knowledge.catalog import AidIndex, Profile, ProfileExtractor
+from bot.understanding import Intent, Memory, RecordRef, Vocabulary
+from knowledge.catalog import AidIndex, AidMatch, Profile, ProfileExtractor, Reason
 from knowledge.catalog.geo import HDF_DEPARTMENTS
+from knowledge.lexical import fold
 from knowledge.models import AidScheme
 
 __all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder"]
@@ -43,8 +45,9 @@ class AidFinder:
     state = "finder"
 
     def __init__(self, *, aids: dict[str, AidScheme], catalog: Catalog, db: Database,
-                 extractor: ProfileExtractor, today: Callable[[], dt.date] = dt.date.today
-                 ) -> None:
+                 extractor: ProfileExtractor, today: Callable[[], dt.date] = dt.date.today,
+                 vocab: Vocabulary | None = None) -> None:
+        self.vocab = vocab or Vocabulary.load()
         self.index = AidIndex(list(aids.values()))
         self.catalog = catalog
         self.db = db
@@ -82,6 +85,9 @@ class AidFinder:
         company (then only what is missing is asked, to refine); otherwise step by step.
         A follow-up ("et si on a 300 salariés ?") changes the last profile and re-runs."""
         found = intent.profile
+        forms, funders = self.vocab.aid_preferences(intent.text)
+        if ctx.state is not None and (forms or funders or not intent.followup):
+            ctx.state.data["aid_prefs"] = {"forms": forms, "funders": funders}
         if intent.followup:
             base = Profile.model_validate(Memory.load(ctx.state.data).profile if ctx.state
                                           else {})
@@ -149,6 +155,30 @@ class AidFinder:
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         return await self._next(ctx, profile)
 
+    def _preferred(self, ctx: Context, matches: list[AidMatch]) -> list[AidMatch]:
+        """The schemes of the kind or funder the request named first ("un crédit d'impôt",
+        "l'ADEME"), each saying so; the ranking is otherwise kept."""
+        prefs = (ctx.state.data.get("aid_prefs") if ctx.state else None) or {}
+        forms, funders = list(prefs.get("forms", [])), list(prefs.get("funders", []))
+        if not forms and not funders:
+            return matches
+
+        def wanted(m: AidMatch) -> int:
+            hit = 0
+            shared = [f for f in m.aid.aid_forms if f in forms]
+            if shared:
+                labels = ", ".join(self.catalog.label("aid_form", f, ctx.lang) for f in shared)
+                m.reasons.insert(0, Reason.of("form_wanted", forms=labels))
+                hit += 2
+            named = [f for f in funders if f in fold(m.aid.funder) or f in fold(m.aid.name)]
+            if named:
+                m.reasons.insert(0, Reason.of("funder_wanted", funder=m.aid.funder))
+                hit += 1
+            return hit
+
+        ranked = [(wanted(m), i, m) for i, m in enumerate(matches)]
+        return [m for _, _, m in sorted(ranked, key=lambda x: (-x[0], x[1]))]
+
     # -- steps -----------------------------------------------------------------------------
 
     async def _next(self, ctx: Context, profile: Profile) -> list[Reply]:
@@ -176,7 +206,7 @@ class AidFinder:
 
     async def _results(self, ctx: Context, profile: Profile, *, offset: int) -> list[Reply]:
         t, lang = self.catalog.t, ctx.lang
-        matches = self.index.match(profile, today=self.today())
+        matches = self._preferred(ctx, self.index.match(profile, today=self.today()))
         page = matches[offset: offset + PAGE]
         if ctx.state is not None:
             ctx.state.data["finder_shown"] = offset + len(page)
@@ -202,6 +232,8 @@ class AidFinder:
             forms = ", ".join(self.catalog.label("aid_form", f, lang) for f in aid.aid_forms)
             if forms:
                 lines[0] += f" — {forms}"
+            amounts = aid.amounts_en if lang == "en" and aid.amounts_en else aid.amounts
+            lines.append(self.catalog.t("aid_amounts", lang, value=shorten(amounts, 110)))
             ok = [reason_text(r, lang=lang, catalog=self.catalog).lstrip("✔ ") for r in m.reasons]
             if ok:
                 lines.append("✔ " + " · ".join(ok))

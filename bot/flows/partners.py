@@ -124,7 +124,8 @@ class PartnerFinder:
             await self._save(ctx, flow=None, need=None, profile=profile)
         t, lang = self.catalog.t, ctx.lang
         found = await asyncio.to_thread(self.kb.search, need, lang=lang, k=15, kind="partner")
-        ranked = [h.chunk.source_id for h in found.hits] if not found.declined else []
+        # The retriever's ranking helps even when it would decline the need as a question.
+        ranked = [h.chunk.source_id for h in found.hits]
         matches = match_partners(need, profile, self.kb.partners.values(), geo=self.geo,
                                  ranked_ids=ranked, limit=PARTNER_PAGE)
         advisor = Button(t("button_advisor", lang), "menu:advisor")

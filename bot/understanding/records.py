@@ -27,7 +27,8 @@ RecordKind = Literal["aid", "partner", "cci"]
 _PAREN = re.compile(r"\(([^)]*)\)")
 _WORD = re.compile(r"[a-z0-9]+")
 STEM = 6        # words compared on their first letters (plural, -ation / -er)
-LOOSE_MIN = 2   # distinctive name words a text must use to name a scheme loosely
+LOOSE_MIN = 2   # distinctive name words a text must use to name a scheme loosely...
+LOOSE_SHARE = 0.5  # ...and at least this share of them
 _GENERIC_STEMS = frozenset({"entrep", "projet", "region", "france", "hauts", "industr",
                             "develo", "invest", "financ", "accomp", "nation", "regional",
                             "avec", "with", "pour", "from", "dans", "nouvea", "nouvel", "their"})
@@ -113,7 +114,9 @@ class RecordIndex:
     def _loose(self, text: str) -> list[RecordRef]:
         typed = {w[:STEM] for w in _WORD.findall(_clean(text))}
         scored = sorted(((len(words & typed), ref) for ref, words in self._words.items()
-                         if len(words & typed) >= LOOSE_MIN), key=lambda x: -x[0])
+                         if len(words & typed) >= LOOSE_MIN
+                         and len(words & typed) >= LOOSE_SHARE * len(words)),
+                        key=lambda x: -x[0])
         if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
             return []  # nothing, or two schemes as likely: ask nothing, guess nothing
         return [scored[0][1]]

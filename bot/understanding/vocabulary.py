@@ -43,7 +43,7 @@ def words(text: str) -> list[str]:
 
 def _pattern(phrases: list[str]) -> re.Pattern[str]:
     ordered = sorted({clean(p) for p in phrases if clean(p)}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)")
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?:s|x)?(?!\w)")
 
 
 class Vocabulary:
@@ -53,6 +53,8 @@ class Vocabulary:
         self._attributes: dict[str, re.Pattern[str]] = {
             str(k): _pattern(v) for k, v in data["attributes"].items()}
         self._ordinals = {int(k): _pattern(v) for k, v in data["ordinals"].items()}
+        self._forms = {str(k): _pattern(v) for k, v in data["aid_forms"].items()}
+        self._funders = {str(k): _pattern(v) for k, v in data["funders"].items()}
 
     @classmethod
     def load(cls, path: Path = VOCABULARY_FILE) -> Vocabulary:
@@ -109,6 +111,12 @@ class Vocabulary:
     def asks(self, attribute: str, text: str) -> bool:
         """``text`` asks for ``attribute`` ("c'est quoi" -> ``summary``)."""
         return self._attributes[attribute].search(clean(text)) is not None
+
+    def aid_preferences(self, text: str) -> tuple[list[str], list[str]]:
+        """The aid forms and the funders a request names (``["credit-impot"], ["ademe"]``)."""
+        cleaned = clean(text)
+        return ([k for k, p in self._forms.items() if p.search(cleaned)],
+                [k for k, p in self._funders.items() if p.search(cleaned)])
 
     def ordinal(self, text: str) -> int | None:
         cleaned = clean(text)

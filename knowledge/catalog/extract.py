@@ -76,7 +76,8 @@ class ProfileExtractor:
         heads = "|".join(re.escape(fold(w)) for w in vocab["headcount_words"])
         self._headcount = re.compile(_NUMBER + r"\s*(?:" + heads + r")\b")
         verbs = "|".join(re.escape(fold(w)) for w in vocab["jobs_words"])
-        self._jobs = re.compile(r"\b(?:" + verbs + r")\s+(?:environ |about |around |au moins |"
+        self._jobs = re.compile(r"\b(?:" + verbs + r")\s+(?:que |seulement |only |just )?"
+                                r"(?:environ |about |around |au moins |"
                                 r"at least |plus de |more than )?" + _NUMBER +
                                 r"\s*(?:nouveaux |new )?(?:emplois|postes|personnes|salaries|"
                                 r"jobs|people|employees|positions|etp)?")

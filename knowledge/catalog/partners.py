@@ -18,7 +18,9 @@ from knowledge.catalog.profile import Profile
 from knowledge.lexical import tokenize
 from knowledge.models import Partner
 
-__all__ = ["PartnerMatch", "match_partners"]
+__all__ = ["RANK_WEIGHT", "PartnerMatch", "match_partners"]
+
+RANK_WEIGHT = 4.0  # the retriever's first partner (meaning, any language) weighs this
 
 
 @dataclass(slots=True)
@@ -81,7 +83,7 @@ def match_partners(
             m.reasons.append(Reason.of("sectors", values=", ".join(sectors)))
             m.score += 1.0 + len(sectors)
         if partner.id in rank:
-            m.score += 3.0 / (1 + rank[partner.id])
+            m.score += RANK_WEIGHT / (1 + rank[partner.id])
         if m.score <= 0:
             continue
         if profile.department and partner.department == profile.department:
