@@ -44,7 +44,23 @@ _MARKUP = re.compile(r"\*\*|__|\s*\[(?:incertain|uncertain|à vérifier|a verifi
 _LINK = re.compile(r"\[([^\]]+)\]\((?:https?://)[^)]*\)")
 # A document speaking about itself ("Ce document rassemble...") answers nothing.
 _META = re.compile(r"\s*(?:ce document|cette fiche|cette note|this document|this page|"
-                   r"this note|le présent document)\b", re.IGNORECASE)
+                   r"this note|le présent document|it is based on|il s'appuie sur|"
+                   r"elle s'appuie sur)\b", re.IGNORECASE)
+# What kind of answer a question expects, and what a sentence holding one looks like: a
+# sentence of the right kind is preferred ("le numéro du guichet ?" -> the one with digits).
+_EXPECTS = (
+    (re.compile(r"\b(?:num[ée]ro|t[ée]l[ée]phone|phone|joindre|contact|site|adresse|e-?mail|"
+                r"website|reach)\b", re.IGNORECASE),
+     re.compile(r"\+?\d[\d .]{7,}\d|https?://|www\.|@|\.fr\b|\.com\b")),
+    (re.compile(r"\b(?:combien|how many|how much|montant|nombre|amount|budget|taux|rate|"
+                r"plafond|%)", re.IGNORECASE),
+     re.compile(r"\d")),
+    (re.compile(r"\b(?:quand|when|date|dates|deadline|ann[ée]e|year)\b", re.IGNORECASE),
+     re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}(?:er)? (?:janv|f[ée]v|mars|avr|mai|juin|"
+                r"juil|ao[uû]t|sept|oct|nov|d[ée]c|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
+                r"nov|dec)", re.IGNORECASE)),
+)
+EXPECTED_BOOST = 0.02
 _SOURCE_REF = re.compile(r"\s*\((?:sources?|voir)\s*:?[^)]*https?://[^)]*\)", re.IGNORECASE)
 
 
@@ -203,10 +219,14 @@ class ExtractiveComposer:
     def _scores(self, candidates: list[tuple[int, str]], query: str, lang: str,
                 vector: Vector | None) -> tuple[list[float], float | None]:
         wanted = set(tokenize(query, lang))
+        shapes = [shape for asks, shape in _EXPECTS if asks.search(query)]
         lexical = []
         for source, sentence in candidates:
             tokens = set(tokenize(sentence, lang))
-            lexical.append(len(wanted & tokens) / math.sqrt(len(tokens) + 4) - source * 0.02)
+            score = len(wanted & tokens) / math.sqrt(len(tokens) + 4) - source * 0.02
+            if any(shape.search(sentence) for shape in shapes):
+                score += EXPECTED_BOOST / LEXICAL_WEIGHT
+            lexical.append(score)
         if self.embedder is None:
             return lexical, None
         query_vector = vector if vector is not None else self.embedder.embed_query(query)

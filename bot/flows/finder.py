@@ -155,13 +155,22 @@ class AidFinder:
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         return await self._next(ctx, profile)
 
-    def _preferred(self, ctx: Context, matches: list[AidMatch]) -> list[AidMatch]:
+    def _preferred(self, ctx: Context, profile: Profile,
+                   matches: list[AidMatch]) -> list[AidMatch]:
         """The schemes of the kind or funder the request named first ("un crédit d'impôt",
-        "l'ADEME"), each saying so; the ranking is otherwise kept."""
+        "l'ADEME"), each saying so, even when they fund another kind of project; the ranking
+        is otherwise kept."""
         prefs = (ctx.state.data.get("aid_prefs") if ctx.state else None) or {}
         forms, funders = list(prefs.get("forms", [])), list(prefs.get("funders", []))
         if not forms and not funders:
             return matches
+        if profile.project_types:  # a tax credit for a project it does not list is still one
+            shown = {m.aid.id for m in matches}
+            wider = self.index.match(profile.model_copy(update={"project_types": []}),
+                                     today=self.today())
+            matches = matches + [m for m in wider if m.aid.id not in shown and (
+                set(m.aid.aid_forms) & set(forms)
+                or any(f in fold(m.aid.funder) for f in funders))]
 
         def wanted(m: AidMatch) -> int:
             hit = 0
@@ -206,7 +215,7 @@ class AidFinder:
 
     async def _results(self, ctx: Context, profile: Profile, *, offset: int) -> list[Reply]:
         t, lang = self.catalog.t, ctx.lang
-        matches = self._preferred(ctx, self.index.match(profile, today=self.today()))
+        matches = self._preferred(ctx, profile, self.index.match(profile, today=self.today()))
         page = matches[offset: offset + PAGE]
         if ctx.state is not None:
             ctx.state.data["finder_shown"] = offset + len(page)
