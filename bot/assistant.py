@@ -90,7 +90,7 @@ class Assistant:
         extractor = ProfileExtractor.load()
         self.understanding = Understanding.build(kb=kb, extractor=extractor)
         self.finder = AidFinder(aids=kb.aids, catalog=catalog, db=db, extractor=extractor,
-                                today=today)
+                                today=today, compose=self._compose)
         self.partner_finder = PartnerFinder(kb=kb, catalog=catalog, db=db, extractor=extractor,
                                             geo=extractor.geo)
         self.leads = LeadService(

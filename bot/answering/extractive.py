@@ -33,6 +33,7 @@ RELATIVE_FLOOR = 0.75
 LEXICAL_SHARE = 0.5
 DENSE_MARGIN = 0.015
 MAX_SENTENCES = 3
+EXTRA_SECTIONS = 2
 MAX_ANSWER_CHARS = 420
 MAX_CANDIDATES = 14
 SENTENCE_MARGIN = 0.03
@@ -60,7 +61,7 @@ _EXPECTS = (
                 r"juil|ao[uû]t|sept|oct|nov|d[ée]c|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
                 r"nov|dec)", re.IGNORECASE)),
 )
-EXPECTED_BOOST = 0.02
+EXPECTED_BOOST = 0.05
 _SOURCE_REF = re.compile(r"\s*\((?:sources?|voir)\s*:?[^)]*https?://[^)]*\)", re.IGNORECASE)
 
 
@@ -154,6 +155,12 @@ class ExtractiveComposer:
         if result.declined:
             return Answer(declined=True)
         used = select_sources(result)
+        # A second section of a chosen source may hold the fact ("250 produits"): its
+        # sentences compete too (citations stay those actually quoted, three at most).
+        groups = {_group(h) for h in used}
+        floor = result.hits[0].score * RELATIVE_FLOOR if result.hits else 0.0
+        used += [h for h in result.hits[:8] if h not in used and _group(h) in groups
+                 and h.score >= floor and h.chunk.lang == result.lang][:EXTRA_SECTIONS]
         candidates = [(i, s) for i, hit in enumerate(used) for s in self._candidates(hit, lang)]
         if not candidates:
             return Answer(declined=True)

@@ -11,12 +11,12 @@ Usage (built by the Assistant, dispatched by ``FlowRegistry``)::
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Callable
 
 from bot.actions import FEEDBACK_DOWN, FEEDBACK_UP, MENU_ADVISOR, Action, card
 from bot.answering import Answer
 from bot.answering.records import RecordAnswers
+from bot.flows.finder import Compose
 from bot.i18n import Catalog
 from bot.leads.routing import Router
 from bot.messages import Button, Reply
@@ -24,13 +24,10 @@ from bot.middleware import Context
 from bot.storage import Database
 from bot.understanding import Intent, Memory, RecordRef
 from knowledge.catalog import Profile
-from knowledge.embeddings import Vector
 
 __all__ = ["CciLookup", "Feedback", "Questions", "RecordQuestions", "SmallTalk", "remember"]
 
-class Compose(Protocol):
-    def __call__(self, question: str, lang: str, vector: Vector | None, *,
-                 kinds: list[str] | None = None) -> Awaitable[Answer]: ...
+
 
 
 async def remember(ctx: Context, db: Database, memory: Memory) -> None:

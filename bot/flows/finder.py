@@ -14,23 +14,32 @@ Usage (from the Assistant's router)::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from bot.actions import Action
+from bot.answering import Answer
 from bot.answering.render import shorten
 from bot.flows.render import profile_summary, reason_text
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
 from bot.middleware import Context
 from bot.storage import Database
-from bot.understanding import Intent, Memory, RecordRef, Vocabulary
+from bot.understanding import Intent, Memory, RecordRef, Vocabulary, is_question
 from knowledge.catalog import AidIndex, AidMatch, Profile, ProfileExtractor, Reason
 from knowledge.catalog.geo import HDF_DEPARTMENTS
+from knowledge.embeddings import Vector
 from knowledge.lexical import fold
 from knowledge.models import AidScheme
 
-__all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder"]
+__all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder", "Compose"]
+
+
+class Compose(Protocol):
+    """Search and compose an answer (``Assistant.compose``)."""
+
+    def __call__(self, question: str, lang: str, vector: Vector | None, *,
+                 kinds: list[str] | None = None) -> Awaitable[Answer]: ...
 
 OUTSIDE = "00"  # "outside Hauts-de-France": regional schemes are filtered out
 
@@ -46,8 +55,9 @@ class AidFinder:
 
     def __init__(self, *, aids: dict[str, AidScheme], catalog: Catalog, db: Database,
                  extractor: ProfileExtractor, today: Callable[[], dt.date] = dt.date.today,
-                 vocab: Vocabulary | None = None) -> None:
+                 vocab: Vocabulary | None = None, compose: Compose | None = None) -> None:
         self.vocab = vocab or Vocabulary.load()
+        self.compose = compose
         self.index = AidIndex(list(aids.values()))
         self.catalog = catalog
         self.db = db
@@ -97,11 +107,29 @@ class AidFinder:
         if profile == Profile():
             return await self.start(ctx, text=intent.text, fresh=True)
         await self._save(ctx, profile)
+        direct = await self._direct(ctx, intent)
         replies = await self._results(ctx, profile, offset=0)
+        listed = {c.source_id for r in replies for c in r.citations}
+        if direct and not {c.source_id for c in direct[0].citations} <= listed:
+            replies = [*direct, *replies]  # the scheme that answers is not in the list
         missing = profile.missing()
         if missing and replies and replies[-1].kind == "answer":
             replies += self._ask(ctx, missing[0], refine=True)
         return replies
+
+    async def _direct(self, ctx: Context, intent: Intent) -> list[Reply]:
+        """A question ("y a-t-il une subvention de l'ADEME pour éco-concevoir ?") gets the
+        scheme that answers it in one or two sentences first, then the list for the profile."""
+        p = intent.profile
+        described = bool(p.department or p.city or p.postal_code or p.size or p.headcount)
+        if self.compose is None or intent.followup or described \
+                or not is_question(intent.text):
+            return []  # a company described: the list made for it is the answer
+        answer = await self.compose(intent.text, ctx.lang, intent.vector, kinds=["aid"])
+        if answer.declined or not answer.citations:
+            return []
+        return [Reply(blocks=tuple(answer.blocks), citations=tuple(answer.citations),
+                      kind="answer", meta={"mode": answer.mode})]
 
     async def on_answer(self, ctx: Context, text: str) -> list[Reply]:
         return await self.on_text(ctx, text)

@@ -39,6 +39,7 @@ KNN_MIN = 0.86     # below this best similarity, nothing is close: a general que
 OFFTOPIC_MARGIN = 0.04  # off-topic examples beat every in-scope example by this: decline
 KNN_SMALL_TALK = 0.9  # small talk and advisor requests need a closer example (short texts)
 SHORT = 10         # words: a follow-up is short
+CCI_WITHOUT_PLACE = 8  # "quelle est ma CCI ?" asks for the place; a longer one is a question
 
 IntentKind = Literal[
     "greeting", "thanks", "help", "advisor", "find_aid", "find_partner", "cci_lookup",
@@ -143,8 +144,9 @@ class Understanding:
                           profile=profile)
         if v.has("definition", text) and (not company or len(words(text)) <= 6):
             return Intent("question", text, profile=profile, why="definition")
-        if v.has("cci", text) and (v.has("cci_question", text) or "place" in signals
-                                   or attribute == "contact"):
+        if v.has("cci", text) and ("place" in signals or (
+                (v.has("cci_question", text) or attribute == "contact")
+                and len(words(text)) <= CCI_WITHOUT_PLACE)):
             return Intent("cci_lookup", text, profile=profile)
         if v.has("aid", text) and (company or len(words(text)) <= 6) \
                 and not v.starts_with("partner", text):
