@@ -45,7 +45,7 @@ from bot.middleware import (
 )
 from bot.settings import Settings
 from bot.storage import Database
-from bot.understanding import Intent, Memory, Understanding, is_question
+from bot.understanding import Intent, Memory, Understanding
 from knowledge.base import KnowledgeBase
 from knowledge.catalog import Profile, ProfileExtractor
 from knowledge.embeddings import Vector
@@ -188,7 +188,7 @@ class Assistant:
             inner_replies = await self.partner_finder.preview(ctx, intent)
             return [*inner_replies, *self._resume(ctx, form)]
         if form.state == self.finder.state and intent.profile != Profile() \
-                and (intent.why == "find_aid" or not is_question(intent.text)):
+                and intent.why not in ("record_question", "cci_lookup"):
             return await form.on_answer(ctx, intent.text)  # "et si on était dans l'Aisne ?"
         inner = Intent(kind, intent.text, record=intent.record,  # type: ignore[arg-type]
                        attribute=intent.attribute, profile=intent.profile, vector=intent.vector)

@@ -137,9 +137,6 @@ class Understanding:
             record = named[0]
             if record.kind == "cci" and not attribute and v.has("cci_question", text):
                 attribute = "contact"
-            if record.kind != "aid" and attribute not in ("contact", "apply"):
-                # A partner or a CCI is the subject of a question the documents answer.
-                return Intent("question", text, record=record, profile=profile)
             return Intent("record_question", text, record=record, attribute=attribute,
                           profile=profile)
         if v.has("definition", text) and (not company or len(words(text)) <= 6):
@@ -184,8 +181,8 @@ class Understanding:
         if focus is not None and focus.kind != "aid" and short and not own \
                 and (attribute or (is_question(text) and pointing)) \
                 and attribute not in ("contact", "apply"):
-            name = self.records.names.get(focus, "")
-            return Intent("question", f"{name} {text}".strip(), record=focus, followup=True)
+            return Intent("record_question", text, record=focus, attribute=attribute,
+                          followup=True)  # answered from the documents about it
         if focus is not None and short and (not company or sized) and not own \
                 and (attribute or (is_question(text) and pointing) or sized) \
                 and memory.topic != "question":

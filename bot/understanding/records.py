@@ -26,6 +26,7 @@ __all__ = ["RecordIndex", "RecordKind", "RecordRef"]
 RecordKind = Literal["aid", "partner", "cci"]
 _PAREN = re.compile(r"\(([^)]*)\)")
 _WORD = re.compile(r"[a-z0-9]+")
+_PARTS = re.compile(r" et | and | / | — | - |: ")
 STEM = 6        # words compared on their first letters (plural, -ation / -er)
 LOOSE_MIN = 2   # distinctive name words a text must use to name a scheme loosely...
 LOOSE_SHARE = 0.5  # ...and at least this share of them
@@ -50,11 +51,15 @@ class RecordRef:
 
 def _clean(name: str) -> str:
     name = fold(name).replace("’", "'").replace("(re)", "re")
+    name = re.sub(r"[«»\"“”]", " ", name)
     return _SPACES.sub(" ", name).strip(" .,;:-")
 
 
 def _keys(name: str, aliases: list[str], extra: tuple[str, ...] = ()) -> set[str]:
     keys = {_clean(name), _clean(_PAREN.sub("", name))}
+    for full in (name, *extra):  # "Prêt Vert (...) et nouveau Prêt Industrie Verte"
+        for part in _PARTS.split(_PAREN.sub("", full)):
+            keys.add(_clean(part))
     for inside in _PAREN.findall(name):
         for part in re.split(r"[,/;]| ou | or ", inside):
             keys.add(_clean(part))
