@@ -106,7 +106,8 @@ class Assistant:
             else None
         )
         records = RecordAnswers(kb=kb, catalog=catalog, today=today, embedder=embedder)
-        questions = Questions(db=db, catalog=catalog, records=records, compose=self._compose)
+        questions = Questions(db=db, catalog=catalog, records=records, compose=self._compose,
+                              rewrite=self.llm.rewrite if self.llm is not None else None)
         self.flows = FlowRegistry([
             SmallTalk(catalog=catalog, menu=self._menu),
             questions,

@@ -30,6 +30,7 @@ __all__ = ["ChatModel", "LLMComposer", "build_chat_model", "load_templates"]
 log = logging.getLogger(__name__)
 _CITE = re.compile(r"\[(\d{1,2})\]")
 LLM_SOURCES = 5
+MAX_REWRITE = 300
 
 
 class ChatModel(Protocol):
@@ -117,6 +118,24 @@ class LLMComposer:
         ]
         blocks = [p.strip() for p in text.split("\n\n") if p.strip()]
         return Answer(blocks=blocks, citations=citations, used=used, mode="llm")
+
+    async def rewrite(self, followup: str, *, previous: str, subject: str) -> str | None:
+        """A follow-up as a standalone question ("et le montant ?" -> "Quel est le montant du
+        Prêt Nouvelle Industrie ?"); ``None`` when the model fails or answers off-format."""
+        t = self.templates
+        messages = [("system", t["rewrite_system"]),
+                    ("human", t["rewrite_user"].format(previous=_escape(previous),
+                                                       subject=_escape(subject),
+                                                       followup=_escape(followup)))]
+        try:
+            reply = await asyncio.wait_for(self.model.ainvoke(messages), self.timeout)
+        except Exception as exc:  # timeout, HTTP error: the rule-based rewrite stands
+            log.warning("llm rewrite failed, keeping the rule-based follow-up", exc_info=exc)
+            return None
+        text = " ".join(str(getattr(reply, "content", reply)).split())
+        if not text or len(text) > MAX_REWRITE or "\n" in text or "NO_ANSWER" in text:
+            return None
+        return text
 
     async def compose(self, result: SearchResult) -> Answer:
         if result.declined or not select_sources(result):

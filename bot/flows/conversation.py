@@ -11,7 +11,7 @@ Usage (built by the Assistant, dispatched by ``FlowRegistry``)::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.actions import FEEDBACK_DOWN, FEEDBACK_UP, MENU_ADVISOR, Action, card
 from bot.answering import Answer
@@ -25,7 +25,11 @@ from bot.storage import Database
 from bot.understanding import Intent, Memory, RecordRef
 from knowledge.catalog import Profile
 
-__all__ = ["CciLookup", "Feedback", "Questions", "RecordQuestions", "SmallTalk", "remember"]
+__all__ = [
+    "CciLookup", "Feedback", "Questions", "RecordQuestions", "Rewrite", "SmallTalk", "remember",
+]
+
+Rewrite = Callable[..., Awaitable[str | None]]
 
 
 
@@ -76,11 +80,12 @@ class Questions:
     state = None
 
     def __init__(self, *, db: Database, catalog: Catalog, records: RecordAnswers,
-                 compose: Compose) -> None:
+                 compose: Compose, rewrite: Rewrite | None = None) -> None:
         self.db = db
         self.catalog = catalog
         self.records = records
         self.compose = compose
+        self.rewrite = rewrite  # the LLM's standalone rewrite of follow-ups, when configured
 
     async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
         started = time.perf_counter()
@@ -89,7 +94,15 @@ class Questions:
         if intent.kind == "offtopic":  # understood as out of scope: no search needed
             answer = Answer(declined=True)
         else:
-            answer = await self.compose(intent.text, lang, intent.vector, kinds=kinds)
+            text, vector = intent.text, intent.vector
+            if intent.followup and self.rewrite is not None and ctx.state is not None:
+                memory = Memory.load(ctx.state.data)
+                subject = self.records.name(memory.focus, lang) if memory.focus else ""
+                better = await self.rewrite(intent.said or intent.text,
+                                            previous=memory.question, subject=subject)
+                if better:  # the model's standalone question, searched as such
+                    text, vector = better, None
+            answer = await self.compose(text, lang, vector, kinds=kinds)
         hits = answer.result.hits if answer.result else []
         await self.db.log_question(
             channel=ctx.incoming.channel, lang=lang, question=intent.text,
@@ -166,7 +179,8 @@ class RecordQuestions:
                               ref: RecordRef) -> list[Reply]:
         name = self.records.name(ref, ctx.lang)
         text = intent.text if not intent.followup else f"{name} {intent.text}"
-        replies = await self.questions.handle(ctx, Intent("question", text))
+        replies = await self.questions.handle(ctx, Intent("question", text, said=intent.text,
+                                                          followup=intent.followup))
         if ctx.state is not None:  # the record stays the subject of the next follow-up
             memory = Memory.load(ctx.state.data)
             memory.focus = ref

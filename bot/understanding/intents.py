@@ -57,6 +57,7 @@ class Intent:
     followup: bool = False
     vector: Vector | None = None
     why: str = "rule"
+    said: str = ""   # the message as typed, when ``text`` restates a follow-up
 
 
 def _signals(profile: Profile) -> set[str]:
@@ -198,10 +199,10 @@ class Understanding:
             return Intent("cci_lookup", text, profile=profile, followup=True)
         if topic == "find_partner" and short and v.starts_with("continuation", text):
             return Intent("find_partner", f"{memory.need} {text}", profile=profile,
-                          followup=True)
+                          followup=True, said=text)
         if topic == "question" and memory.question and short and \
                 v.starts_with("continuation", text):
-            return Intent("question", f"{memory.question} {text}", followup=True)
+            return Intent("question", f"{memory.question} {text}", followup=True, said=text)
         return None
 
     def _nearest(self, text: str, memory: Memory | None) -> Intent:

@@ -14,6 +14,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.reply = "Réponse [1]."
+        self.queue: list[str] = []  # replies in order, before falling back to ``reply``
         self.status = 200
         self.delay = 0.0
         self._runner: web.AppRunner | None = None
@@ -31,7 +32,9 @@ class FakeOpenAI:
             "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "fake"),
             "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.reply}}],
+                         "message": {"role": "assistant",
+                                     "content": self.queue.pop(0) if self.queue
+                                     else self.reply}}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         })
 
