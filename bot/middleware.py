@@ -3,7 +3,7 @@
 Each middleware gets the context and ``next``; it may answer itself (and stop the chain) or
 call ``await next(ctx)``. The default order (see ``Assistant``)::
 
-    LogContext -> RateLimit -> Dedupe -> Language -> InputGuard -> router
+    LogContext -> RateLimit -> ConversationLock -> Dedupe -> Language -> InputGuard -> router
 
 Usage::
 
@@ -14,6 +14,7 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict, deque
@@ -28,6 +29,7 @@ from bot.storage import ConversationState, Database
 
 __all__ = [
     "Context",
+    "ConversationLock",
     "Dedupe",
     "Handler",
     "InputGuard",
@@ -106,18 +108,53 @@ class LogContext:
         return replies
 
 
+class ConversationLock:
+    """One event of a conversation at a time, in arrival order (``Database.conversation_lock``:
+    in-process lock, and an advisory lock on PostgreSQL). It runs after ``RateLimit``, so a
+    throttled event takes no lock and no database connection."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
+        async with self.db.conversation_lock(ctx.incoming.conversation_key):
+            return await next(ctx)
+
+
 class Dedupe:
-    """A delivery id seen before (retries, restarts, a second replica) is processed once."""
+    """A delivery id seen before (retries, restarts, a second replica) is processed once.
+
+    The id is claimed before the handling and marked done after it; a handling that fails or
+    is cancelled (the request timed out) releases its claim, so the sender's retry is handled
+    instead of being dropped as a duplicate. A claim left by a killed process expires
+    (``Database.claim_event``)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def process(self, *, ctx: Context, next: Handler) -> list[Reply]:
         event_id = ctx.incoming.event_id
-        if event_id and not await self.db.claim_event(f"{ctx.incoming.channel}:{event_id}"):
+        if not event_id:
+            return await next(ctx)
+        key = f"{ctx.incoming.channel}:{event_id}"
+        if not await self.db.claim_event(key):
             ctx.outcome = "duplicate"
             return []
-        return await next(ctx)
+        try:
+            replies = await next(ctx)
+        except BaseException:
+            await self._release(key)
+            raise
+        await self.db.finish_event(key)
+        return replies
+
+    async def _release(self, key: str) -> None:
+        """Release the claim even when this task is being cancelled; if the database refuses,
+        the claim expires by itself and the error being raised is the one that counts."""
+        try:
+            await asyncio.shield(self.db.release_event(key))
+        except Exception as exc:
+            log.warning("event claim not released (it will expire): %s", type(exc).__name__)
 
 
 class Language:
@@ -131,6 +168,8 @@ class Language:
         state = await self.db.load_state(incoming.conversation_key, channel=incoming.channel)
         ctx.state = state
         ctx.lang = pick_language(state, incoming)
+        if not state.lang_locked and incoming.text and len(incoming.text.split()) >= 3:
+            state.lang = ctx.lang  # a short "thanks, bye" keeps the language of the talk
         return await next(ctx)
 
 

@@ -97,9 +97,11 @@ class RecordAnswers:
         scores = self.embedder.embed_passages(facts) @ query
         order = [int(i) for i in scores.argsort()[::-1]]
         if first is not None:
-            extra = next((facts[i] for i in order if facts[i][:60] not in first.blocks[0]), "")
-            if extra and float(scores[order[0]]) >= DETAIL_MIN:
-                first.blocks[0] = first.blocks[0].replace(" [1]", f" {extra} [1]", 1)
+            best = next((i for i in order if facts[i][:60] not in first.blocks[0]), None)
+            own = float(self.embedder.embed_passages([first.blocks[0]])[0] @ query)
+            if best is not None and float(scores[best]) >= max(DETAIL_MIN, own):
+                # another of the record's sentences says it better: it comes too
+                first.blocks[0] = first.blocks[0].replace(" [1]", f" {facts[best]} [1]", 1)
             return first
         name = self.name(ref, lang)
         best = [facts[i] for i in order[:2]]

@@ -165,7 +165,8 @@ class RecordQuestions:
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         if ref.kind != "aid" and intent.attribute not in ("contact", "apply"):
             return await self._from_documents(ctx, intent, ref)
-        if intent.attribute in (None, "summary") and not intent.followup:
+        pointing = len(intent.text.split()) <= 5  # "le premier", "what about the second one?"
+        if intent.attribute in (None, "summary") and (not intent.followup or pointing):
             answer = self.records.answer(ref, intent.attribute, ctx.lang)
         else:
             answer = self.records.detail(ref, intent.text, ctx.lang, vector=intent.vector,
@@ -253,10 +254,11 @@ class CciLookup:
         memory.focus = memory.results[0] if len(desks) == 1 else None
         if ctx.state is not None:  # the request form starts from this place
             known = Profile.model_validate(ctx.state.data.get("profile") or {})
-            ctx.state.data["profile"] = known.model_copy(update={
-                "city": profile.city or known.city, "postal_code": profile.postal_code,
-                "department": profile.department or known.department,
-            }).model_dump(exclude_none=True)
+            if not (known.city or known.postal_code or known.department):  # never overrides
+                ctx.state.data["profile"] = known.model_copy(update={  # the company's place
+                    "city": profile.city, "postal_code": profile.postal_code,
+                    "department": profile.department,
+                }).model_dump(exclude_none=True)
         await remember(ctx, self.db, memory)
         offer = Button(t("button_send_request", lang), MENU_ADVISOR.wire)
         label = routing.commune or profile.city or place

@@ -30,6 +30,7 @@ VOCAB_FILE = Path(__file__).resolve().parents[1] / "data" / "profile_vocabulary.
 _NUMBER = r"(\d{1,3}(?:[ \u202f.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?)"
 _GROUPED = re.compile(r"\d{1,3}(?:[ \u202f.,]\d{3})+")
 _POSTAL = re.compile(r"\b(\d{5})\b")
+_HYPHENATED = re.compile(r"\b(\d+)-(person|people|employee|employees|staff|strong|man|salaries)\b")
 _DEPT_NUMBER = re.compile(r"\b(?:departement|dept|dep|department)\s*(?:du\s+|de\s+l'|n°\s*)?"
                           r"(\d{2})\b|\((\d{2})\)|\b(?:dans le|in the) (\d{2})\b|\ben (\d{2})\b")
 _MONEY = re.compile(_NUMBER + r"\s*(k€|k ?eur\b|keur\b|m€|m ?eur\b|meur\b|millions? d'euros|"
@@ -89,7 +90,7 @@ class ProfileExtractor:
         return _cached()
 
     def extract(self, text: str) -> Profile:
-        folded = fold(text)
+        folded = _HYPHENATED.sub(r"\1 \2", fold(text))  # "a 12-person workshop"
         profile = Profile()
         self._place(text, folded, profile)
         explicit = self._size_word(folded)
