@@ -98,8 +98,7 @@ class RecordAnswers:
         order = [int(i) for i in scores.argsort()[::-1]]
         if first is not None:
             best = next((i for i in order if facts[i][:60] not in first.blocks[0]), None)
-            own = float(self.embedder.embed_passages([first.blocks[0]])[0] @ query)
-            if best is not None and float(scores[best]) >= max(DETAIL_MIN, own):
+            if best is not None and float(scores[best]) >= DETAIL_MIN:
                 # another of the record's sentences says it better: it comes too
                 first.blocks[0] = first.blocks[0].replace(" [1]", f" {facts[best]} [1]", 1)
             return first

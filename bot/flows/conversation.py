@@ -165,8 +165,7 @@ class RecordQuestions:
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         if ref.kind != "aid" and intent.attribute not in ("contact", "apply"):
             return await self._from_documents(ctx, intent, ref)
-        pointing = len(intent.text.split()) <= 5  # "le premier", "what about the second one?"
-        if intent.attribute in (None, "summary") and (not intent.followup or pointing):
+        if intent.attribute == "summary" or (intent.attribute is None and not intent.followup):
             answer = self.records.answer(ref, intent.attribute, ctx.lang)
         else:
             answer = self.records.detail(ref, intent.text, ctx.lang, vector=intent.vector,

@@ -163,6 +163,8 @@ class Understanding:
         if ordinal is not None and memory.results:
             picked = memory.pick(ordinal)
             if picked is not None:
+                if attribute is None and v.only_pointing(text):
+                    attribute = "summary"  # "what about the second one?": what it is
                 return Intent("record_question", text, record=picked, attribute=attribute,
                               followup=True)
         topic = memory.topic

@@ -118,6 +118,16 @@ class Vocabulary:
         return ([k for k, p in self._forms.items() if p.search(cleaned)],
                 [k for k, p in self._funders.items() if p.search(cleaned)])
 
+    def only_pointing(self, text: str) -> bool:
+        """Nothing but a pointer at a result ("et le deuxième ?", "what about the last one")."""
+        rest = clean(text)
+        for index in self._ordinals:
+            rest = self._ordinals[index].sub(" ", rest)
+        rest = self._patterns["continuation"].sub(" ", rest)
+        rest = re.sub(r"\b(?:one|alors|donc|svp|please|about|what|et|and|le|la|the|ok)\b",
+                      " ", rest)
+        return not rest.strip(" ?!.")
+
     def ordinal(self, text: str) -> int | None:
         cleaned = clean(text)
         for index, pattern in self._ordinals.items():
