@@ -110,7 +110,7 @@ async def test_cci_lookup_gives_the_desk_and_offers_a_request(bot: Assistant,
     assert "menu:advisor" in actions(lens)
     arras = await chat.say("et pour Dunkerque ?")
     assert "CCI Littoral Hauts-de-France" in head(arras)
-    form = await chat.press("menu:advisor")                # the place is not asked again
+    await chat.press("menu:advisor")                       # the place is not asked again
     await chat.say("oui")
     await chat.say("Ateliers Dupont")
     after_siren = await chat.say("passer")
