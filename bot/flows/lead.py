@@ -171,9 +171,11 @@ class LeadForm:
         form = self._form(ctx)
         v, step = self.vocab, form.get("step")
         if step == "consent":
-            if v.is_only("affirm", text) or v.is_only("deny", text):
-                answer = "yes" if v.is_only("affirm", text) else "no"
-                return await self.on_action(ctx, f"lf:consent:{answer}")
+            plain = "?" not in text  # "non merci, je ne veux pas..." but not a question
+            if v.is_only("deny", text) or (plain and v.starts_with("deny", text)):
+                return await self.on_action(ctx, "lf:consent:no")
+            if v.is_only("affirm", text) or (plain and v.starts_with("affirm", text)):
+                return await self.on_action(ctx, "lf:consent:yes")
         elif step == "summary":
             if v.is_only("affirm", text):
                 return await self._submit(ctx, form)

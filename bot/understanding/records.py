@@ -55,11 +55,16 @@ def _clean(name: str) -> str:
     return _SPACES.sub(" ", name).strip(" .,;:-")
 
 
+def _parts(name: str, extra: tuple[str, ...] = ()) -> set[str]:
+    """The parts of a compound name ("Prêt Vert (...) et nouveau Prêt Industrie Verte"):
+    weaker keys, dropped when another record is named so in full."""
+    keys = {_clean(part) for full in (name, *extra)
+            for part in _PARTS.split(_PAREN.sub("", full))}
+    return {k for k in keys if len(k) >= 3 and k not in _GENERIC}
+
+
 def _keys(name: str, aliases: list[str], extra: tuple[str, ...] = ()) -> set[str]:
     keys = {_clean(name), _clean(_PAREN.sub("", name))}
-    for full in (name, *extra):  # "Prêt Vert (...) et nouveau Prêt Industrie Verte"
-        for part in _PARTS.split(_PAREN.sub("", full)):
-            keys.add(_clean(part))
     for inside in _PAREN.findall(name):
         for part in re.split(r"[,/;]| ou | or ", inside):
             keys.add(_clean(part))
@@ -92,12 +97,19 @@ class RecordIndex:
                 if ref not in refs:
                     refs.append(ref)
 
+        parts: dict[str, list[RecordRef]] = {}
         for aid in aids.values():
-            add(RecordRef("aid", aid.id), _keys(aid.name, aid.aliases, (aid.name_en,)))
+            ref = RecordRef("aid", aid.id)
+            add(ref, _keys(aid.name, aid.aliases, (aid.name_en,)))
+            for key in _parts(aid.name, (aid.name_en,)):
+                parts.setdefault(key, []).append(ref)
         for partner in partners.values():
             add(RecordRef("partner", partner.id), _keys(partner.name, partner.aliases))
         for cci in ccis.values():
             add(RecordRef("cci", cci.id), _keys(cci.name, cci.aliases))
+        for key, refs in parts.items():  # a full name or alias wins over a part
+            if key not in names and len(set(refs)) == 1:
+                names[key] = [refs[0]]
         # A name shared by several records names none of them.
         index = cls({k: v for k, v in names.items() if len(v) == 1}, display)
         return index.with_loose_names(aids)
