@@ -9,17 +9,23 @@ Usage::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from knowledge.catalog.geo import Commune, Geo
 from knowledge.catalog.matcher import Reason
 from knowledge.catalog.profile import Profile
-from knowledge.lexical import tokenize
+from knowledge.lexical import fold, tokenize
 from knowledge.models import Partner
 
 __all__ = ["RANK_WEIGHT", "PartnerMatch", "match_partners"]
 
+SYNONYMS_FILE = Path(__file__).resolve().parents[1] / "data" / "partner_synonyms.yaml"
 RANK_WEIGHT = 4.0  # the retriever's first partner (meaning, any language) weighs this
 
 
@@ -30,6 +36,20 @@ class PartnerMatch:
     distance_km: float | None = None
     reasons: list[Reason] = field(default_factory=list)
     warnings: list[Reason] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, list[str]]:
+    with SYNONYMS_FILE.open(encoding="utf-8") as fh:
+        data: dict[str, list[str]] = yaml.safe_load(fh)
+    return {fold(k): v for k, v in data.items()}
+
+
+def _with_synonyms(need: str) -> str:
+    """The need with the catalogue's own words for what it says ("sew" -> "confection")."""
+    folded = f" {' '.join(re.findall(r'[a-z0-9]+', fold(need)))} "
+    extra = [w for key, words in _synonyms().items() if f" {key} " in folded for w in words]
+    return " ".join([need, *extra])
 
 
 def _stems(text: str) -> set[str]:
@@ -67,7 +87,7 @@ def match_partners(
     limit: int | None = None,
 ) -> list[PartnerMatch]:
     """Relevant partners, best first. ``ranked_ids`` is the retriever's ranking for ``need``."""
-    wanted = _stems(need)
+    wanted = _stems(_with_synonyms(need))
     rank = {pid: i for i, pid in enumerate(ranked_ids)}
     origin = _origin(profile, geo)
     out: list[PartnerMatch] = []
