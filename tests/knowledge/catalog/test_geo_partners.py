@@ -63,3 +63,16 @@ def test_partner_caveat_for_a_closed_site() -> None:
 
 def test_nothing_relevant_gives_nothing() -> None:
     assert match_partners("xylophone quantique", Profile(), PARTNERS, geo=GEO) == []
+
+
+@pytest.mark.parametrize(("need", "expected"), [
+    ("who can knit socks in small runs near Lille?", "les-3-tricoteurs"),
+    ("qui peut coudre des chemises ?", "resilience"),
+    ("who could refurbish household appliances?", "reseau-envie"),
+    ("who makes jeans in the region?", "fashioncube-denim-center"),
+])
+def test_a_need_in_english_or_everyday_words_finds_the_catalogues_words(
+    need: str, expected: str
+) -> None:
+    matches = match_partners(need, Profile(city="Roubaix"), PARTNERS, geo=Geo.load(), limit=3)
+    assert expected in [m.partner.id for m in matches]
