@@ -3,12 +3,16 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1
+# Dependencies first, exactly as locked and checked against their hashes (requirements.lock:
+# the versions the tests ran with, the LLM provider extras included); then our code, alone.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 COPY adapters ./adapters
 COPY prompts ./prompts
-RUN pip install --upgrade pip && pip install ".[openai,mistral,ollama]"
+RUN pip install --no-deps . && pip check
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 relocbot && mkdir -p /data && chown relocbot /data

@@ -1,5 +1,6 @@
 """One ASGI app for production webhooks: channel routes, ``/healthz``, ``/readyz``,
 ``/metrics`` (Prometheus), a request body-size limit, a request timeout and an access log.
+``/readyz`` and ``/metrics`` (database queries) need the bearer token ``RELOCBOT_OPS_TOKEN``.
 
 Usage::
 
@@ -10,13 +11,15 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -26,10 +29,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from adapters.base import Channel
 from bot.app import Runtime
 from bot.metrics import CONTENT_TYPE
+from bot.storage import Database
+from knowledge.base import KnowledgeBase
 
-__all__ = ["AccessLog", "BodyLimit", "RequestTimeout", "build_app"]
+__all__ = ["AccessLog", "BodyLimit", "Readiness", "RequestTimeout", "build_app",
+           "ops_authorised"]
 
 log = logging.getLogger("relocbot.http")
+READY_DEADLINE = 2.0  # seconds per readiness check
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -132,21 +139,69 @@ class AccessLog:
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
+class Readiness:
+    """The readiness checks, each bounded by ``deadline`` seconds and run off the event loop
+    where it blocks (Chroma's client is synchronous): a stalled dependency reads as not ready
+    instead of freezing the server. Concurrent callers share the Chroma check in flight."""
+
+    def __init__(self, *, db: Database, kb: KnowledgeBase,
+                 deadline: float = READY_DEADLINE) -> None:
+        self.db = db
+        self.kb = kb
+        self.deadline = deadline
+        self._chroma: asyncio.Future[bool] | None = None
+
+    async def _bounded(self, check: Awaitable[bool]) -> bool:
+        try:
+            return await asyncio.wait_for(check, self.deadline)
+        except TimeoutError:
+            return False
+
+    def _chroma_ping(self) -> asyncio.Future[bool]:
+        if self._chroma is None or self._chroma.done():
+            self._chroma = asyncio.ensure_future(
+                asyncio.to_thread(self.kb.retriever.dense.ping))
+        return self._chroma
+
+    async def checks(self) -> dict[str, bool]:
+        database, chroma = await asyncio.gather(
+            self._bounded(self.db.ping()),
+            self._bounded(asyncio.shield(self._chroma_ping())))
+        return {"database": database, "index": len(self.kb.retriever.store) > 0,
+                "chroma": chroma}
+
+
+def ops_authorised(request: Request, token: SecretStr | None) -> bool:
+    """``/readyz`` and ``/metrics`` need ``Authorization: Bearer <RELOCBOT_OPS_TOKEN>``; with
+    no token configured they are closed."""
+    if token is None:
+        return False
+    given = request.headers.get("authorization", "").encode("latin-1", "replace")
+    return hmac.compare_digest(given, f"Bearer {token.get_secret_value()}".encode())
+
+
 def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
+    readiness = Readiness(db=runtime.db, kb=runtime.kb)
+    token = runtime.settings.ops_token
+
+    def refused() -> Response:
+        return PlainTextResponse("unauthorized", status_code=401,
+                                 headers={"WWW-Authenticate": "Bearer"})
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def readyz(_: Request) -> Response:
-        checks = {
-            "database": await runtime.db.ping(),
-            "index": len(runtime.kb.retriever.store) > 0,
-            "chroma": runtime.kb.retriever.dense.ping(),
-        }
+    async def readyz(request: Request) -> Response:
+        if not ops_authorised(request, token):
+            return refused()
+        checks = await readiness.checks()
         ready = all(checks.values())
         return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                             status_code=200 if ready else 503)
 
-    async def metrics(_: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        if not ops_authorised(request, token):
+            return refused()
         try:
             body = await runtime.metrics.render(runtime.db)
         except Exception:  # the database is down: still expose the in-process counters

@@ -20,12 +20,21 @@ from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 
-__all__ = ["leads_app", "with_db"]
+__all__ = ["leads_app", "spreadsheet_safe", "with_db"]
 
 leads_app = typer.Typer(no_args_is_help=True, help="Leads routed to the CCI advisors.")
 T = TypeVar("T")
 LIST_FIELDS = ("id", "ref", "status", "desk_id", "score", "tier", "company", "postal_code",
                "created_at")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting like a formula (``=HYPERLINK(...)``,
+    ``+``, ``-``, ``@``, tab, carriage return) gets a leading apostrophe (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
@@ -116,7 +125,7 @@ def export(as_csv: Annotated[bool, typer.Option("--csv")] = True) -> None:
     writer = csv.writer(sys.stdout)
     writer.writerow(columns)
     for lead in leads:
-        writer.writerow([getattr(lead, c) for c in columns])
+        writer.writerow([spreadsheet_safe(getattr(lead, c)) for c in columns])
 
 
 @leads_app.command("retry-dead")

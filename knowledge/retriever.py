@@ -168,8 +168,13 @@ class HybridRetriever:
         if wanted and not (filters and filters.get("kind")):
             narrowed = {**(filters or {}), "kind": wanted}
             where = ChunkStore.where(narrowed)
-            narrowed_hits = [] if degraded else self.dense.query(vector, k=INTENT_CANDIDATES,
-                                                                  where=where)
+            try:
+                narrowed_hits = [] if degraded else self.dense.query(
+                    vector, k=INTENT_CANDIDATES, where=where)
+            except Exception as exc:  # failed after the first query: keep what it gave
+                log.warning("dense index unavailable for the narrowed ranking: %s",
+                            type(exc).__name__)
+                narrowed_hits = []
             rankings.append([cid for cid, _ in narrowed_hits if cid in self.store.row])
         fused = rrf(rankings)
         dense_score = dict(dense_hits)

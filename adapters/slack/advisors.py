@@ -18,7 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assistant import Assistant
 from bot.errors import AccessDenied, InputError
-from bot.leads.actions import apply_action
+from bot.leads.actions import OpenChannel, apply_action
+from bot.leads.channel_check import check_channel
 from bot.leads.notifiers.slack import lead_blocks
 
 __all__ = ["ACTION_PATTERN", "AdvisorActions"]
@@ -32,6 +33,16 @@ class AdvisorActions:
         self.assistant = assistant
         self.catalog = assistant.catalog
 
+    async def _restricted(self, channel: str) -> bool:
+        """Whether ``channel`` is private and not shared (asked of Slack at each click: a
+        channel can be made public or shared at any time); any doubt counts as no."""
+        settings = self.assistant.settings
+        if not channel or settings.slack_bot_token is None:
+            return False
+        check = await check_channel(token=settings.slack_bot_token.get_secret_value(),
+                                    base_url=settings.slack_api_base_url, channel=channel)
+        return check.restricted
+
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
@@ -42,11 +53,14 @@ class AdvisorActions:
         try:
             payload = await apply_action(self.assistant.leads, ref=ref,
                                          action=str(action.get("action_id")), actor=actor,
-                                         channel=channel)
-        except AccessDenied:
+                                         channel=channel,
+                                         channel_restricted=await self._restricted(channel))
+        except AccessDenied as exc:
             log.info("advisor action refused", extra={"lead_ref": ref})
+            key = "lead_action_refused_channel" if isinstance(exc, OpenChannel) else \
+                "lead_action_refused"
             await respond(response_type="ephemeral", replace_original=False,
-                          text=self.catalog.t("lead_action_refused", "fr"))
+                          text=self.catalog.t(key, "fr"))
             return
         except InputError:
             await respond(response_type="ephemeral", replace_original=False,

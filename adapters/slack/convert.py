@@ -201,7 +201,7 @@ def event_to_incoming(event: Mapping[str, Any], *, team_id: str, event_id: str |
     media = bool(event.get("files")) or event.get("subtype") == "file_share"
     kind: Literal["text", "unsupported"] = "unsupported" if media and not text else "text"
     return Incoming(channel=CHANNEL, conversation_key=key, user_id=target.user, text=text,
-                    event_id=event_id, kind=kind)
+                    event_id=event_id, kind=kind, private=target.dm)
 
 
 def command_to_incoming(command: Mapping[str, Any]) -> Incoming | None:
@@ -225,7 +225,7 @@ def command_to_incoming(command: Mapping[str, Any]) -> Incoming | None:
     return Incoming(channel=CHANNEL, user_id=user, text=text,
                     conversation_key=conversation_key(str(command.get("team_id", "")), channel,
                                                       user, None),
-                    event_id=f"command:{trigger}" if trigger else None)
+                    event_id=f"command:{trigger}" if trigger else None, private=is_dm(channel))
 
 
 def action_context(body: Mapping[str, Any]) -> tuple[str, str, str, str | None]:
@@ -255,4 +255,4 @@ def action_to_incoming(body: Mapping[str, Any], action: Mapping[str, Any]) -> In
     trigger = body.get("trigger_id")
     return Incoming(channel=CHANNEL, conversation_key=conversation_key(team, channel, user, thread),
                     user_id=user, action=str(action.get("value") or ""), kind="action",
-                    event_id=f"action:{trigger}" if trigger else None)
+                    event_id=f"action:{trigger}" if trigger else None, private=is_dm(channel))

@@ -117,7 +117,10 @@ class ShareStore:
     def __init__(self, db: Database, *, keep: int = 20) -> None:
         self.db = db
         self.keep = keep
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One lock per user while a put is under way only: a lock nobody holds or waits for
+        # is forgotten (a dict kept one per Slack user forever).
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
 
     @staticmethod
     def _key(team: str, user: str) -> str:
@@ -127,7 +130,10 @@ class ShareStore:
                   share_id: str | None = None) -> str:
         share_id = share_id or uuid.uuid4().hex[:16]
         key = self._key(team, user)
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
             state = await self.db.load_state(key, channel=CHANNEL)
             answers: dict[str, Any] = dict(state.data.get("answers") or {})
             answers[share_id] = {"blocks": blocks, "text": text}

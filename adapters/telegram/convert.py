@@ -133,12 +133,12 @@ def _person(sender: Any) -> Mapping[str, Any] | None:
     return sender
 
 
-def _incoming(chat_id: Any, sender: Mapping[str, Any], event_id: str | None,
+def _incoming(chat: Mapping[str, Any], sender: Mapping[str, Any], event_id: str | None,
               **fields: Any) -> Incoming:
-    user_id = str(sender["id"])
+    user_id, chat_id = str(sender["id"]), chat["id"]
     return Incoming(channel=CHANNEL, conversation_key=f"{CHANNEL}:{chat_id}:{user_id}",
                     user_id=user_id, lang_hint=sender.get("language_code"), event_id=event_id,
-                    **fields)
+                    private=chat.get("type") == "private", **fields)
 
 
 def _message_to_incoming(message: Mapping[str, Any], bot_username: str,
@@ -154,9 +154,9 @@ def _message_to_incoming(message: Mapping[str, Any], bot_username: str,
     if isinstance(text, str):
         if in_group and not text.startswith("/"):
             text = _strip_mention(text, bot_username)
-        return _incoming(chat["id"], sender, event_id, text=text, kind="text")
+        return _incoming(chat, sender, event_id, text=text, kind="text")
     if MEDIA_KEYS & set(message):
-        return _incoming(chat["id"], sender, event_id, kind="unsupported")
+        return _incoming(chat, sender, event_id, kind="unsupported")
     return None  # joins, pins, titles and other service messages
 
 
@@ -188,11 +188,11 @@ def _callback_to_incoming(query: Mapping[str, Any], store: CallbackStore,
                           event_id: str | None) -> Incoming | None:
     sender = _person(query.get("from"))
     message = query.get("message") or {}
-    chat_id = (message.get("chat") or {}).get("id")
+    chat = message.get("chat") or {}
     data = query.get("data")
-    if sender is None or chat_id is None or not isinstance(data, str) or not data:
+    if sender is None or chat.get("id") is None or not isinstance(data, str) or not data:
         return None  # inline-mode messages and games carry no chat or no data
-    return _incoming(chat_id, sender, event_id, action=store.get(data), kind="action")
+    return _incoming(chat, sender, event_id, action=store.get(data), kind="action")
 
 
 # -- rendering -------------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 reassign. Each one is checked, applied and audited in one transaction.
 
 Who may act: the advisors listed for the lead's desk (or the regional desk) in the desks
-file; when a desk lists none, whoever clicks in the desk's own Slack channel (the only place
-the buttons are shown). Anyone else gets ``AccessDenied`` and an ``action_refused`` event.
+file; when a desk lists none, whoever clicks in the desk's own Slack channel, and only if that
+channel is private and not shared outside the workspace (``channel_restricted``, checked with
+the Slack API by the caller: ``bot.leads.channel_check``). Anyone else gets ``AccessDenied``
+(``OpenChannel`` when the channel is the reason) and an ``action_refused`` event.
 
 Usage::
 
     payload = await apply_action(service, ref="REL-2026-00042", action="lead_claim",
-                                 actor="U01ADVISOR", channel="C0123")
+                                 actor="U01ADVISOR", channel="C0123", channel_restricted=True)
 """
 
 from __future__ import annotations
@@ -20,23 +22,34 @@ from sqlalchemy import select
 from bot.errors import AccessDenied, InputError
 from bot.leads.service import LeadService
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage.limits import RULE_CHARS
 
-__all__ = ["ACTIONS", "REGIONAL_DESK", "apply_action"]
+__all__ = ["ACTIONS", "REGIONAL_DESK", "OpenChannel", "apply_action"]
 
 ACTIONS = ("lead_claim", "lead_contacted", "lead_not_relevant", "lead_reassign")
 REGIONAL_DESK = "cci-hauts-de-france"
 
 
-def _allowed(service: LeadService, lead: Lead, actor: str, channel: str | None) -> bool:
+class OpenChannel(AccessDenied):
+    """Refused because the desk lists no advisors and its channel is public or shared."""
+
+
+def _refusal(service: LeadService, lead: Lead, actor: str, channel: str | None,
+             restricted: bool) -> AccessDenied | None:
     desk = service.desks.desk(lead.desk_id)
     regional = service.desks.desk(REGIONAL_DESK)
     if actor in desk.advisors or actor in regional.advisors:
-        return True
-    return not desk.advisors and channel is not None and channel == desk.slack_channel
+        return None
+    if desk.advisors or channel is None or channel != desk.slack_channel:
+        return AccessDenied(f"{actor} may not act on {lead.ref}")
+    if not restricted:
+        return OpenChannel(f"{lead.ref}: desk without advisors, channel not private")
+    return None
 
 
 async def apply_action(service: LeadService, *, ref: str, action: str, actor: str,
-                       channel: str | None = None) -> dict[str, Any]:
+                       channel: str | None = None,
+                       channel_restricted: bool = False) -> dict[str, Any]:
     """Apply ``action`` and return the lead's new payload (to redraw the notification)."""
     if action not in ACTIONS:
         raise InputError("unknown_action")
@@ -45,12 +58,11 @@ async def apply_action(service: LeadService, *, ref: str, action: str, actor: st
         lead = (await session.scalars(select(Lead).where(Lead.ref == ref))).first()
         if lead is None:
             raise InputError("unknown_action")
-        if not _allowed(service, lead, actor, channel):
+        refused = _refusal(service, lead, actor, channel, channel_restricted)
+        if refused is not None:
             session.add(LeadEvent(lead_id=lead.id, action="action_refused", actor=actor,
                                   detail={"action": action}, at=now))
-            refused = AccessDenied(f"{actor} may not act on {ref}")
         else:
-            refused = None
             _apply(lead, action, actor, now, service)
             session.add(LeadEvent(lead_id=lead.id, action=action.removeprefix("lead_"),
                                   actor=actor, detail={"status": lead.status,
@@ -79,4 +91,4 @@ def _apply(lead: Lead, action: str, actor: str, now: Any, service: LeadService) 
         lead.status, lead.owner, lead.claimed_at = "new", None, None
         if lead.desk_id != REGIONAL_DESK:
             lead.desk_id = REGIONAL_DESK
-            lead.rule = f"{lead.rule} ; réaffecté par {actor}"
+            lead.rule = f"{lead.rule} ; réaffecté par {actor}"[:RULE_CHARS]

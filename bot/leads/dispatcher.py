@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.errors import DeliveryError
 from bot.leads.notifiers import Delivery, Notifier
 from bot.storage import Database
+from bot.storage.erasure import erase_notice
 from bot.storage.lead_tables import LeadEvent, OutboxItem
 from bot.storage.tables import utcnow
 
@@ -194,6 +195,10 @@ class Dispatcher:
                 return DispatchReport()
             session.add(LeadEvent(lead_id=lead_id, action=action, actor=ACTOR, detail=detail,
                                   at=now))
+            if error is None:   # erased while this delivery was in flight: erase it there too
+                item = await session.get(OutboxItem, item_id, populate_existing=True)
+                if item is not None:
+                    await erase_notice(session, item, now=now)
         log.log(logging.INFO if error is None else logging.WARNING,
                 "lead %s: %s via %s (attempt %d)%s", delivery.ref, action, notifier_name,
                 attempt, f": {detail['error']}" if error is not None else "")

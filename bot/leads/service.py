@@ -28,14 +28,14 @@ from bot.leads.desks import Desks
 from bot.leads.scoring import score_lead
 from bot.settings import Settings
 from bot.storage import Database
+from bot.storage.erasure import PERSONAL_FIELDS, anonymise
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage.limits import RULE_CHARS
 from bot.storage.tables import utcnow
 
 __all__ = ["DEDUPE_DAYS", "PERSONAL_FIELDS", "LeadService", "SubmitResult"]
 
 DEDUPE_DAYS = 30
-PERSONAL_FIELDS = ("company", "siren", "postal_code", "commune", "product", "origin",
-                   "contact_name", "email", "phone")
 _COLUMNS = (*PERSONAL_FIELDS, "department", "size", "headcount", "sector", "stage", "timeline")
 Enricher = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -79,6 +79,8 @@ class LeadService:
             "score_reasons": lead.details.get("score_reasons", []),
             "aids": lead.details.get("aids", []), "partners": lead.details.get("partners", []),
             "assigned_to": lead.details.get("assigned_to"),
+            "possible_duplicate_of": lead.details.get("possible_duplicate_of"),
+            "erased": lead.anonymised_at is not None,
         })
         return data
 
@@ -106,16 +108,23 @@ class LeadService:
                                                                               points=points))
         return out
 
-    async def _duplicate(self, session: AsyncSession, answers: dict[str, Any]) -> Lead | None:
+    async def _duplicates(self, session: AsyncSession, answers: dict[str, Any],
+                          user_key: str) -> tuple[Lead | None, Lead | None]:
+        """Recent live leads with the same SIREN or e-mail: (the person's own, to update;
+        another person's, only to flag the new lead for the advisor). A SIREN is public: a
+        match across people must never let one person change or see another's request."""
         keys = [c for c in (Lead.siren == answers.get("siren") if answers.get("siren") else None,
                             Lead.email == answers.get("email") if answers.get("email") else None)
                 if c is not None]
         if not keys:
-            return None
+            return None, None
         since = self.clock() - dt.timedelta(days=DEDUPE_DAYS)
         query = select(Lead).where(or_(*keys), Lead.created_at >= since,
-                                   Lead.anonymised_at.is_(None)).order_by(Lead.id).limit(1)
-        return (await session.scalars(query)).first()
+                                   Lead.anonymised_at.is_(None)).order_by(Lead.id)
+        matches = list((await session.scalars(query)).all())
+        own = next((lead for lead in matches if lead.user_key == user_key), None)
+        other = next((lead for lead in matches if lead.user_key != user_key), None)
+        return own, other
 
     async def submit(self, answers: dict[str, Any], *, channel: str, conversation_key: str,
                      user_key: str, consent_at: str, consent_version: str) -> SubmitResult:
@@ -127,12 +136,15 @@ class LeadService:
         now = self.clock()
         try:
             async with self.db.sessions.begin() as session:
-                existing = await self._duplicate(session, answers)
-                if existing is not None:
-                    return await self._update(session, existing, answers, details, scored, key)
+                own, other = await self._duplicates(session, answers, user_key)
+                if own is not None:
+                    return await self._update(session, own, answers, details, scored, key)
+                if other is not None:
+                    details["possible_duplicate_of"] = other.ref
                 lead = Lead(ref=key[:32], submission_key=key, status="new",
                             desk_id=str(answers.get("desk") or "cci-hauts-de-france"),
-                            rule=str(answers.get("routing_rule") or "choix de l'utilisateur"),
+                            rule=str(answers.get("routing_rule")
+                                     or "choix de l'utilisateur")[:RULE_CHARS],
                             score=scored.points, tier=scored.tier, channel=channel,
                             conversation_key=conversation_key, user_key=user_key,
                             details=details, consent_at=dt.datetime.fromisoformat(consent_at),
@@ -149,13 +161,19 @@ class LeadService:
                 session.add(LeadEvent(lead_id=lead.id, action="created", actor=user_key,
                                       detail={"rule": lead.rule, "score": lead.score,
                                               "consent_version": consent_version}, at=now))
+                if other is not None:
+                    session.add(LeadEvent(lead_id=lead.id, action="possible_duplicate",
+                                          actor="submission", detail={"of": other.ref}, at=now))
                 session.add_all(self.outbox(lead, kind="new", stamp="0"))
                 return SubmitResult(lead.ref, lead.desk_id, True, lead.id)
         except IntegrityError:
+            # The same submission twice (a double tap, a retry): the lead stored first.
             async with self.db.sessions() as session:
-                lead = (await session.scalars(select(Lead).where(
-                    Lead.submission_key == key))).one()
-                return SubmitResult(lead.ref, lead.desk_id, False, lead.id)
+                first = (await session.scalars(select(Lead).where(
+                    Lead.submission_key == key, Lead.anonymised_at.is_(None)))).first()
+            if first is None:
+                raise
+            return SubmitResult(first.ref, first.desk_id, False, first.id)
 
     def _round_robin(self, desk_id: str, lead_id: int) -> str | None:
         """The advisor proposed for this lead (the desk's advisors in turn); claiming sets
@@ -179,31 +197,22 @@ class LeadService:
         return SubmitResult(lead.ref, lead.desk_id, False, lead.id)
 
     async def erase(self, *, user_key: str, actor: str) -> int:
-        """Erase the personal data of a user's leads (anonymised fields stay for statistics)."""
+        """Erase a person's data: the personal data of their leads (anonymised fields stay for
+        statistics, see ``bot.storage.erasure``) and their other conversations' states (groups,
+        threads) in the same channel. Returns how many leads were erased."""
+        channel, _, user_id = user_key.partition(":")
+        if user_id:
+            await self.db.delete_user_states(channel, user_id)
         async with self.db.sessions.begin() as session:
             leads = (await session.scalars(select(Lead).where(
                 Lead.user_key == user_key, Lead.anonymised_at.is_(None)))).all()
-            return await self._anonymise(session, list(leads), actor=actor, action="erased")
+            return await anonymise(session, list(leads), actor=actor, action="erased",
+                                   now=self.clock(), payload=self.payload)
 
     async def purge(self, *, older_than: dt.timedelta, actor: str) -> int:
         cutoff = self.clock() - older_than
         async with self.db.sessions.begin() as session:
             leads = (await session.scalars(select(Lead).where(
                 Lead.created_at < cutoff, Lead.anonymised_at.is_(None)))).all()
-            return await self._anonymise(session, list(leads), actor=actor, action="purged")
-
-    async def _anonymise(self, session: AsyncSession, leads: list[Lead], *, actor: str,
-                         action: str) -> int:
-        now = self.clock()
-        for lead in leads:
-            for column in PERSONAL_FIELDS:
-                setattr(lead, column, None)
-            lead.conversation_key = lead.user_key = None
-            lead.anonymised_at = lead.updated_at = now
-            session.add(LeadEvent(lead_id=lead.id, action=action, actor=actor, detail={}, at=now))
-            items = (await session.scalars(select(OutboxItem).where(
-                OutboxItem.lead_id == lead.id))).all()
-            for item in items:
-                item.payload = {k: (None if k in PERSONAL_FIELDS else v)
-                                for k, v in item.payload.items()}
-        return len(leads)
+            return await anonymise(session, list(leads), actor=actor, action="purged",
+                                   now=self.clock(), payload=self.payload)

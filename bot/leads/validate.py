@@ -20,9 +20,10 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren as stdnum_siren
 
 from bot.errors import InputError
+from bot.storage.limits import LEAD_COLUMN_CHARS, form_max_chars
 
-__all__ = ["validate_email_address", "validate_headcount", "validate_phone", "validate_siren",
-           "validate_text"]
+__all__ = ["validate_answer", "validate_email_address", "validate_headcount", "validate_phone",
+           "validate_siren", "validate_text"]
 
 _NUMBER = re.compile(r"\d[\d \u202f.]*")
 
@@ -36,9 +37,12 @@ def validate_siren(value: str) -> str:
 
 def validate_email_address(value: str) -> str:
     try:
-        return str(validate_email(value.strip(), check_deliverability=False).normalized)
+        address = str(validate_email(value.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise InputError("lead_invalid_email") from exc
+    if len(address) > LEAD_COLUMN_CHARS["email"]:
+        raise InputError("lead_invalid_email")
+    return address
 
 
 def validate_phone(value: str, *, region: str = "FR") -> str:
@@ -59,6 +63,12 @@ def validate_headcount(value: str) -> int:
     if number > 1_000_000:
         raise InputError("lead_invalid_headcount")
     return number
+
+
+def validate_answer(field: str, value: str) -> str:
+    """A free-text answer to the form's question ``field``, no longer than its column allows
+    (``bot.storage.limits``): what the form accepts is always stored."""
+    return validate_text(value, max_chars=form_max_chars(field))
 
 
 def validate_text(value: str, *, max_chars: int = 300) -> str:

@@ -25,25 +25,26 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import delete, event, select, text
+from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.errors import StorageError
+from bot.storage.scrub import scrub
 from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog, utcnow
 
 __all__ = ["ConversationState", "Database", "scrub"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_306_512_026  # advisory lock key: one migrating process at a time
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_DIGITS = re.compile(r"(?:\+?\d[\s.-]?){6,}")
-
-
-def scrub(text: str) -> str:
-    """Remove e-mail addresses and long digit runs (phones, SIREN) before storing a question."""
-    return _DIGITS.sub("[…]", _EMAIL.sub("[e-mail]", text))[:500]
+# PostgreSQL pool: a conversation being handled holds one connection for its advisory lock and
+# uses one more for its queries, so at most HANDLING_SLOTS conversations are handled at once
+# (the others wait their turn without holding a connection); the rest of the pool stays free
+# for the worker, readiness checks and the adapters.
+POOL_SIZE, MAX_OVERFLOW = 20, 20
+HANDLING_SLOTS = (POOL_SIZE + MAX_OVERFLOW - 10) // 2
+CLAIM_LEASE = dt.timedelta(minutes=2)  # an unfinished claim older than this may be taken again
 
 
 @dataclass
@@ -73,7 +74,8 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        pool = {} if url.startswith("sqlite") else {"pool_size": POOL_SIZE,
+                                                    "max_overflow": MAX_OVERFLOW}
         # hide_parameters: a failed statement's error (logged with its traceback) must not
         # quote the values it carried: e-mails, phone numbers, messages.
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True,
@@ -83,6 +85,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
+        self._slots = asyncio.Semaphore(HANDLING_SLOTS)
 
     async def migrate(self) -> None:
         def upgrade(connection: Connection) -> None:
@@ -127,7 +130,11 @@ class Database:
     @asynccontextmanager
     async def conversation_lock(self, key: str) -> AsyncIterator[None]:
         """Serialise the handling of one conversation: in this process (an asyncio lock per
-        key) and across processes on PostgreSQL (an advisory lock), so replicas keep order."""
+        key) and across processes on PostgreSQL (an advisory lock), so replicas keep order.
+
+        On PostgreSQL the advisory lock holds a pooled connection while the handling needs
+        another one: a handling slot is taken first (after the conversation's own lock, so a
+        conversation waiting for itself takes none), and the pool is never exhausted."""
         local = self._locks.get(key)
         if local is None:
             local = self._locks[key] = asyncio.Lock()
@@ -135,7 +142,7 @@ class Database:
             if not self.url.startswith("postgresql"):
                 yield
                 return
-            async with self._advisory(key):
+            async with self._slots, self._advisory(key):
                 yield
 
     @asynccontextmanager
@@ -172,14 +179,48 @@ class Database:
             result = await session.execute(delete(Conversation).where(Conversation.key == key))
             return bool(getattr(result, "rowcount", 0))
 
-    async def claim_event(self, event_id: str) -> bool:
-        """Record a delivery id; ``False`` when it was already processed (a duplicate)."""
+    async def claim_event(self, event_id: str, *, lease: dt.timedelta = CLAIM_LEASE) -> bool:
+        """Claim a delivery id for handling; ``False`` for a duplicate: handled already
+        (``finish_event``), or being handled (claimed less than ``lease`` ago). A claim whose
+        handling never finished (process killed) is taken again once ``lease`` has passed."""
+        now = utcnow()
         try:
             async with self.sessions.begin() as session:
-                session.add(ProcessedEvent(event_id=event_id))
+                session.add(ProcessedEvent(event_id=event_id, created_at=now))
             return True
         except IntegrityError:
-            return False
+            pass
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(ProcessedEvent)
+                .where(ProcessedEvent.event_id == event_id, ProcessedEvent.done_at.is_(None),
+                       ProcessedEvent.created_at < now - lease)
+                .values(created_at=now).execution_options(synchronize_session=False))
+            return getattr(result, "rowcount", 0) == 1
+
+    async def finish_event(self, event_id: str) -> None:
+        """The claimed delivery was handled: from now on a copy of it is a duplicate."""
+        async with self.sessions.begin() as session:
+            await session.execute(update(ProcessedEvent).where(
+                ProcessedEvent.event_id == event_id).values(done_at=utcnow())
+                .execution_options(synchronize_session=False))
+
+    async def release_event(self, event_id: str) -> None:
+        """The claimed delivery was not handled (error, request timed out): its retry is not
+        a duplicate."""
+        async with self.sessions.begin() as session:
+            await session.execute(delete(ProcessedEvent).where(
+                ProcessedEvent.event_id == event_id, ProcessedEvent.done_at.is_(None)))
+
+    async def delete_user_states(self, channel: str, user_id: str) -> int:
+        """Delete every conversation state of one person in ``channel`` (their private chat,
+        groups, threads): keys ``<channel>:...:<user_id>``."""
+        escaped = re.sub(r"([\\%_])", r"\\\1", user_id)
+        async with self.sessions.begin() as session:
+            result = await session.execute(delete(Conversation).where(
+                Conversation.key.like(f"{channel}:%:{escaped}", escape="\\"),
+                Conversation.channel == channel))
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def prune_events(self, older_than: dt.timedelta) -> int:
         async with self.sessions.begin() as session:

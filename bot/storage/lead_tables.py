@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.storage.limits import LEAD_COLUMN_CHARS as CHARS
+from bot.storage.limits import RULE_CHARS
 from bot.storage.tables import Base, utcnow
 
 __all__ = ["Lead", "LeadEvent", "OutboxItem"]
@@ -21,7 +23,7 @@ class Lead(Base):
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(24), default="new")
     desk_id: Mapped[str] = mapped_column(String(64))
-    rule: Mapped[str] = mapped_column(String(255))
+    rule: Mapped[str] = mapped_column(String(RULE_CHARS))
     owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
     score: Mapped[int] = mapped_column(Integer)
     tier: Mapped[str] = mapped_column(String(16))
@@ -29,22 +31,22 @@ class Lead(Base):
     conversation_key: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     user_key: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     # Business fields (kept after erasure, for statistics).
-    department: Mapped[str | None] = mapped_column(String(3), nullable=True)
-    size: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(CHARS["department"]), nullable=True)
+    size: Mapped[str | None] = mapped_column(String(CHARS["size"]), nullable=True)
     headcount: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    sector: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    stage: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    timeline: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sector: Mapped[str | None] = mapped_column(String(CHARS["sector"]), nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(CHARS["stage"]), nullable=True)
+    timeline: Mapped[str | None] = mapped_column(String(CHARS["timeline"]), nullable=True)
     # Personal or identifying data (erased by /oublier and purge).
-    company: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    siren: Mapped[str | None] = mapped_column(String(9), nullable=True, index=True)
-    postal_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
-    commune: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    company: Mapped[str | None] = mapped_column(String(CHARS["company"]), nullable=True)
+    siren: Mapped[str | None] = mapped_column(String(CHARS["siren"]), nullable=True, index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(CHARS["postal_code"]), nullable=True)
+    commune: Mapped[str | None] = mapped_column(String(CHARS["commune"]), nullable=True)
     product: Mapped[str | None] = mapped_column(Text, nullable=True)
-    origin: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    contact_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
-    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    origin: Mapped[str | None] = mapped_column(String(CHARS["origin"]), nullable=True)
+    contact_name: Mapped[str | None] = mapped_column(String(CHARS["contact_name"]), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(CHARS["email"]), nullable=True, index=True)
+    phone: Mapped[str | None] = mapped_column(String(CHARS["phone"]), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
                                                            nullable=True)

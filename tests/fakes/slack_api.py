@@ -36,6 +36,7 @@ class Call:
     headers: dict[str, str]
     status: int = 200
     at: float = field(default_factory=time.perf_counter)
+    answer: dict[str, Any] = field(default_factory=dict)
 
     @property
     def token(self) -> str:
@@ -55,6 +56,8 @@ class FakeSlackAPI:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
         self.socket_acks: list[dict[str, Any]] = []
+        # conversations.info answers: channel id -> flags (is_private, is_ext_shared, ...)
+        self.channels: dict[str, dict[str, Any]] = {}
         self.base_url = ""
         self.root = ""
         self._changed = asyncio.Condition()
@@ -91,6 +94,19 @@ class FakeSlackAPI:
             raise AssertionError(f"{method}: {len(self.calls_to(method, ok=ok))} call(s), "
                                  f"expected {count}; calls: {[c.method for c in self.calls]}"
                                  ) from None
+
+    def messages(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """What each posted message holds now: (channel, ts) -> its last text and blocks
+        (``chat.postMessage``, then any ``chat.update`` of it)."""
+        current: dict[tuple[str, str], dict[str, Any]] = {}
+        for call in self.calls_to("chat.postMessage"):
+            key = (str(call.body.get("channel")), str(call.answer.get("ts")))
+            current[key] = dict(call.body)
+        for call in self.calls_to("chat.update"):
+            key = (str(call.body.get("channel")), str(call.body.get("ts")))
+            if key in current:
+                current[key] = {**current[key], **call.body}
+        return current
 
     async def socket_send(self, envelope: dict[str, Any]) -> None:
         """Push one Socket Mode envelope to every connected client."""
@@ -134,6 +150,11 @@ class FakeSlackAPI:
             return {"ok": True, "message_ts": ts}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **dict(body.get("view") or {})}}
+        if method == "conversations.info":
+            channel = self.channels.get(str(body.get("channel")))
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": body.get("channel"), **channel}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.root.replace("http", "ws", 1) + "/link"}
         return {"ok": True}
@@ -151,8 +172,9 @@ class FakeSlackAPI:
             await self._record(Call(method, body, headers, status=failure.status))
             return web.json_response({"ok": False, "error": failure.error},
                                      status=failure.status, headers=failure.headers)
-        await self._record(Call(method, body, headers))
-        return web.json_response(self._answer(method, body))
+        answer = self._answer(method, body)
+        await self._record(Call(method, body, headers, answer=answer))
+        return web.json_response(answer)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await self._body(request)

@@ -147,6 +147,7 @@ async def test_worker_killed_mid_delivery_redelivers_once_with_the_same_key(
     env = {**os.environ, "DATABASE_URL": url, "RELOCBOT_DATA_DIR": str(tmp_path / "data"),
            "RELOCBOT_DESKS_FILE": str(desks), "RELOCBOT_WEBHOOK_SECRET": SECRET,
            "RELOCBOT_WEBHOOK_ALLOWED_HOSTS": '["127.0.0.1"]',
+           "RELOCBOT_WEBHOOK_ALLOW_LOCAL_NETWORK": "true",
            "RELOCBOT_OUTBOX_LEASE_SECONDS": "2", "RELOCBOT_OUTBOX_BACKOFF_SECONDS": "0.5",
            "ORT_DISABLE_TELEMETRY": "1", "RELOCBOT_LOG_LEVEL": "WARNING"}
 
@@ -204,7 +205,8 @@ async def test_database_down_mid_delivery_then_back(
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, data_dir=tmp_path, rate_limit_per_minute=1000,
         desks_file=_desks_file(tmp_path, receiver.url), webhook_secret=SECRET,
-        webhook_allowed_hosts=["127.0.0.1"], outbox_lease_seconds=2.0,
+        webhook_allowed_hosts=["127.0.0.1"], webhook_allow_local_network=True,
+        outbox_lease_seconds=2.0,
         outbox_backoff_seconds=0.5)
     await _submit(db, settings, catalog)
     bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)

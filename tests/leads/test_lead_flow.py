@@ -180,10 +180,11 @@ async def test_double_tap_on_confirm_gives_one_lead(bot: Assistant, db: Database
 
 async def test_same_siren_within_30_days_updates_the_lead(bot: Assistant, db: Database,
                                                           catalog: Catalog) -> None:
+    """The same person again (across people: tests/leads/test_lead_privacy.py)."""
     await fill(bot)
     await bot.handle(press("lf:confirm"))
-    await fill(bot, user="w")
-    updated = await bot.handle(press("lf:confirm", user="w"))
+    await fill(bot)
+    updated = await bot.handle(press("lf:confirm"))
     assert catalog.t("lead_updated", "fr").split("{")[0][:12] in joined(updated)
     assert await count(db, Lead) == 1
     async with db.sessions() as session:

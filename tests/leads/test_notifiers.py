@@ -31,6 +31,7 @@ from tests.fakes.smtp_server import FakeSMTPServer
 from tests.fakes.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec-test-0123456789"
+LOCAL: dict[str, Any] = {"allowed_hosts": ["127.0.0.1"], "allow_local_network": True}
 
 
 def payload(**overrides: Any) -> dict[str, Any]:
@@ -108,7 +109,7 @@ async def test_inbox_is_idempotent_and_atomic(tmp_path: Path, catalog: Catalog) 
 # -- webhook ------------------------------------------------------------------------------------
 
 async def test_webhook_is_signed_and_verified_by_the_receiver(receiver: WebhookReceiver) -> None:
-    notifier = WebhookNotifier(secret=SECRET, allowed_hosts=["127.0.0.1"])
+    notifier = WebhookNotifier(secret=SECRET, **LOCAL)
     assert await notifier.send(item=delivery(receiver.url)) == "req-1"
     [hit] = receiver.hits
     assert hit.valid
@@ -120,7 +121,7 @@ async def test_webhook_is_signed_and_verified_by_the_receiver(receiver: WebhookR
 
 
 async def test_webhook_with_a_wrong_secret_fails_verification(receiver: WebhookReceiver) -> None:
-    notifier = WebhookNotifier(secret="not-the-shared-secret")
+    notifier = WebhookNotifier(secret="not-the-shared-secret", **LOCAL)
     with pytest.raises(DeliveryError) as caught:
         await notifier.send(item=delivery(receiver.url))
     [hit] = receiver.hits
@@ -143,7 +144,7 @@ async def test_webhook_refuses_disallowed_urls_without_any_request(
 
 async def test_webhook_timeout_is_transient(receiver: WebhookReceiver) -> None:
     receiver.delay = 0.5
-    notifier = WebhookNotifier(secret=SECRET, timeout=0.1)
+    notifier = WebhookNotifier(secret=SECRET, timeout=0.1, **LOCAL)
     with pytest.raises(DeliveryError) as caught:
         await notifier.send(item=delivery(receiver.url))
     assert caught.value.transient is True
@@ -156,12 +157,12 @@ async def test_webhook_status_codes(receiver: WebhookReceiver, status: int,
                                     transient: bool) -> None:
     receiver.status = status
     with pytest.raises(DeliveryError) as caught:
-        await WebhookNotifier(secret=SECRET).send(item=delivery(receiver.url))
+        await WebhookNotifier(secret=SECRET, **LOCAL).send(item=delivery(receiver.url))
     assert caught.value.transient is transient
 
 
 async def test_webhook_connection_refused_is_transient() -> None:
-    notifier = WebhookNotifier(secret=SECRET)
+    notifier = WebhookNotifier(secret=SECRET, **LOCAL)
     with pytest.raises(DeliveryError) as caught:
         await notifier.send(item=delivery(f"http://127.0.0.1:{closed_port()}/hook"))
     assert caught.value.transient is True

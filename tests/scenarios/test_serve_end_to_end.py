@@ -48,6 +48,7 @@ from tests.scenarios.slack.slack_harness import sign
 DESK_CHANNEL, ADVISOR = "C0DESK", "U0ADVISOR"
 EMAIL, PHONE, SIREN = "serve.secret@example.fr", "06 11 22 33 44", "732829320"
 TG = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "Content-Type": "application/json"}
+OPS_TOKEN = "serve-ops-token-0123"
 
 
 def _port() -> int:
@@ -106,7 +107,7 @@ async def served(kb: object, kb_settings: Settings,
            "SLACK_API_BASE_URL": slack_url, "RELOCBOT_DESKS_FILE": str(desks),
            "RELOCBOT_OUTBOX_BACKOFF_SECONDS": "0.2", "RELOCBOT_RATE_LIMIT_PER_MINUTE": "1000",
            "RELOCBOT_LOG_LEVEL": "DEBUG", "RELOCBOT_LOG_FORMAT": "json",
-           "ORT_DISABLE_TELEMETRY": "1"}
+           "RELOCBOT_OPS_TOKEN": OPS_TOKEN, "ORT_DISABLE_TELEMETRY": "1"}
     with log_file.open("wb") as log:
         proc = subprocess.Popen([_exe("relocbot"), "serve", "--port", str(port)], env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -116,7 +117,8 @@ async def served(kb: object, kb_settings: Settings,
         while True:
             assert proc.poll() is None, log_file.read_text()[-3000:]
             try:
-                if (await http.get("/readyz")).status_code == 200:
+                if (await http.get("/readyz", headers={
+                        "Authorization": f"Bearer {OPS_TOKEN}"})).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -241,7 +243,7 @@ async def test_strangers_cannot_act_on_a_lead(served: Served) -> None:
 async def test_the_whole_run_logged_no_secret_or_personal_data(served: Served) -> None:
     logged = served.log_file.read_text()
     assert '"level": "DEBUG"' in logged or '"level":"DEBUG"' in logged or "DEBUG" in logged
-    for secret in (TOKEN, WEBHOOK_SECRET, SLACK_TOKEN, SLACK_SECRET, EMAIL, PHONE,
+    for secret in (TOKEN, WEBHOOK_SECRET, SLACK_TOKEN, SLACK_SECRET, OPS_TOKEN, EMAIL, PHONE,
                    PHONE.replace(" ", ""), "+33611223344", SIREN, "Camille Serve",
                    "Ateliers Serve"):
         assert secret not in logged, secret

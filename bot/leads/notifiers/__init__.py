@@ -49,7 +49,8 @@ def build_notifiers(
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     notifiers: dict[str, Notifier] = {
         "inbox": InboxNotifier(catalog=catalog, lang=lang),
-        "webhook": WebhookNotifier(secret=secret, allowed_hosts=settings.webhook_allowed_hosts),
+        "webhook": WebhookNotifier(secret=secret, allowed_hosts=settings.webhook_allowed_hosts,
+                                   allow_local_network=settings.webhook_allow_local_network),
     }
     if settings.slack_bot_token:
         notifiers["slack"] = SlackNotifier(

@@ -47,6 +47,12 @@ class InboxNotifier:
             "payload": item.payload,
         }
         path = Path(item.target) / f"{safe_name(item.idempotency_key)}.json"
+        erased = str(item.payload.get("erased_ref") or "")
+        if item.kind == "erased" and erased:
+            # The person asked for erasure: the file written before is overwritten in place.
+            if erased != Path(erased).name or not (Path(item.target) / erased).exists():
+                return None
+            path = Path(item.target) / erased
         try:
             await asyncio.to_thread(_write_atomically, path, document)
         except OSError as exc:

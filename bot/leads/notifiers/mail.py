@@ -47,8 +47,8 @@ def html_body(layout: Layout, *, catalog: Catalog) -> str:
     e = html.escape
     parts = [f'<html lang="{e(layout.lang)}"><body>', f"<h2>{e(layout.title)}</h2>",
              f"<p>{e(layout.intro)}</p>"]
-    parts += [f"<p><strong>{e(text)}</strong></p>" for text in (layout.claimed, layout.status)
-              if text]
+    parts += [f"<p><strong>{e(text)}</strong></p>" for text in (layout.claimed, layout.status,
+                                                                 *layout.notes) if text]
     for section in layout.sections:
         parts.append(f"<h3>{e(section.title)}</h3><ul>")
         for line in section.lines:

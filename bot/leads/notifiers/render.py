@@ -23,7 +23,7 @@ from bot.i18n import Catalog
 
 __all__ = ["KINDS", "Layout", "Line", "Section", "plain_text", "render", "safe_url"]
 
-KINDS = ("new", "update", "reminder", "escalation")
+KINDS = ("new", "update", "reminder", "escalation", "erased")
 MAX_VALUE_CHARS = 600
 _SAFE_URL = re.compile(r"^https?://[^\s<>|\"']+$")
 _SPACES = re.compile(r"\s+")
@@ -58,6 +58,7 @@ class Layout:
     footer: str
     fallback: str
     lang: str
+    notes: tuple[str, ...] = ()    # "données effacées...", "possible doublon de REL-..."
 
 
 def safe_url(value: object) -> str | None:
@@ -155,7 +156,18 @@ def render(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") ->
         sections=tuple(sections),
         footer=catalog.t("notify_footer", lang, ref=ref),
         fallback=catalog.t("notify_fallback", lang, title=title, company=company),
+        notes=_notes(payload, catalog, lang),
     )
+
+
+def _notes(payload: Mapping[str, Any], catalog: Catalog, lang: str) -> tuple[str, ...]:
+    notes = []
+    if payload.get("erased"):
+        notes.append(catalog.t("notify_erased_note", lang))
+    duplicate = _text(payload.get("possible_duplicate_of"))
+    if duplicate:
+        notes.append(catalog.t("notify_possible_duplicate", lang, ref=duplicate))
+    return tuple(notes)
 
 
 def _place(payload: Mapping[str, Any], catalog: Catalog, lang: str) -> str | None:
@@ -178,7 +190,7 @@ def _links(records: object) -> list[Line]:
 def plain_text(layout: Layout, *, catalog: Catalog) -> str:
     """The layout as plain text (e-mail text part, inbox file)."""
     out = [layout.title, "", layout.intro]
-    out += [text for text in (layout.claimed, layout.status) if text]
+    out += [text for text in (layout.claimed, layout.status, *layout.notes) if text]
     for section in layout.sections:
         out += ["", section.title]
         for line in section.lines:

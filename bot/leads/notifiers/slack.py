@@ -92,7 +92,7 @@ def lead_blocks(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr
                                     "text": _clip(layout.title, MAX_HEADER_CHARS)}},
         context(layout.intro),
     ]
-    blocks += [context(text) for text in (layout.claimed, layout.status) if text]
+    blocks += [context(text) for text in (layout.claimed, layout.status, *layout.notes) if text]
     blocks += [{"type": "section", "text": {"type": "mrkdwn",
                                             "text": _section_text(s, layout, catalog)}}
                for s in layout.sections]
@@ -134,6 +134,8 @@ class SlackNotifier:
         layout = render(item.payload, catalog=self.catalog, lang=self.lang)
         text = _clip(escape_mrkdwn(layout.fallback), MAX_FALLBACK_CHARS)
         blocks = lead_blocks(item.payload, catalog=self.catalog, lang=self.lang)
+        if item.kind == "erased":
+            return await self._redraw_erased(item, text, blocks)
         channel, _, ts = (item.previous_ref or "").partition(":")
         if item.kind == "update" and channel and ts:
             try:
@@ -151,6 +153,21 @@ class SlackNotifier:
             "channel": item.target, "text": text, "blocks": blocks, "unfurl_links": False,
             "unfurl_media": False})
         return f"{data.get('channel') or item.target}:{data.get('ts')}"
+
+    async def _redraw_erased(self, item: Delivery, text: str, blocks: list[Block]) -> str | None:
+        """The person asked for erasure: their card (``payload["erased_ref"]``) is redrawn
+        without personal data; a card already deleted needs nothing."""
+        channel, _, ts = str(item.payload.get("erased_ref") or "").partition(":")
+        if not (channel and ts):
+            return None
+        try:
+            await self._call("chat.update", {"channel": channel, "ts": ts, "text": text,
+                                             "blocks": blocks})
+        except DeliveryError as exc:
+            if exc.code not in CARD_GONE:
+                raise
+            return None
+        return f"{channel}:{ts}"
 
     async def _call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         url = self.base_url + method

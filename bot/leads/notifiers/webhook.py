@@ -8,8 +8,14 @@ keys). Headers:
 - ``X-Relocbot-Timestamp``: Unix seconds, also inside the signed body (refuse stale requests)
 
 A receiver verifies with ``hmac.compare_digest(header, sign(secret, await request.read()))``.
-URLs that are not http(s), or whose host is not in ``RELOCBOT_WEBHOOK_ALLOWED_HOSTS`` (when that
-list is set), are refused without any request. Timeouts, connection errors, 429 and 5xx are
+
+Where a lead may go is closed by default (a lead carries personal data; a webhook URL must not
+become a way into the network): the host must be listed in ``RELOCBOT_WEBHOOK_ALLOWED_HOSTS``
+(an empty list allows none), the scheme must be ``https``, and every address the host resolves
+to must be public. ``RELOCBOT_WEBHOOK_ALLOW_LOCAL_NETWORK=true`` lets a listed host be on a
+private network over plain http (an internal CRM); link-local addresses (169.254.0.0/16, the
+cloud metadata service, fe80::/10) are refused whatever the setting. A refused URL is a
+permanent failure, without any request. Timeouts, connection errors, 429 and 5xx are
 transient; any other status is permanent.
 
 Usage::
@@ -20,9 +26,12 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
 from collections.abc import Callable, Iterable
 
@@ -46,6 +55,7 @@ class WebhookNotifier:
     def __init__(
         self, *, secret: str | None, allowed_hosts: Iterable[str] = (), timeout: float = 10.0,
         client: httpx.AsyncClient | None = None, clock: Callable[[], float] = time.time,
+        allow_local_network: bool = False,
     ) -> None:
         self.secret = secret
         self.allowed_hosts = frozenset(h.strip().lower().rstrip(".") for h in allowed_hosts
@@ -53,23 +63,46 @@ class WebhookNotifier:
         self.timeout = timeout
         self.client = client
         self.clock = clock
+        self.allow_local_network = allow_local_network
 
     def check_url(self, url: str) -> httpx.URL:
-        """The parsed URL, or a permanent ``DeliveryError`` (bad scheme, host not allowed)."""
+        """The parsed URL, or a permanent ``DeliveryError`` (bad scheme, host not listed)."""
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
             raise DeliveryError("webhook: invalid URL", transient=False) from exc
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise DeliveryError("webhook: only http(s) URLs are allowed", transient=False)
-        host = parsed.host.lower().rstrip(".")
-        if self.allowed_hosts and host not in self.allowed_hosts:
-            raise DeliveryError("webhook: host not in RELOCBOT_WEBHOOK_ALLOWED_HOSTS",
-                                transient=False)
+        schemes = ("https", "http") if self.allow_local_network else ("https",)
+        if parsed.scheme not in schemes or not parsed.host:
+            raise DeliveryError("webhook: only https URLs are allowed", transient=False)
+        if parsed.host.lower().rstrip(".") not in self.allowed_hosts:
+            raise DeliveryError("webhook: host not in RELOCBOT_WEBHOOK_ALLOWED_HOSTS "
+                                "(an empty list allows none)", transient=False)
+        return parsed
+
+    async def check_target(self, url: str) -> httpx.URL:
+        """``check_url``, then every address of the host must be public (or, with
+        ``allow_local_network``, private but never link-local)."""
+        parsed = self.check_url(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                parsed.host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise DeliveryError("webhook: host name not resolved", transient=True) from exc
+        for *_, sockaddr in infos:
+            address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+                address = address.ipv4_mapped
+            if address.is_link_local or address.is_multicast or address.is_unspecified:
+                raise DeliveryError("webhook: link-local or special address refused",
+                                    transient=False)
+            if not address.is_global and not self.allow_local_network:
+                raise DeliveryError("webhook: private address refused (see "
+                                    "RELOCBOT_WEBHOOK_ALLOW_LOCAL_NETWORK)", transient=False)
         return parsed
 
     async def send(self, *, item: Delivery) -> str | None:
-        url = self.check_url(item.target)
+        url = await self.check_target(item.target)
         if not self.secret:
             raise DeliveryError("webhook: RELOCBOT_WEBHOOK_SECRET is not set", transient=False)
         timestamp = int(self.clock())

@@ -1,0 +1,118 @@
+"""Erasing a person's leads (``/oublier``, ``leads purge``, the retention sweep).
+
+Everything that carries the person's data goes or is anonymised, in the transaction that marks
+the lead erased:
+
+- the personal columns (company, SIREN, place, product, origin, name, e-mail, phone), the
+  conversation and user keys, the routing rule (it quotes the postal code and commune), the
+  submission key (a hash of the answers) and the details that locate the company (nearest
+  partners, figures read from the project text);
+- in the audit trail, the person's identifier as actor (it becomes ``personne``) and the
+  details quoting the rule or the submission;
+- the payload of every outbox row (pending deliveries now carry no personal data);
+- what was already delivered: one ``erased`` outbox item per Slack card and inbox file (redrawn
+  or overwritten without personal data) and per e-mail address and webhook (told to delete
+  their copy). A delivery in flight at that moment is followed by its own ``erased`` item
+  (``erase_notice``, called by the dispatcher when it records the delivery).
+
+Usage::
+
+    count = await anonymise(session, leads, actor="telegram:42", action="erased", now=now,
+                            payload=service.payload)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+
+__all__ = ["ERASED_RULE", "PERSON", "PERSONAL_FIELDS", "anonymise", "erase_notice"]
+
+PERSONAL_FIELDS = ("company", "siren", "postal_code", "commune", "product", "origin",
+                   "contact_name", "email", "phone")
+ERASED_RULE = "[effacé]"
+PERSON = "personne"                   # the audit trail's name for an erased person
+KEPT_DETAILS = ("aids", "score_reasons", "assigned_to")
+DROPPED_EVENT_DETAILS = ("rule", "submission")
+PER_DELIVERY = ("slack", "inbox")     # one card / one file per delivery; others per target
+Payload = Callable[..., dict[str, Any]]
+
+
+def _notice_key(ref: str, item: OutboxItem) -> str:
+    where = item.target + ("\n" + (item.remote_ref or "") if item.notifier in PER_DELIVERY
+                           else "")
+    digest = hashlib.sha256(f"{item.notifier}\n{where}".encode()).hexdigest()[:16]
+    return f"{ref}:erased:{item.notifier}:{digest}"
+
+
+def _notice(lead: Lead, item: OutboxItem, payload: dict[str, Any],
+            now: dt.datetime) -> OutboxItem:
+    return OutboxItem(
+        lead_id=lead.id, kind="erased", notifier=item.notifier, target=item.target,
+        payload={**payload, "kind": "erased", "erased_ref": item.remote_ref},
+        idempotency_key=_notice_key(lead.ref, item), status="pending", attempts=0,
+        next_attempt_at=now, created_at=now, dead=False)
+
+
+async def erase_notice(session: AsyncSession, item: OutboxItem, *, now: dt.datetime) -> bool:
+    """After ``item`` was delivered: if its lead was erased meanwhile (the delivery carried
+    the data read before), queue the ``erased`` notice for what it delivered."""
+    if item.kind == "erased":
+        return False
+    lead = await session.get(Lead, item.lead_id)
+    if lead is None or lead.anonymised_at is None:
+        return False
+    key = _notice_key(lead.ref, item)
+    if await session.scalar(select(OutboxItem.id).where(OutboxItem.idempotency_key == key)):
+        return False
+    latest = await session.scalar(select(OutboxItem.payload).where(
+        OutboxItem.lead_id == lead.id).order_by(OutboxItem.id.desc()).limit(1))
+    payload: dict[str, Any] = dict(latest or {})
+    session.add(_notice(lead, item, {**payload, "erased": True}, now))
+    return True
+
+
+async def anonymise(session: AsyncSession, leads: Sequence[Lead], *, actor: str, action: str,
+                    now: dt.datetime, payload: Payload) -> int:
+    """Erase ``leads`` (see the module's docstring); ``payload(lead, kind=...)`` renders a
+    notification payload from the (now anonymised) lead. Returns how many were erased."""
+    for lead in leads:
+        # Lock order: the lead's outbox rows, then the lead (a delivery being recorded holds
+        # its outbox row, then needs the lead for its audit event's foreign key).
+        await session.execute(select(OutboxItem.id).where(OutboxItem.lead_id == lead.id)
+                              .with_for_update())
+        person = lead.user_key
+        for column in PERSONAL_FIELDS:
+            setattr(lead, column, None)
+        lead.rule = ERASED_RULE
+        lead.submission_key = f"erased:{uuid.uuid4().hex}"
+        lead.details = {k: v for k, v in (lead.details or {}).items() if k in KEPT_DETAILS}
+        lead.conversation_key = lead.user_key = None
+        lead.anonymised_at = lead.updated_at = now
+        for event in (await session.scalars(select(LeadEvent).where(
+                LeadEvent.lead_id == lead.id))).all():
+            if person and event.actor == person:
+                event.actor = PERSON
+            event.detail = {k: v for k, v in (event.detail or {}).items()
+                            if k not in DROPPED_EVENT_DETAILS}
+        session.add(LeadEvent(lead_id=lead.id, action=action,
+                              actor=PERSON if actor == person else actor, detail={}, at=now))
+        items = list((await session.scalars(select(OutboxItem).where(
+            OutboxItem.lead_id == lead.id).order_by(OutboxItem.id))).all())
+        for item in items:
+            item.payload = payload(lead, kind=item.kind)
+        notices: dict[str, OutboxItem] = {}
+        for item in items:
+            if item.status == "sent" and item.kind != "erased":
+                key = _notice_key(lead.ref, item)
+                notices.setdefault(key, _notice(lead, item, payload(lead, kind="erased"), now))
+        session.add_all(notices.values())
+    return len(leads)

@@ -1,0 +1,58 @@
+"""Retention: what the conversation store keeps, and for how long (the worker sweeps it).
+
+- conversation states idle for ``conversations`` (abandoned lead forms with names, e-mails
+  and phones; finder profiles; Slack thread marks and shareable answers) are deleted;
+- the question log and the feedback (scrubbed when written) are deleted after ``questions``;
+- processed event ids are deleted after ``events`` (Telegram reuses update ids after a week
+  of silence: an old id kept forever would drop a new message as a duplicate).
+
+Leads follow their own rule (``LeadService.purge``), applied by the same sweep.
+
+Usage::
+
+    retention = Retention.from_days(conversations=30, questions=90, events=7)
+    removed = await prune(db, retention, now=utcnow())   # {"conversations": 3, ...}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+
+from bot.storage import Database
+from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog
+
+__all__ = ["Retention", "prune"]
+
+
+@dataclass(frozen=True)
+class Retention:
+    conversations: dt.timedelta
+    questions: dt.timedelta
+    events: dt.timedelta
+
+    @classmethod
+    def from_days(cls, *, conversations: float, questions: float, events: float) -> Retention:
+        return cls(dt.timedelta(days=conversations), dt.timedelta(days=questions),
+                   dt.timedelta(days=events))
+
+
+async def prune(db: Database, retention: Retention, *, now: dt.datetime) -> dict[str, int]:
+    """Delete what is older than its retention period; returns the rows removed per table."""
+    plan = (
+        ("conversations", delete(Conversation).where(
+            Conversation.updated_at < now - retention.conversations)),
+        ("question_log", delete(QuestionLog).where(
+            QuestionLog.created_at < now - retention.questions)),
+        ("feedback", delete(Feedback).where(Feedback.created_at < now - retention.questions)),
+        ("processed_events", delete(ProcessedEvent).where(
+            ProcessedEvent.created_at < now - retention.events)),
+    )
+    removed: dict[str, int] = {}
+    async with db.sessions.begin() as session:
+        for table, statement in plan:
+            result = await session.execute(statement)
+            removed[table] = int(getattr(result, "rowcount", 0) or 0)
+    return removed
