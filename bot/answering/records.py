@@ -97,15 +97,15 @@ class RecordAnswers:
         scores = self.embedder.embed_passages(facts) @ query
         order = [int(i) for i in scores.argsort()[::-1]]
         if first is not None:
-            best = next((i for i in order if facts[i][:60] not in first.blocks[0]), None)
-            if best is not None and float(scores[best]) >= DETAIL_MIN:
-                # another of the record's sentences says it better: it comes too
-                first.blocks[0] = first.blocks[0].replace(" [1]", f" {facts[best]} [1]", 1)
+            other = next((i for i in order if facts[i][:60] not in first.blocks[0]), None)
+            if other is not None and float(scores[other]) >= DETAIL_MIN:
+                # another of the record's sentences says more: it comes too
+                first.blocks[0] = first.blocks[0].replace(" [1]", f" {facts[other]} [1]", 1)
             return first
         name = self.name(ref, lang)
-        best = [facts[i] for i in order[:2]]
+        top = [facts[i] for i in order[:2]]
         missing = float(scores[order[0]]) < DETAIL_MIN
-        text = " ".join(clean_markup(x) for x in best)
+        text = " ".join(clean_markup(x) for x in top)
         return Answer(blocks=[f"{name} — {text} [1]"], citations=[self.citation(ref)],
                       mode="record", missing=missing)
 
