@@ -3,7 +3,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -60,14 +59,6 @@ def test_declined_result_gives_a_declined_answer(kb: KnowledgeBase, catalog: Cat
     answer = ExtractiveComposer(catalog=catalog, kb=kb).compose(
         kb.search("Quelle est la météo demain ?", lang="fr"))
     assert answer.declined and not answer.citations
-
-
-@pytest.fixture
-async def fake_openai() -> AsyncIterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _llm(fake: FakeOpenAI, kb: KnowledgeBase, catalog: Catalog, timeout: float = 5) -> LLMComposer:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,14 +20,6 @@ from knowledge.base import KnowledgeBase
 from tests.fakes.openai_server import FakeOpenAI
 
 QUESTION = "Pourquoi relocaliser la production en France ?"
-
-
-@pytest.fixture
-async def fake_openai() -> AsyncIterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_a_handling_cut_short_by_the_request_timeout_lets_the_retry_through(

@@ -4,10 +4,6 @@ follow-up stands and the answer still comes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bot.answering.llm import build_chat_model
 from bot.assistant import Assistant
 from bot.i18n import Catalog
@@ -16,14 +12,6 @@ from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
 from tests.fakes.openai_server import FakeOpenAI
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def assistant(kb: KnowledgeBase, db: Database, catalog: Catalog, fake: FakeOpenAI) -> Assistant:
@@ -38,17 +26,17 @@ def say(text: str) -> Incoming:
 
 
 async def test_a_follow_up_is_searched_as_the_models_standalone_question(
-    kb: KnowledgeBase, db: Database, catalog: Catalog, fake: FakeOpenAI
+    kb: KnowledgeBase, db: Database, catalog: Catalog, fake_openai: FakeOpenAI
 ) -> None:
-    bot = assistant(kb, db, catalog, fake)
-    fake.queue = ["Le hackathon de Lille a réuni 80 participants [1].",
+    bot = assistant(kb, db, catalog, fake_openai)
+    fake_openai.queue = ["Le hackathon de Lille a réuni 80 participants [1].",
                   "Combien de participants au hackathon de Rouen ?",
                   "À Rouen, les étudiants ont travaillé sur 6 produits [1]."]
     first = await bot.handle(say("Combien de participants au hackathon des 24 heures pour "
                                  "relocaliser à Lille ?"))
     assert first[0].meta.get("mode") == "llm" and "80 participants" in first[0].text
     second = await bot.handle(say("et à Rouen ?"))
-    rewrite, answer = fake.requests[1], fake.requests[2]
+    rewrite, answer = fake_openai.requests[1], fake_openai.requests[2]
     assert "<followup>et à Rouen ?</followup>" in rewrite["messages"][1]["content"]
     assert "<previous>Combien de participants" in rewrite["messages"][1]["content"]
     assert "<question>Combien de participants au hackathon de Rouen ?</question>" in \
@@ -57,10 +45,10 @@ async def test_a_follow_up_is_searched_as_the_models_standalone_question(
 
 
 async def test_a_failing_model_leaves_the_rule_based_follow_up(
-    kb: KnowledgeBase, db: Database, catalog: Catalog, fake: FakeOpenAI
+    kb: KnowledgeBase, db: Database, catalog: Catalog, fake_openai: FakeOpenAI
 ) -> None:
-    bot = assistant(kb, db, catalog, fake)
-    fake.status = 500
+    bot = assistant(kb, db, catalog, fake_openai)
+    fake_openai.status = 500
     await bot.handle(say("Combien de participants au hackathon des 24 heures pour "
                          "relocaliser à Lille ?"))
     second = await bot.handle(say("et à Rouen ?"))
