@@ -189,10 +189,12 @@ class Assistant:
             inner_replies = await self.partner_finder.preview(ctx, intent)
             return [*inner_replies, *self._resume(ctx, form)]
         if form.state == self.finder.state and intent.profile != Profile() \
-                and intent.why not in ("record_question", "cci_lookup"):
+                and intent.why not in ("record_question", "cci_lookup") \
+                and not self.understanding.vocab.has("definition", intent.text):
             return await form.on_answer(ctx, intent.text)  # "et si on était dans l'Aisne ?"
         inner = Intent(kind, intent.text, record=intent.record,  # type: ignore[arg-type]
-                       attribute=intent.attribute, profile=intent.profile, vector=intent.vector)
+                       attribute=intent.attribute, profile=intent.profile, vector=intent.vector,
+                       why="definition" if intent.why == "definition" else "rule")
         replies = await self.flows.for_intent(kind).handle(ctx, inner)
         ctx.outcome = f"digression:{kind}"
         return [*replies, *self._resume(ctx, form)]

@@ -102,6 +102,7 @@ class Understanding:
 
     def understand(self, text: str, *, memory: Memory | None = None) -> Intent:
         v = self.vocab
+        text = v.normalise(text)
         if v.made_of(("greeting",), text):
             return Intent("greeting", text)
         if v.made_of(("thanks", "greeting"), text):
@@ -263,8 +264,8 @@ class Understanding:
                                       or v.has("advisor", text)):
             inner = self.understand(text)
             return Intent("digression", inner.text, record=inner.record,
-                          attribute=inner.attribute, profile=inner.profile,
-                          vector=inner.vector, why=inner.kind)
+                          attribute=inner.attribute, profile=inner.profile, vector=inner.vector,
+                          why="definition" if inner.why == "definition" else inner.kind)
         return Intent("form_answer", text)
 
 

@@ -54,11 +54,25 @@ class Vocabulary:
             str(k): _pattern(v) for k, v in data["attributes"].items()}
         self._ordinals = {int(k): _pattern(v) for k, v in data["ordinals"].items()}
         self._forms = {str(k): _pattern(v) for k, v in data["aid_forms"].items()}
+        spelling = {clean(str(k)): str(v) for k, v in data.get("spelling", {}).items()}
+        self._spelling = spelling
+        self._spelling_pattern = re.compile(
+            r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(spelling, key=len,
+                                                                   reverse=True))
+            + r")(?![\w'])", re.IGNORECASE) if spelling else None
         self._funders = {str(k): _pattern(v) for k, v in data["funders"].items()}
 
     @classmethod
     def load(cls, path: Path = VOCABULARY_FILE) -> Vocabulary:
         return _load(path)
+
+    def normalise(self, text: str) -> str:
+        """Chat spelling in plain words ("c koi une ETI" -> "c'est quoi une ETI"); the rest of
+        the message, capitals and accents included, is kept as typed."""
+        if self._spelling_pattern is None:
+            return text
+        return self._spelling_pattern.sub(
+            lambda m: self._spelling.get(clean(m.group(1)), m.group(1)), text)
 
     def has(self, group: str, text: str) -> bool:
         """A phrase of ``group`` occurs in ``text`` (whole words)."""

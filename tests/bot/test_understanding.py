@@ -111,3 +111,12 @@ def test_a_partner_stays_the_subject_of_pointing_questions(
 ])
 def test_inside_a_form(understanding: Understanding, text: str, step: str, kind: str) -> None:
     assert understanding.in_form(text, step=step).kind == kind
+
+
+def test_chat_spelling_is_read_as_plain_words(understanding: Understanding) -> None:
+    assert understanding.vocab.normalise("c koi une ETI ?") == "c'est quoi une ETI ?"
+    assert understanding.vocab.normalise("pk relocaliser ?") == "pourquoi relocaliser ?"
+    assert understanding.vocab.normalise("the U.S. market") == "the U.S. market"
+    intent = understanding.understand("c koi une ETI ?")
+    assert (intent.kind, intent.why, intent.text) == ("question", "definition",
+                                                      "c'est quoi une ETI ?")
