@@ -131,7 +131,8 @@ class Understanding:
             followup = self._followup(text, memory, profile, attribute, signals, short)
             if followup is not None:
                 return followup
-        if v.has("advisor", text) and not named:
+        if v.has("advisor", text) and not named and (
+                v.has("advisor_strong", text) or not v.has("partner", text)):
             return Intent("advisor", text, profile=profile)
         if named and named[0].kind == "cci" and "place" in signals and not attribute:
             return Intent("cci_lookup", text, profile=profile)
