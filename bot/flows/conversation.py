@@ -201,7 +201,9 @@ class RecordQuestions:
     async def _reply(self, ctx: Context, ref: RecordRef, answer: Answer, *,
                      with_card: bool) -> list[Reply]:
         memory = Memory.load(ctx.state.data) if ctx.state else Memory()
-        memory.focus, memory.topic = ref, "record_question"
+        if ref not in memory.results or memory.topic not in ("find_aid", "find_partner"):
+            memory.topic = "record_question"  # a look at one result keeps the search's topic
+        memory.focus = ref
         memory.attribute = answer.attribute or memory.attribute
         if ref not in memory.results:
             memory.results = [ref]
