@@ -18,15 +18,24 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Protocol, runtime_checkable
 
 from bot.actions import Action
+from bot.answering import Answer
 from bot.messages import Reply
 from bot.middleware import Context
 from bot.understanding import Intent
+from knowledge.embeddings import Vector
 
-__all__ = ["Flow", "FlowRegistry", "FormFlow"]
+__all__ = ["Compose", "Flow", "FlowRegistry", "FormFlow"]
+
+
+class Compose(Protocol):
+    """Search and compose an answer (``Assistant.compose``)."""
+
+    def __call__(self, question: str, lang: str, vector: Vector | None, *,
+                 kinds: list[str] | None = None) -> Awaitable[Answer]: ...
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from bot.actions import FEEDBACK_DOWN, FEEDBACK_UP, MENU_ADVISOR, Action, card
 from bot.answering import Answer
 from bot.answering.records import RecordAnswers
-from bot.flows.finder import Compose
+from bot.flows.base import Compose
 from bot.i18n import Catalog
 from bot.leads.routing import Router
 from bot.messages import Button, Reply

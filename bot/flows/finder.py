@@ -14,12 +14,12 @@ Usage (from the Assistant's router)::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from bot.actions import Action
-from bot.answering import Answer
 from bot.answering.render import shorten
+from bot.flows.base import Compose
 from bot.flows.render import profile_summary, reason_text
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
@@ -28,18 +28,11 @@ from bot.storage import Database
 from bot.understanding import Intent, Memory, RecordRef, Vocabulary, is_question
 from knowledge.catalog import AidIndex, AidMatch, Profile, ProfileExtractor, Reason
 from knowledge.catalog.geo import HDF_DEPARTMENTS
-from knowledge.embeddings import Vector
 from knowledge.lexical import fold
 from knowledge.models import AidScheme
 
-__all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder", "Compose"]
+__all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder"]
 
-
-class Compose(Protocol):
-    """Search and compose an answer (``Assistant.compose``)."""
-
-    def __call__(self, question: str, lang: str, vector: Vector | None, *,
-                 kinds: list[str] | None = None) -> Awaitable[Answer]: ...
 
 OUTSIDE = "00"  # "outside Hauts-de-France": regional schemes are filtered out
 

@@ -112,14 +112,14 @@ class Understanding:
             return Intent("help", text)
         rest = v.strip_leading("greeting", text) or text
         rest = v.strip_leading("thanks", rest) or rest
-        intent = self._rules(rest, memory)
+        profile = self.extractor.extract(rest)
+        intent = self._rules(rest, memory, profile)
         if intent is not None:
             return intent
-        return self._nearest(rest, memory)
+        return self._nearest(rest, profile)
 
-    def _rules(self, text: str, memory: Memory | None) -> Intent | None:
+    def _rules(self, text: str, memory: Memory | None, profile: Profile) -> Intent | None:
         v = self.vocab
-        profile = self.extractor.extract(text)
         named = self.records.find(text)
         attribute = v.attribute(text)
         signals = _signals(profile)
@@ -209,10 +209,9 @@ class Understanding:
             return Intent("question", f"{memory.question} {text}", followup=True, said=text)
         return None
 
-    def _nearest(self, text: str, memory: Memory | None) -> Intent:
+    def _nearest(self, text: str, profile: Profile) -> Intent:
         vector = self.embed(text)
         label, score = self.vote(vector)
-        profile = self.extractor.extract(text)
         kind: IntentKind = "question"
         small = label in ("help", "greeting", "thanks", "advisor")
         if score >= (KNN_SMALL_TALK if small else KNN_MIN) and label != "offtopic":

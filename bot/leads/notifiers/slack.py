@@ -137,18 +137,12 @@ class SlackNotifier:
         if item.kind == "erased":
             return await self._redraw_erased(item, text, blocks)
         channel, _, ts = (item.previous_ref or "").partition(":")
-        if item.kind == "update" and channel and ts:
-            try:
-                await self._call("chat.update", {"channel": channel, "ts": ts, "text": text,
-                                                 "blocks": blocks})
-            except DeliveryError as exc:
-                if exc.code not in CARD_GONE:
-                    raise
-            else:
-                note = self.catalog.t("notify_update_thread", self.lang, ref=layout.ref)
-                await self._call("chat.postMessage", {"channel": channel, "thread_ts": ts,
-                                                      "text": escape_mrkdwn(note)})
-                return item.previous_ref
+        if item.kind == "update" and channel and ts \
+                and await self._update_card(channel, ts, text, blocks):
+            note = self.catalog.t("notify_update_thread", self.lang, ref=layout.ref)
+            await self._call("chat.postMessage", {"channel": channel, "thread_ts": ts,
+                                                  "text": escape_mrkdwn(note)})
+            return item.previous_ref
         data = await self._call("chat.postMessage", {
             "channel": item.target, "text": text, "blocks": blocks, "unfurl_links": False,
             "unfurl_media": False})
@@ -160,14 +154,18 @@ class SlackNotifier:
         channel, _, ts = str(item.payload.get("erased_ref") or "").partition(":")
         if not (channel and ts):
             return None
+        return f"{channel}:{ts}" if await self._update_card(channel, ts, text, blocks) else None
+
+    async def _update_card(self, channel: str, ts: str, text: str, blocks: list[Block]) -> bool:
+        """Redraw a posted card; ``False`` when Slack says it is gone (deleted, archived)."""
         try:
             await self._call("chat.update", {"channel": channel, "ts": ts, "text": text,
                                              "blocks": blocks})
         except DeliveryError as exc:
             if exc.code not in CARD_GONE:
                 raise
-            return None
-        return f"{channel}:{ts}"
+            return False
+        return True
 
     async def _call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         url = self.base_url + method
