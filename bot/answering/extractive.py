@@ -25,7 +25,7 @@ from knowledge.retriever import Hit, SearchResult
 
 __all__ = [
     "Answer", "ExtractiveComposer", "RecordSource", "SentenceEmbedder", "clean_markup",
-    "select_sources", "split_sentences",
+    "repeats", "select_sources", "split_sentences",
 ]
 
 MAX_SOURCES = 3
@@ -33,6 +33,7 @@ RELATIVE_FLOOR = 0.75
 LEXICAL_SHARE = 0.5
 DENSE_MARGIN = 0.015
 MAX_SENTENCES = 3
+REPEAT_SHARE = 0.6
 EXTRA_SECTIONS = 2
 MAX_ANSWER_CHARS = 420
 MAX_CANDIDATES = 14
@@ -62,6 +63,8 @@ _EXPECTS = (
                 r"nov|dec)", re.IGNORECASE)),
 )
 EXPECTED_BOOST = 0.05
+# A record's second sentence often starts with a pronoun: the record's name stands instead.
+_PRONOUN = re.compile(r"^(?:It|Il|Elle|They|Ils|Elles)\b")
 _SOURCE_REF = re.compile(r"\s*\((?:sources?|voir)\s*:?[^)]*https?://[^)]*\)", re.IGNORECASE)
 
 
@@ -69,6 +72,13 @@ class SentenceEmbedder(Protocol):
     def embed_passages(self, texts: Sequence[str]) -> Vectors: ...
 
     def embed_query(self, text: str) -> Vector: ...
+
+
+def repeats(a: str, b: str, lang: str) -> bool:
+    """``a`` says what ``b`` already says (most of the shorter one's stemmed words shared):
+    two sources stating the same fact are quoted once."""
+    ta, tb = set(tokenize(a, lang)), set(tokenize(b, lang))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= REPEAT_SHARE
 
 
 def clean_markup(text: str) -> str:
@@ -173,7 +183,8 @@ class ExtractiveComposer:
             source, sentence = candidates[j]
             if chosen and (scores[j] < scores[order[0]] - SENTENCE_MARGIN
                            or length + len(sentence) > MAX_ANSWER_CHARS
-                           or per_source.get(source, 0) >= 2):
+                           or per_source.get(source, 0) >= 2
+                           or any(repeats(sentence, candidates[k][1], lang) for k in chosen)):
                 continue
             chosen.append(j)
             per_source[source] = per_source.get(source, 0) + 1
@@ -214,7 +225,7 @@ class ExtractiveComposer:
         if chunk.kind == "partner" and chunk.source_id in self.kb.partners:
             partner = self.kb.partners[chunk.source_id]
             description = partner.description_fr if lang == "fr" else partner.description_en
-            return [f"{partner.name} — {s}" if i == 0 else s
+            return [f"{partner.name} — {s}" if i == 0 else _PRONOUN.sub(partner.name, s, 1)
                     for i, s in enumerate(split_sentences(clean_markup(description))[:2])]
         text = chunk.text.split("\n", 1)[-1] if "\n" in chunk.text else chunk.text
         sentences = [clean_markup(s) for s in split_sentences(text)

@@ -14,7 +14,13 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from bot.answering.extractive import Answer, SentenceEmbedder, clean_markup, split_sentences
+from bot.answering.extractive import (
+    Answer,
+    SentenceEmbedder,
+    clean_markup,
+    repeats,
+    split_sentences,
+)
 from bot.answering.render import aid_lines, partner_lines, shorten
 from bot.i18n import Catalog
 from bot.messages import Citation
@@ -97,7 +103,8 @@ class RecordAnswers:
         scores = self.embedder.embed_passages(facts) @ query
         order = [int(i) for i in scores.argsort()[::-1]]
         if first is not None:
-            other = next((i for i in order if facts[i][:60] not in first.blocks[0]), None)
+            other = next((i for i in order
+                          if not repeats(facts[i], first.blocks[0], lang)), None)
             if other is not None and float(scores[other]) >= DETAIL_MIN:
                 # another of the record's sentences says more: it comes too
                 first.blocks[0] = first.blocks[0].replace(" [1]", f" {facts[other]} [1]", 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from bot.actions import FEEDBACK_DOWN, FEEDBACK_UP, MENU_ADVISOR, Action, card
 from bot.answering import Answer
@@ -164,7 +165,8 @@ class RecordQuestions:
         if ref is None or not self.records.exists(ref):
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         if ref.kind != "aid" and intent.attribute not in ("contact", "apply"):
-            return await self._from_documents(ctx, intent, ref)
+            lacking = intent.attribute not in (None, "summary")  # "qui le finance ?"
+            return await self._from_documents(ctx, intent, ref, lacking=lacking)
         if intent.attribute == "summary" or (intent.attribute is None and not intent.followup):
             answer = self.records.answer(ref, intent.attribute, ctx.lang)
         else:
@@ -175,12 +177,21 @@ class RecordQuestions:
         ctx.outcome = f"record:{intent.attribute or 'detail'}"
         return await self._reply(ctx, ref, answer, with_card=True)
 
-    async def _from_documents(self, ctx: Context, intent: Intent,
-                              ref: RecordRef) -> list[Reply]:
+    async def _from_documents(self, ctx: Context, intent: Intent, ref: RecordRef, *,
+                              lacking: bool = False) -> list[Reply]:
+        """The documents about the record; ``lacking``: the record has no field for what was
+        asked, which is said first, then what the sources say closest to it."""
         name = self.records.name(ref, ctx.lang)
         text = intent.text if not intent.followup else f"{name} {intent.text}"
         replies = await self.questions.handle(ctx, Intent("question", text, said=intent.text,
                                                           followup=intent.followup))
+        if lacking and replies and replies[0].kind == "answer":
+            t = self.catalog.t
+            what = self.catalog.label("attribute", intent.attribute or "summary", ctx.lang)
+            first = replies[0]
+            blocks = [b for b in first.blocks if b != t("answer_missing", ctx.lang)]
+            replies[0] = replace(first, blocks=(t("rec_missing", ctx.lang, name=name, what=what),
+                                                t("answer_missing", ctx.lang), *blocks))
         if ctx.state is not None:  # the record stays the subject of the next follow-up
             memory = Memory.load(ctx.state.data)
             memory.focus = ref
