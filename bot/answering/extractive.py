@@ -61,6 +61,10 @@ _EXPECTS = (
      re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}(?:er)? (?:janv|f[ée]v|mars|avr|mai|juin|"
                 r"juil|ao[uû]t|sept|oct|nov|d[ée]c|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|"
                 r"nov|dec)", re.IGNORECASE)),
+    (re.compile(r"\b(?:qui (?:le |la |les )?financ\w*|financ\w* par qui|financeurs?|"
+                r"who funds|funded by|funder)\b", re.IGNORECASE),
+     re.compile(r"financ|fund|porté par|run by|soutenu|backed|subvention|grant|Bpifrance|"
+                r"Région|Region|État|State|Union européenne|European", re.IGNORECASE)),
 )
 EXPECTED_BOOST = 0.05
 # A record's second sentence often starts with a pronoun: the record's name stands instead.
@@ -203,7 +207,13 @@ class ExtractiveComposer:
             chunk = used[source].chunk
             answer.citations.append(Citation(number=number, source_id=chunk.source_id,
                                              title=chunk.title, url=chunk.url, kind=chunk.kind))
-        answer.missing = best_dense is not None and best_dense < MISSING_SIMILARITY
+        # On topic but not the fact asked: too far in meaning, or none of the quoted sentences
+        # has the shape the question expects (who funds it -> a funder, when -> a date...).
+        shapes = [shape for asks, shape in _EXPECTS if asks.search(result.query)]
+        shapeless = bool(shapes) and not any(
+            shape.search(candidates[j][1]) for shape in shapes for j in chosen)
+        answer.missing = shapeless or (best_dense is not None
+                                       and best_dense < MISSING_SIMILARITY)
         return answer
 
     def _candidates(self, hit: Hit, lang: str) -> list[str]:

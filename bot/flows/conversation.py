@@ -165,8 +165,7 @@ class RecordQuestions:
         if ref is None or not self.records.exists(ref):
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         if ref.kind != "aid" and intent.attribute not in ("contact", "apply"):
-            lacking = intent.attribute not in (None, "summary")  # "qui le finance ?"
-            return await self._from_documents(ctx, intent, ref, lacking=lacking)
+            return await self._from_documents(ctx, intent, ref)
         if intent.attribute == "summary" or (intent.attribute is None and not intent.followup):
             answer = self.records.answer(ref, intent.attribute, ctx.lang)
         else:
@@ -177,16 +176,16 @@ class RecordQuestions:
         ctx.outcome = f"record:{intent.attribute or 'detail'}"
         return await self._reply(ctx, ref, answer, with_card=True)
 
-    async def _from_documents(self, ctx: Context, intent: Intent, ref: RecordRef, *,
-                              lacking: bool = False) -> list[Reply]:
-        """The documents about the record; ``lacking``: the record has no field for what was
-        asked, which is said first, then what the sources say closest to it."""
+    async def _from_documents(self, ctx: Context, intent: Intent, ref: RecordRef) -> list[Reply]:
+        """The documents about the record; when they do not hold what was asked either
+        ("qui le finance ?"), that is said first, then what they say closest to it."""
         name = self.records.name(ref, ctx.lang)
         text = intent.text if not intent.followup else f"{name} {intent.text}"
         replies = await self.questions.handle(ctx, Intent("question", text, said=intent.text,
                                                           followup=intent.followup))
-        if lacking and replies and replies[0].kind == "answer":
-            t = self.catalog.t
+        t = self.catalog.t
+        if intent.attribute not in (None, "summary") and replies \
+                and t("answer_missing", ctx.lang) in replies[0].blocks:
             what = self.catalog.label("attribute", intent.attribute or "summary", ctx.lang)
             first = replies[0]
             blocks = [b for b in first.blocks if b != t("answer_missing", ctx.lang)]
