@@ -22,14 +22,14 @@ test: install  ## the whole test suite, offline
 	$(PY) -m pytest -q
 
 check: install  ## lint and type-check
-	$(VENV)/bin/ruff check bot knowledge adapters prompts tests
-	$(VENV)/bin/mypy bot knowledge adapters
+	$(VENV)/bin/ruff check ops bot knowledge adapters prompts tests
+	$(VENV)/bin/mypy ops bot knowledge adapters
 
 bench: install  ## latency, throughput and memory figures
 	$(VENV)/bin/relocbot bench
 
 eval: install  ## retrieval and declining metrics on the development set
-	$(VENV)/bin/relocbot eval tests/eval/dialogues.yaml tests/eval/dev.yaml tests/eval/holdout.yaml
+	$(VENV)/bin/relocbot eval ops/evalsets/dialogues.yaml ops/evalsets/dev.yaml ops/evalsets/holdout.yaml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +53,8 @@ async def open_runtime(
     extra: Iterable[Path] = (),
 ) -> Runtime:
     """Open (building when missing) the index, migrate the database, build the Assistant."""
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    kb = KnowledgeBase.open(settings, progress=progress, extra=extra)
+    kb = KnowledgeBase.open(settings.knowledge, progress=progress, extra=extra)
     db = Database(settings.sqlalchemy_url)
     await db.migrate()
     model = chat_model if chat_model is not None else build_chat_model(settings)

@@ -15,11 +15,23 @@
     ├── AccessDenied             someone acted where they may not (refused and audited)
     └── InputError               a user message or payload that we refuse (polite answer)
 
+The knowledge layer's part (``RelocbotError`` down to ``EmbedderError``) lives in
+``knowledge.errors`` and is re-exported here.
+
 Adapters catch ``RelocbotError`` (and anything else) in their single error handler, log it with
 its traceback, and answer the user politely.
 """
 
 from __future__ import annotations
+
+from knowledge.errors import (
+    ConfigError,
+    CorpusError,
+    EmbedderError,
+    IndexError_,
+    RelocbotError,
+    SchemaError,
+)
 
 __all__ = [
     "AccessDenied",
@@ -36,37 +48,6 @@ __all__ = [
     "StorageError",
     "user_message_key",
 ]
-
-
-class RelocbotError(Exception):
-    """Base of every error raised on purpose by Relocbot."""
-
-
-class ConfigError(RelocbotError):
-    pass
-
-
-class CorpusError(RelocbotError):
-    pass
-
-
-class SchemaError(CorpusError):
-    """A corpus record that breaks the schema; says where."""
-
-    def __init__(self, *, path: str, record: str, field: str, message: str) -> None:
-        super().__init__(f"{path}: record {record!r}, field {field!r}: {message}")
-        self.path = path
-        self.record = record
-        self.field = field
-        self.message = message
-
-
-class IndexError_(RelocbotError):
-    pass
-
-
-class EmbedderError(IndexError_):
-    pass
 
 
 class AnswerError(RelocbotError):

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.config import KnowledgeConfig
+
 __all__ = ["Settings"]
 
 
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias=_env("RELOCBOT_EXTRA_CORPUS", "extra_corpus")
     )
 
-    # Retrieval and declining (calibrated on tests/eval/dev.yaml, see `relocbot eval --calibrate`).
+    # Retrieval and declining (calibrated on ops/evalsets/dev.yaml: `relocbot eval --calibrate`).
     top_k: int = Field(8, validation_alias=_env("RELOCBOT_TOP_K", "top_k"))
     min_dense: float = Field(0.83, validation_alias=_env("RELOCBOT_MIN_DENSE", "min_dense"))
     offtopic_margin: float = Field(
@@ -167,6 +169,16 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def knowledge(self) -> KnowledgeConfig:
+        """The knowledge layer's own frozen configuration (it never sees these settings)."""
+        return KnowledgeConfig(
+            data_dir=self.data_dir, embedder=self.embedder,
+            extra_corpus=tuple(self.extra_corpus), chroma_url=self.chroma_url,
+            chroma_timeout_seconds=self.chroma_timeout_seconds, top_k=self.top_k,
+            min_dense=self.min_dense, offtopic_margin=self.offtopic_margin,
+        )
 
     @property
     def sqlalchemy_url(self) -> str:

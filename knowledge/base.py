@@ -2,7 +2,7 @@
 
 Usage::
 
-    kb = KnowledgeBase.open(settings)              # builds the index when it is missing
+    kb = KnowledgeBase.open(config)              # builds the index when it is missing
     result = kb.search("aide implantation", lang="fr")
     kb.aids["hdf-aide-implantation"].status
 """
@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings
 from knowledge import CORPUS_DIR
+from knowledge.config import KnowledgeConfig
 from knowledge.embeddings import CachedEmbedder, Vector, make_embedder
 from knowledge.ingest import (
     IngestReport,
@@ -31,17 +31,17 @@ from knowledge.retriever import HybridRetriever, SearchResult
 __all__ = ["KnowledgeBase", "open_embedder"]
 
 
-def open_embedder(settings: Settings) -> CachedEmbedder:
-    return CachedEmbedder(make_embedder(settings.embedder), path=index_paths(settings)["cache"])
+def open_embedder(config: KnowledgeConfig) -> CachedEmbedder:
+    return CachedEmbedder(make_embedder(config.embedder), path=index_paths(config)["cache"])
 
 
-def _index_matches(settings: Settings, embedder: CachedEmbedder, corpus_dir: Path = CORPUS_DIR,
+def _index_matches(config: KnowledgeConfig, embedder: CachedEmbedder, corpus_dir: Path = CORPUS_DIR,
                    extra: Iterable[Path] = ()) -> bool:
     import json
 
-    if not index_is_fresh(settings, corpus_dir, extra):
+    if not index_is_fresh(config, corpus_dir, extra):
         return False
-    state = json.loads(index_paths(settings)["state"].read_text(encoding="utf-8"))
+    state = json.loads(index_paths(config)["state"].read_text(encoding="utf-8"))
     return bool(state.get("embedder") == embedder.name)
 
 
@@ -62,7 +62,7 @@ class KnowledgeBase:
     @classmethod
     def open(
         cls,
-        settings: Settings,
+        config: KnowledgeConfig,
         *,
         corpus_dir: Path = CORPUS_DIR,
         embedder: CachedEmbedder | None = None,
@@ -70,14 +70,14 @@ class KnowledgeBase:
         extra: Iterable[Path] = (),
     ) -> KnowledgeBase:
         """Open the index, building (or rebuilding for a new embedder) it when needed."""
-        embedder = embedder or open_embedder(settings)
-        extra = list(extra) or indexed_extra(settings)
-        if not _index_matches(settings, embedder, corpus_dir, extra):
-            cls.build(settings, embedder=embedder, corpus_dir=corpus_dir, progress=progress,
+        embedder = embedder or open_embedder(config)
+        extra = list(extra) or indexed_extra(config)
+        if not _index_matches(config, embedder, corpus_dir, extra):
+            cls.build(config, embedder=embedder, corpus_dir=corpus_dir, progress=progress,
                       extra=extra)
         corpus = load_corpus(corpus_dir)
         return cls(
-            retriever=HybridRetriever.open(settings, embedder=embedder),
+            retriever=HybridRetriever.open(config, embedder=embedder),
             aids={a.id: a for a in corpus.aids},
             partners={p.id: p for p in corpus.partners},
             ccis={c.id: c for c in corpus.ccis},
@@ -85,7 +85,7 @@ class KnowledgeBase:
 
     @staticmethod
     def build(
-        settings: Settings,
+        config: KnowledgeConfig,
         *,
         embedder: CachedEmbedder,
         corpus_dir: Path = CORPUS_DIR,
@@ -93,8 +93,8 @@ class KnowledgeBase:
         extra: Iterable[Path] = (),
     ) -> IngestReport:
         return ingest(
-            settings, embedder=embedder, corpus_dir=corpus_dir, extra=extra, progress=progress,
-            embedder_spec=settings.embedder,
+            config, embedder=embedder, corpus_dir=corpus_dir, extra=extra, progress=progress,
+            embedder_spec=config.embedder,
         )
 
     def search(self, query: str, *, lang: str, k: int = 8, vector: Vector | None = None,

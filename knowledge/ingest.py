@@ -4,7 +4,7 @@ A re-run with no change embeds nothing; a removed source leaves both indexes.
 
 Usage::
 
-    report = ingest(settings, embedder=CachedEmbedder(...), extra=[Path("notes/")])
+    report = ingest(config, embedder=CachedEmbedder(...), extra=[Path("notes/")])
     print(report.summary())   # added 212, updated 0, removed 0, unchanged 0
 """
 
@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.errors import CorpusError
-from bot.settings import Settings
 from knowledge import CORPUS_DIR
 from knowledge.chunking import chunk_corpus
+from knowledge.config import KnowledgeConfig
 from knowledge.dense import DenseIndex, chunk_metadata
 from knowledge.embeddings import CachedEmbedder
+from knowledge.errors import CorpusError
 from knowledge.lexical import LexicalIndex
 from knowledge.loader import load_corpus
 from knowledge.models import Chunk
@@ -57,8 +57,8 @@ class IngestReport:
         )
 
 
-def index_paths(settings: Settings) -> dict[str, Path]:
-    root = settings.index_dir
+def index_paths(config: KnowledgeConfig) -> dict[str, Path]:
+    root = config.index_dir
     return {
         "root": root,
         "chunks": root / "chunks.jsonl",
@@ -68,8 +68,8 @@ def index_paths(settings: Settings) -> dict[str, Path]:
     }
 
 
-def lexical_is_current(settings: Settings) -> bool:
-    paths = index_paths(settings)
+def lexical_is_current(config: KnowledgeConfig) -> bool:
+    paths = index_paths(config)
     return paths["chunks"].exists() and paths["state"].exists() and paths["lexical"].exists()
 
 
@@ -86,28 +86,28 @@ def corpus_fingerprint(corpus_dir: Path, extra: Iterable[Path] = ()) -> str:
     return digest.hexdigest()
 
 
-def indexed_extra(settings: Settings) -> list[Path]:
+def indexed_extra(config: KnowledgeConfig) -> list[Path]:
     """The extra folders the current index was built with (``relocbot ingest PATH``)."""
-    if not lexical_is_current(settings):
+    if not lexical_is_current(config):
         return []
-    state = json.loads(index_paths(settings)["state"].read_text(encoding="utf-8"))
+    state = json.loads(index_paths(config)["state"].read_text(encoding="utf-8"))
     return [Path(p) for p in state.get("extra", [])]
 
 
-def index_is_fresh(settings: Settings, corpus_dir: Path, extra: Iterable[Path] = ()) -> bool:
+def index_is_fresh(config: KnowledgeConfig, corpus_dir: Path, extra: Iterable[Path] = ()) -> bool:
     """The index exists and was built from the corpus as it is now (with the extra folders
     given, or else those it was built with)."""
-    if not lexical_is_current(settings):
+    if not lexical_is_current(config):
         return False
-    state = json.loads(index_paths(settings)["state"].read_text(encoding="utf-8"))
-    folders = list(extra) or indexed_extra(settings)
-    wanted = corpus_fingerprint(corpus_dir, [*settings.extra_corpus, *folders])
+    state = json.loads(index_paths(config)["state"].read_text(encoding="utf-8"))
+    folders = list(extra) or indexed_extra(config)
+    wanted = corpus_fingerprint(corpus_dir, [*config.extra_corpus, *folders])
     return bool(state.get("corpus") == wanted)
 
 
-def _write_lexical(settings: Settings, chunks: Sequence[Chunk], embedder: str,
+def _write_lexical(config: KnowledgeConfig, chunks: Sequence[Chunk], embedder: str,
                    fingerprint: str = "", extra: Sequence[Path] = ()) -> None:
-    paths = index_paths(settings)
+    paths = index_paths(config)
     paths["lexical"].mkdir(parents=True, exist_ok=True)
     LexicalIndex.build([c.text for c in chunks]).save(paths["lexical"])
     ChunkStore(chunks).save(paths["chunks"])
@@ -117,7 +117,7 @@ def _write_lexical(settings: Settings, chunks: Sequence[Chunk], embedder: str,
 
 
 def ingest(
-    settings: Settings,
+    config: KnowledgeConfig,
     *,
     embedder: CachedEmbedder,
     corpus_dir: Path = CORPUS_DIR,
@@ -127,10 +127,10 @@ def ingest(
 ) -> IngestReport:
     started = time.perf_counter()
     extra = list(extra)
-    corpus = load_corpus(corpus_dir, extra=[*settings.extra_corpus, *extra])
+    corpus = load_corpus(corpus_dir, extra=[*config.extra_corpus, *extra])
     chunks = chunk_corpus(corpus)
     report = IngestReport(errors=corpus.errors, chunks=len(chunks))
-    dense = DenseIndex.open(settings, embedder_name=embedder.name, spec=embedder_spec)
+    dense = DenseIndex.open(config, embedder_name=embedder.name, spec=embedder_spec)
     report.reset = dense.was_reset
     current = dense.hashes()
     wanted = {c.id: chunk_metadata(c)["hash"] for c in chunks}
@@ -150,8 +150,8 @@ def ingest(
     if report.removed:
         dense.delete(report.removed)
     report.embedded = embedder.computed - before
-    fingerprint = corpus_fingerprint(corpus_dir, [*settings.extra_corpus, *extra])
-    if report.changed or not index_is_fresh(settings, corpus_dir, extra):
-        _write_lexical(settings, chunks, embedder.name, fingerprint, extra)
+    fingerprint = corpus_fingerprint(corpus_dir, [*config.extra_corpus, *extra])
+    if report.changed or not index_is_fresh(config, corpus_dir, extra):
+        _write_lexical(config, chunks, embedder.name, fingerprint, extra)
     report.seconds = time.perf_counter() - started
     return report

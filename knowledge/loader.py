@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.errors import CorpusError, SchemaError
+from knowledge.errors import CorpusError, SchemaError
 from knowledge.models import AidScheme, Cci, CciNetwork, Document, Partner
 
 __all__ = ["PROSE_SUFFIXES", "Corpus", "load_corpus", "load_document"]

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.errors import CorpusError
+from knowledge.errors import CorpusError
 
 __all__ = ["MAX_BYTES", "MAX_MEMORY_BYTES", "MAX_PAGES", "SECONDS", "pdf_text"]
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    retriever = HybridRetriever.open(settings, embedder=cached)
+    retriever = HybridRetriever.open(config, embedder=cached)
     result = retriever.search("Quelles aides pour une PME ?", lang="fr", k=8,
                               filters={"kind": ["aid"], "department": "59"})
     if result.declined: ...
@@ -19,10 +19,10 @@ from typing import Any, Protocol
 import numpy as np
 import yaml
 
-from bot.errors import IndexError_
-from bot.settings import Settings
+from knowledge.config import KnowledgeConfig
 from knowledge.dense import DenseIndex
 from knowledge.embeddings import CachedEmbedder, Vector
+from knowledge.errors import IndexError_
 from knowledge.ingest import index_paths, lexical_is_current
 from knowledge.lexical import LexicalIndex, fold
 from knowledge.models import Chunk
@@ -99,14 +99,14 @@ class HybridRetriever:
     def __init__(
         self,
         *,
-        settings: Settings,
+        config: KnowledgeConfig,
         embedder: CachedEmbedder,
         store: ChunkStore,
         lexical: LexicalIndex,
         dense: DenseIndex,
         anchors: Any,
     ) -> None:
-        self.settings = settings
+        self.config = config
         self.embedder = embedder
         self.store = store
         self.lexical = lexical
@@ -125,19 +125,19 @@ class HybridRetriever:
                 if kind != "definition" and pattern.search(folded)]
 
     @classmethod
-    def open(cls, settings: Settings, *, embedder: CachedEmbedder) -> HybridRetriever:
-        if not lexical_is_current(settings):
+    def open(cls, config: KnowledgeConfig, *, embedder: CachedEmbedder) -> HybridRetriever:
+        if not lexical_is_current(config):
             raise IndexError_("the index is missing: run `relocbot ingest`")
-        paths = index_paths(settings)
+        paths = index_paths(config)
         store = ChunkStore.load(paths["chunks"])
         lexical = LexicalIndex.load(paths["lexical"])
-        dense = DenseIndex.open(settings, embedder_name=embedder.name, spec=settings.embedder)
+        dense = DenseIndex.open(config, embedder_name=embedder.name, spec=config.embedder)
         with ANCHORS_FILE.open(encoding="utf-8") as fh:
             questions = [q for group in yaml.safe_load(fh)["anchors"].values() for q in group]
         # Anchors are embedded as passages so their similarity is on the corpus's scale.
         anchors = embedder.embed_passages(questions)
         return cls(
-            settings=settings, embedder=embedder, store=store, lexical=lexical, dense=dense,
+            config=config, embedder=embedder, store=store, lexical=lexical, dense=dense,
             anchors=anchors,
         )
 
@@ -195,12 +195,12 @@ class HybridRetriever:
         elif degraded:  # no dense confidence: the off-topic anchors alone decide
             chunk_sim = max((float(self.embedder.embed_passages([h.chunk.text])[0] @ vector)
                              for h in hits[:3]), default=0.0)
-            if (result.offtopic - chunk_sim > self.settings.offtopic_margin
+            if (result.offtopic - chunk_sim > self.config.offtopic_margin
                     or self._unknown_year(query)):
                 result.declined, result.reason = True, "off-topic"
-        elif result.confidence < self.settings.min_dense:
+        elif result.confidence < self.config.min_dense:
             result.declined, result.reason = True, "low-confidence"
-        elif result.offtopic - result.confidence > self.settings.offtopic_margin:
+        elif result.offtopic - result.confidence > self.config.offtopic_margin:
             result.declined, result.reason = True, "off-topic"
         elif self._unknown_year(query):
             result.declined, result.reason = True, "unknown-year"

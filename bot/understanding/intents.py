@@ -3,7 +3,7 @@
 Exact rules first (small talk, a named record and its attribute, "the first one", an advisor,
 a CCI and a place, a maker wanted), then the nearest neighbours of the message among the
 examples of ``examples.yaml`` on the bundled embedder (one embedding per message, shared with
-retrieval). Thresholds are calibrated on ``tests/eval/dialogues.yaml`` (``relocbot eval``).
+retrieval). Thresholds are calibrated on ``ops/evalsets/dialogues.yaml`` (``relocbot eval``).
 
 Usage::
 

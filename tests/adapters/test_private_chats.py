@@ -13,8 +13,8 @@ from bot.messages import Incoming
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
-from tests.fakes.slack_api import action_payload, command_form, mention_event, message_event
-from tests.fakes.telegram_api import callback_update, chat, message_update, user
+from ops.fakes.slack_api import action_payload, command_form, mention_event, message_event
+from ops.fakes.telegram_api import callback_update, chat, message_update, user
 
 BOT = "relocbot"
 

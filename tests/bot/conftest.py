@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI
+from ops.fakes.openai_server import FakeOpenAI
 
 
 @pytest.fixture

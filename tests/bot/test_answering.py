@@ -11,7 +11,7 @@ from bot.answering.llm import LLM_SOURCES, build_chat_model
 from bot.i18n import Catalog
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
-from tests.fakes.openai_server import FakeOpenAI
+from ops.fakes.openai_server import FakeOpenAI
 
 CITE = re.compile(r"\[(\d+)\]")
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config_check import check_config
 from bot.settings import Settings
+from ops.config_check import check_config
 
 SECRETS = ("xoxb-very-secret", "123:TOKEN-secret", "smtp-pass-secret", "hook-secret")
 

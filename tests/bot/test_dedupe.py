@@ -17,7 +17,7 @@ from bot.messages import Incoming
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
-from tests.fakes.openai_server import FakeOpenAI
+from ops.fakes.openai_server import FakeOpenAI
 
 QUESTION = "Pourquoi relocaliser la production en France ?"
 

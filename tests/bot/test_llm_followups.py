@@ -11,7 +11,7 @@ from bot.messages import Incoming
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
-from tests.fakes.openai_server import FakeOpenAI
+from ops.fakes.openai_server import FakeOpenAI
 
 
 def assistant(kb: KnowledgeBase, db: Database, catalog: Catalog, fake: FakeOpenAI) -> Assistant:

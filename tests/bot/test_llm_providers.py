@@ -21,10 +21,10 @@ from bot.i18n import Catalog
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
 from knowledge.retriever import SearchResult
-from tests.fakes.albert_api import FakeAlbert
-from tests.fakes.chat_api import ChatAPIFake
-from tests.fakes.mistral_api import FakeMistral
-from tests.fakes.ollama_api import FakeOllama
+from ops.fakes.albert_api import FakeAlbert
+from ops.fakes.chat_api import ChatAPIFake
+from ops.fakes.mistral_api import FakeMistral
+from ops.fakes.ollama_api import FakeOllama
 
 QUESTION = "Quelles aides pour relocaliser ?"
 API_KEY = "sk-test-provider-key"

@@ -1,4 +1,4 @@
-"""Schema and grounding checks for the multi-turn development set ``tests/eval/dialogues.yaml``.
+"""Schema and grounding checks for the multi-turn development set ``ops/evalsets/dialogues.yaml``.
 
 Every ``expect`` string must occur (case- and accent-insensitive) somewhere in the corpus files
 under ``knowledge/corpus/``, so that no expected fact is invented.
@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-DIALOGUES_FILE = Path(__file__).with_name("dialogues.yaml")
+DIALOGUES_FILE = Path(__file__).resolve().parents[2] / "ops" / "evalsets" / "dialogues.yaml"
 CORPUS_DIR = ROOT / "knowledge" / "corpus"
 
 WHO = {"sme", "team", "advisor"}

@@ -39,7 +39,7 @@ from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.tables import utcnow
 from bot.worker import run_worker
-from tests.fakes.webhook_receiver import WebhookReceiver
+from ops.fakes.webhook_receiver import WebhookReceiver
 from tests.faults.pg import PrivatePostgres, private_postgres
 
 SECRET = "fault-s3cret"

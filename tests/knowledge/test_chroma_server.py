@@ -20,7 +20,7 @@ from knowledge import CORPUS_DIR
 from knowledge.base import KnowledgeBase
 from knowledge.embeddings import CachedEmbedder
 from knowledge.ingest import index_paths
-from tests.fakes.embedder import HashEmbedder
+from ops.fakes.embedder import HashEmbedder
 
 
 def _free_port() -> int:
@@ -61,16 +61,16 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Pa
     for name in ("hdf-aide-implantation", "bpi-pret-nouvelle-industrie", "ademe-tremplin"):
         shutil.copy(CORPUS_DIR / "aids" / f"{name}.yaml", root / "aids")
     settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, _env_file=None)  # type: ignore[call-arg]
-    embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings)["cache"])
-    report = KnowledgeBase.build(settings, embedder=embedder, corpus_dir=root)
+    embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings.knowledge)["cache"])
+    report = KnowledgeBase.build(settings.knowledge, embedder=embedder, corpus_dir=root)
     assert len(report.added) == 3
     assert not (settings.index_dir / "chroma").exists()  # nothing embedded locally
-    kb = KnowledgeBase.open(settings, embedder=embedder, corpus_dir=root)
+    kb = KnowledgeBase.open(settings.knowledge, embedder=embedder, corpus_dir=root)
     assert kb.retriever.dense.ping()
     assert kb.retriever.dense.count() == 3
     hits = kb.retriever.dense.query(embedder.embed_query("prêt nouvelle industrie"), k=3)
     assert hits[0][0] == "aid:bpi-pret-nouvelle-industrie"
-    again = KnowledgeBase.build(settings, embedder=embedder, corpus_dir=root)
+    again = KnowledgeBase.build(settings.knowledge, embedder=embedder, corpus_dir=root)
     assert again.unchanged == 3 and not again.changed
 
 
@@ -83,8 +83,8 @@ def test_chroma_down_falls_back_to_lexical_results(chroma_url: str, tmp_path: Pa
         shutil.copy(CORPUS_DIR / "aids" / f"{name}.yaml", root / "aids")
     settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, _env_file=None,  # type: ignore[call-arg]
                         min_dense=0.0, offtopic_margin=1.0)
-    embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings)["cache"])
-    kb = KnowledgeBase.open(settings, embedder=embedder, corpus_dir=root)
+    embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings.knowledge)["cache"])
+    kb = KnowledgeBase.open(settings.knowledge, embedder=embedder, corpus_dir=root)
     healthy = kb.search("prêt nouvelle industrie", lang="fr")
     assert not healthy.degraded
     port = int(chroma_url.rsplit(":", 1)[1])

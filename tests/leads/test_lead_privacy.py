@@ -23,7 +23,7 @@ from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.limits import form_max_chars
 from knowledge.base import KnowledgeBase
-from tests.fakes.slack_api import FakeSlackAPI
+from ops.fakes.slack_api import FakeSlackAPI
 
 DESK_CHANNEL = "C0DESK"
 TABLES = ("leads", "lead_events", "outbox", "conversations", "question_log", "feedback",

@@ -26,9 +26,9 @@ from bot.leads.notifiers import (
     render,
 )
 from bot.settings import Settings
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.smtp_server import FakeSMTPServer
-from tests.fakes.webhook_receiver import WebhookReceiver
+from ops.fakes.slack_api import FakeSlackAPI
+from ops.fakes.smtp_server import FakeSMTPServer
+from ops.fakes.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec-test-0123456789"
 LOCAL: dict[str, Any] = {"allowed_hosts": ["127.0.0.1"], "allow_local_network": True}

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config_check import check_config
 from bot.errors import DeliveryError
 from bot.leads.notifiers import Delivery, WebhookNotifier, build_notifiers
 from bot.settings import Settings
-from tests.fakes.webhook_receiver import WebhookReceiver
+from ops.config_check import check_config
+from ops.fakes.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec-policy-0123456789"
 

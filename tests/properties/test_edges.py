@@ -22,7 +22,7 @@ from bot.i18n import Catalog
 from bot.messages import Button, Citation, Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
-from tests.fakes.telegram_api import parse_html
+from ops.fakes.telegram_api import parse_html
 
 CATALOG = Catalog.load()
 NASTY = st.sampled_from([

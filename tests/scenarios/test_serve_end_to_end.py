@@ -32,8 +32,8 @@ import httpx
 import pytest
 
 from bot.settings import Settings
-from tests.fakes.slack_api import FakeSlackAPI, action_payload, envelope, mention_event
-from tests.fakes.telegram_api import (
+from ops.fakes.slack_api import FakeSlackAPI, action_payload, envelope, mention_event
+from ops.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
     FakeTelegramAPI,

@@ -14,7 +14,7 @@ from adapters.slack.convert import (
     slack_to_plain,
     thread_marker_key,
 )
-from tests.fakes.slack_api import (
+from ops.fakes.slack_api import (
     BOT_USER_ID,
     TEAM_ID,
     action_payload,

@@ -18,7 +18,7 @@ from adapters.telegram.convert import (
 )
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
-from tests.fakes.telegram_api import (
+from ops.fakes.telegram_api import (
     BOT_USERNAME,
     TelegramHTML,
     callback_update,

@@ -18,7 +18,7 @@ from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
-from tests.fakes.slack_api import FakeSlackAPI
+from ops.fakes.slack_api import FakeSlackAPI
 from tests.scenarios.slack.slack_harness import SECRET, TOKEN, MakeSlack, SlackHarness
 
 

@@ -16,7 +16,7 @@ import httpx
 
 from adapters.slack import SlackChannel
 from bot.app import Runtime
-from tests.fakes.slack_api import FakeSlackAPI, action_payload, command_form, envelope
+from ops.fakes.slack_api import FakeSlackAPI, action_payload, command_form, envelope
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"

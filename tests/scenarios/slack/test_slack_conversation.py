@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import Catalog
-from tests.fakes.slack_api import mention_event, message_event
+from ops.fakes.slack_api import mention_event, message_event
 from tests.scenarios.slack.slack_harness import MakeSlack, SlackHarness
 
 

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.config_check import check_config
 from bot.i18n import Catalog
 from bot.leads.dispatcher import Dispatcher
 from bot.leads.notifiers import build_notifiers
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent
-from tests.fakes.slack_api import FakeSlackAPI
+from ops.config_check import check_config
+from ops.fakes.slack_api import FakeSlackAPI
 from tests.scenarios.slack.slack_harness import TOKEN, MakeSlack, SlackHarness
 from tests.scenarios.slack.test_slack_leads import ANSWERS
 

@@ -15,7 +15,7 @@ from bot.middleware import Context, Handler
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
-from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, mention_event, message_event, new_ts
+from ops.fakes.slack_api import BOT_USER_ID, TEAM_ID, mention_event, message_event, new_ts
 from tests.scenarios.slack.slack_harness import QUESTION, TOKEN, MakeSlack, SlackHarness, sign
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.i18n import Catalog
 from bot.storage import Database
-from tests.fakes.slack_api import envelope, mention_event
+from ops.fakes.slack_api import envelope, mention_event
 from tests.scenarios.slack.slack_harness import QUESTION, MakeSlack, SlackHarness
 
 

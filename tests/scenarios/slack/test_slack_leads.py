@@ -11,7 +11,7 @@ from bot.leads.dispatcher import Dispatcher
 from bot.leads.notifiers import build_notifiers
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
-from tests.fakes.slack_api import FakeSlackAPI, message_event
+from ops.fakes.slack_api import FakeSlackAPI, message_event
 from tests.scenarios.slack.slack_harness import MakeSlack
 
 DESK_CHANNEL = "C0DESK"

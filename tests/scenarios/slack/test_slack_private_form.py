@@ -4,7 +4,7 @@ the thread offers to continue in a direct message, and no form is under way."""
 from __future__ import annotations
 
 from bot.i18n import Catalog
-from tests.fakes.slack_api import TEAM_ID, mention_event
+from ops.fakes.slack_api import TEAM_ID, mention_event
 from tests.scenarios.slack.slack_harness import SlackHarness
 
 

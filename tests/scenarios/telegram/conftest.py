@@ -16,7 +16,7 @@ from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
-from tests.fakes.telegram_api import TOKEN, WEBHOOK_SECRET, FakeTelegramAPI
+from ops.fakes.telegram_api import TOKEN, WEBHOOK_SECRET, FakeTelegramAPI
 
 MakeChannel = Callable[..., TelegramChannel]
 StartPolling = Callable[[TelegramChannel], Awaitable[TelegramChannel]]

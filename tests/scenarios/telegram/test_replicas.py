@@ -22,7 +22,7 @@ from sqlalchemy import text
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.ingest import index_paths
-from tests.fakes.telegram_api import (
+from ops.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
     FakeTelegramAPI,
@@ -111,9 +111,9 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 async def replicas(kb_settings: Settings, kb: object, database_url: str, chroma_server: str,
                    fake_api: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[list[str]]:
     data = tmp_path / "data"
-    cache = index_paths(Settings(data_dir=data, _env_file=None))["cache"]  # type: ignore[call-arg]
+    cache = index_paths(Settings(data_dir=data, _env_file=None).knowledge)["cache"]  # type: ignore[call-arg]
     cache.parent.mkdir(parents=True)
-    shutil.copy(index_paths(kb_settings)["cache"], cache)   # no re-embedding
+    shutil.copy(index_paths(kb_settings.knowledge)["cache"], cache)   # no re-embedding
     env = {**os.environ, "RELOCBOT_DATA_DIR": str(data), "DATABASE_URL": database_url,
            "CHROMA_URL": chroma_server, "TELEGRAM_BOT_TOKEN": TOKEN,
            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,

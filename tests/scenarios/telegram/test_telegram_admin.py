@@ -7,7 +7,7 @@ import pytest
 from adapters.telegram.admin import delete_webhook, set_webhook
 from bot.errors import ConfigError
 from bot.settings import Settings
-from tests.fakes.telegram_api import TOKEN, WEBHOOK_SECRET, FakeTelegramAPI
+from ops.fakes.telegram_api import TOKEN, WEBHOOK_SECRET, FakeTelegramAPI
 
 
 def settings(fake: FakeTelegramAPI, **extra: object) -> Settings:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from adapters.telegram import TelegramChannel
 from bot.i18n import Catalog
 from bot.storage import Database
-from tests.fakes.telegram_api import FakeTelegramAPI
+from ops.fakes.telegram_api import FakeTelegramAPI
 from tests.scenarios.telegram.test_telegram_flows import Chat
 
 

@@ -8,7 +8,7 @@ from adapters.telegram import TelegramChannel
 from bot.i18n import Catalog
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, OutboxItem
-from tests.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update, plain, user
+from ops.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update, plain, user
 
 
 class Chat:

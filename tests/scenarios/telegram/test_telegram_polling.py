@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.telegram import TelegramChannel
 from bot.i18n import Catalog
 from bot.storage import Database
-from tests.fakes.telegram_api import (
+from ops.fakes.telegram_api import (
     BOT_USERNAME,
     FakeTelegramAPI,
     callback_update,

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from adapters.telegram import TelegramChannel
-from adapters.telegram.bench import run as run_bench
 from bot.app import Runtime
 from bot.assistant import Assistant
 from bot.i18n import Catalog
@@ -21,7 +20,8 @@ from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
-from tests.fakes.telegram_api import FakeTelegramAPI, chat, message_update, plain, user
+from ops.bench_telegram import run as run_bench
+from ops.fakes.telegram_api import FakeTelegramAPI, chat, message_update, plain, user
 
 MakeChannel = Callable[..., TelegramChannel]
 StartPolling = Callable[[TelegramChannel], Awaitable[TelegramChannel]]

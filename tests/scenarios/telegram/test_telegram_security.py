@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.i18n import Catalog
 from bot.storage import Database
 from bot.storage.tables import ProcessedEvent
-from tests.fakes.telegram_api import (
+from ops.fakes.telegram_api import (
     TOKEN,
     WEBHOOK_SECRET,
     FakeTelegramAPI,

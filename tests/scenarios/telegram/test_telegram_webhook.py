@@ -15,10 +15,10 @@ import uvicorn
 from adapters.server import build_app
 from adapters.telegram import TelegramChannel
 from bot.i18n import Catalog
-from tests.fakes.telegram_api import (
+from ops.fakes.telegram_api import (
     WEBHOOK_SECRET as SECRET,
 )
-from tests.fakes.telegram_api import (
+from ops.fakes.telegram_api import (
     FakeTelegramAPI,
     message_update,
     plain,

@@ -31,16 +31,16 @@ from knowledge import CORPUS_DIR
 from knowledge.base import KnowledgeBase, open_embedder
 from knowledge.catalog import AidIndex, Profile, match_aids
 from knowledge.dense import DenseIndex
-from knowledge.evaluation import EvalItem, evaluate, load_items
 from knowledge.lexical import LexicalIndex
 from knowledge.loader import load_corpus
 from knowledge.models import AidScheme, Chunk
 from knowledge.retriever import Hit, HybridRetriever, SearchResult
 from knowledge.store import ChunkStore
+from ops.evaluation import EvalItem, evaluate, load_items
 
 __all__ = ["run_bench"]
 
-DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "eval" / "dev.yaml"
+DEV_SET = Path(__file__).resolve().parent / "evalsets" / "dev.yaml"
 
 
 def _rss_mb() -> float:
@@ -98,9 +98,9 @@ def _synthetic(retriever: HybridRetriever, size: int, folder: Path) -> HybridRet
     matrix = vectors[rows] + noise.astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     settings = Settings(data_dir=folder, _env_file=None)
-    dense = DenseIndex.open(settings, embedder_name=retriever.embedder.name)
+    dense = DenseIndex.open(settings.knowledge, embedder_name=retriever.embedder.name)
     dense.upsert(chunks, matrix.astype(np.float32), batch=5000)
-    return HybridRetriever(settings=retriever.settings, embedder=retriever.embedder,
+    return HybridRetriever(config=retriever.config, embedder=retriever.embedder,
                            store=ChunkStore(chunks), lexical=LexicalIndex.build(
                                [c.text for c in chunks]), dense=dense,
                            anchors=retriever._anchors)
@@ -145,11 +145,11 @@ def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench_settings = settings.model_copy(update={"data_dir": Path(tmp) / "data",
                                                      "database_url": None})
-        embedder = open_embedder(bench_settings)
+        embedder = open_embedder(bench_settings.knowledge)
         started = time.perf_counter()
-        cold = KnowledgeBase.build(bench_settings, embedder=embedder)
+        cold = KnowledgeBase.build(bench_settings.knowledge, embedder=embedder)
         cold_s = time.perf_counter() - started
-        warm = KnowledgeBase.build(bench_settings, embedder=embedder)
+        warm = KnowledgeBase.build(bench_settings.knowledge, embedder=embedder)
         table.add_row("ingest cold (chunks/s)", f"{cold.chunks / cold_s:.1f}",
                       f"{cold.chunks} chunks in {cold_s:.1f} s", "")
         table.add_row("ingest incremental, no change (s)", f"{warm.seconds:.2f}",
@@ -205,7 +205,7 @@ async def _dialogue_rows(runtime: Runtime) -> list[tuple[str, str, str, str]]:
     """Per-turn latency of the multi-turn dialogues through the whole Assistant (understanding,
     flows, memory, SQL), beside the previous pipeline (retrieval for every message) and one
     bare query embedding, in the same process."""
-    from bot.dialogue_eval import load_dialogues, play
+    from ops.dialogue_eval import load_dialogues, play
 
     dialogues = load_dialogues(DEV_SET.parent / "dialogues.yaml")
     await play(runtime.assistant, dialogues[:10])                    # warm-up
@@ -227,9 +227,9 @@ async def _channel_rows(runtime: Runtime, *, quick: bool) -> list[tuple[str, str
     """The adapters and the lead pipeline, each beside the bare Assistant or submission."""
     import os
 
-    from adapters.slack import bench as slack_bench
-    from adapters.telegram import bench as telegram_bench
-    from bot import bench_leads
+    from ops import bench_leads
+    from ops import bench_slack as slack_bench
+    from ops import bench_telegram as telegram_bench
 
     scale = 5 if quick else 1
     rows = await telegram_bench.run(runtime, chats=50, messages=1000 // scale)
@@ -237,7 +237,7 @@ async def _channel_rows(runtime: Runtime, *, quick: bool) -> list[tuple[str, str
     postgres = os.environ.get("RELOCBOT_BENCH_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/relocbot_bench")
     rows += await bench_leads.run(runtime.assistant, n=200 // scale, postgres_url=postgres)
-    from bot import bench_serve
+    from ops import bench_serve
 
     rows += await bench_serve.run(runtime.settings, chats=200 // scale, per_chat=3)
     return [tuple(str(v) for v in row) for row in rows]  # type: ignore[misc]

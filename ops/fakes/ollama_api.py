@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.chat_api import ChatAPIFake
+from ops.fakes.chat_api import ChatAPIFake
 
 
 def _now() -> str:

@@ -10,7 +10,7 @@ File format::
 
 Usage::
 
-    items = load_items(Path("tests/eval/dev.yaml"))
+    items = load_items(Path("ops/evalsets/dev.yaml"))
     report = evaluate(items, search=lambda q: kb.search(q, lang=detect_language(q)))
 """
 

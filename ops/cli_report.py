@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_leads import spreadsheet_safe, with_db
 from bot.reports import gaps as gaps_report
 from bot.reports import stats as stats_report
+from ops.cli_leads import spreadsheet_safe, with_db
 
 __all__ = ["report_app"]
 

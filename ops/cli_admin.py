@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.settings import Settings
+from ops import process
 
 __all__ = ["register"]
 
@@ -22,9 +22,9 @@ config_app = typer.Typer(no_args_is_help=True, help="Configuration.")
 @config_app.command("check")
 def config_check() -> None:
     """Validate settings and tell what is missing (secrets are never printed)."""
-    from bot.config_check import check_config
+    from ops.config_check import check_config
 
-    results = asyncio.run(check_config(Settings()))
+    results = asyncio.run(check_config(process.settings()))
     table = Table("check", "status", "detail")
     for result in results:
         table.add_row(result.name, result.status, result.detail)
@@ -65,7 +65,7 @@ def telegram_set_webhook(url: str) -> None:
     """Point Telegram at URL (https) with TELEGRAM_WEBHOOK_SECRET as its secret token."""
     from adapters.telegram.admin import set_webhook
 
-    ok = asyncio.run(set_webhook(Settings(), url))
+    ok = asyncio.run(set_webhook(process.settings(), url))
     console.print("webhook set" if ok else "Telegram refused the webhook")
     raise typer.Exit(0 if ok else 1)
 
@@ -75,7 +75,7 @@ def telegram_delete_webhook() -> None:
     """Remove the webhook (back to polling with `relocbot run`)."""
     from adapters.telegram.admin import delete_webhook
 
-    ok = asyncio.run(delete_webhook(Settings()))
+    ok = asyncio.run(delete_webhook(process.settings()))
     console.print("webhook deleted" if ok else "Telegram refused")
     raise typer.Exit(0 if ok else 1)
 

@@ -1,6 +1,6 @@
 """``relocbot eval``, ``soak`` and ``bench``: the measuring commands (figures, never asserts).
 
-Registered on the main app by ``bot.cli``, which passes its logging set-up and runtime opener::
+Registered on the main app by ``ops.cli``, which passes its logging set-up and runtime opener::
 
     register(app, setup_logging=_setup_logging, runtime=_runtime)
 """
@@ -19,6 +19,7 @@ from rich.table import Table
 from bot.app import Runtime
 from bot.i18n import detect_language
 from bot.settings import Settings
+from ops import process
 
 __all__ = ["register"]
 
@@ -31,8 +32,8 @@ async def _eval_dialogues(settings: Settings, files: list[Path], show_misses: bo
     import tempfile
 
     from bot.app import open_runtime
-    from bot.dialogue_eval import load_dialogues, play, single_turns
-    from knowledge.evaluation import load_items
+    from ops.dialogue_eval import load_dialogues, play, single_turns
+    from ops.evaluation import load_items
 
     if single:
         dialogues = single_turns([i for f in files for i in load_items(f)])
@@ -73,9 +74,9 @@ def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
     ) -> None:
         """Print hit@1, hit@5, MRR, decline precision/recall and latency on FILES (pooled)."""
         from knowledge.base import KnowledgeBase
-        from knowledge.evaluation import calibrate, evaluate, load_items
+        from ops.evaluation import calibrate, evaluate, load_items
 
-        settings = Settings()
+        settings = process.settings()
         setup_logging(settings)
         dialogue_files = [f for f in files if "dialogues:" in f.read_text(encoding="utf-8")]
         files = [f for f in files if f not in dialogue_files]
@@ -85,7 +86,7 @@ def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
             asyncio.run(_eval_dialogues(settings, files, show_misses, single=True))
         if not files:
             return
-        kb = KnowledgeBase.open(settings)
+        kb = KnowledgeBase.open(settings.knowledge)
         items = [item for file in files for item in load_items(file)]
         report = evaluate(items, search=lambda q: kb.search(
             q, lang=detect_language(q), k=settings.top_k))
@@ -115,9 +116,9 @@ def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
         """50 chats through `serve` with faults on a schedule; prints reliability figures."""
         import datetime as dt
 
-        from bot.soak import run as run_soak
+        from ops.soak import run as run_soak
 
-        settings = Settings()
+        settings = process.settings()
         setup_logging(settings)
         asyncio.run(_ensure_index(settings))
         stats = asyncio.run(run_soak(settings, minutes=minutes, think=think,
@@ -142,8 +143,8 @@ def register(app: typer.Typer, *, setup_logging: Callable[[Settings], None],
             "--quick", help="skip the 100,000-chunk corpus")] = False,
     ) -> None:
         """Latency, throughput and memory figures, each beside a baseline from the same run."""
-        from bot.bench import run_bench
+        from ops.bench import run_bench
 
-        settings = Settings()
+        settings = process.settings()
         setup_logging(settings)
         run_bench(settings, quick=quick, console=Console())

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -29,13 +28,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from uvicorn import Server as uvicorn_Server
 
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
 from bot.app import Runtime, open_runtime
 from bot.i18n import detect_language
 from bot.logs import setup_logging
 from bot.settings import Settings
+from ops import process
 
 __all__ = ["app", "main"]
 
@@ -57,10 +54,9 @@ def _options(
     log_format: Annotated[str | None, typer.Option("--log-format", help="text or json")] = None,
 ) -> None:
     """Relocbot: answers, aid finder and lead routing for companies relocalising to France."""
-    if log_format is not None:
-        if log_format not in ("text", "json"):
-            raise typer.BadParameter("--log-format is text or json")
-        os.environ["RELOCBOT_LOG_FORMAT"] = log_format
+    if log_format is not None and log_format not in ("text", "json"):
+        raise typer.BadParameter("--log-format is text or json")
+    process.start(log_format=log_format)
 
 
 @contextmanager
@@ -85,7 +81,7 @@ def run() -> None:
     """Run the bot: the configured channels, otherwise the terminal chat."""
     from adapters.channels import enabled_channels
 
-    settings = Settings()
+    settings = process.settings()
     if not (settings.telegram_bot_token or settings.slack_bot_token):
         chat()
         return
@@ -130,7 +126,7 @@ def serve(
     from adapters.channels import enabled_channels
     from adapters.server import build_app
 
-    settings = Settings()
+    settings = process.settings()
     _setup_logging(settings)
 
     async def main() -> None:
@@ -156,7 +152,7 @@ def chat() -> None:
     """Chat in the terminal; reads one message per line when stdin is not a terminal."""
     from adapters.terminal import run_terminal
 
-    settings = Settings()
+    settings = process.settings()
     _setup_logging(settings, to_file=sys.stdin.isatty())
 
     async def main() -> None:
@@ -180,7 +176,7 @@ def worker() -> None:
     from bot.storage import Database
     from bot.worker import run_worker
 
-    settings = Settings()
+    settings = process.settings()
     _setup_logging(settings)
 
     async def main() -> None:
@@ -205,11 +201,11 @@ def ingest(
     """Index the shipped corpus (and extra folders), incrementally."""
     from knowledge.base import KnowledgeBase, open_embedder
 
-    settings = Settings()
+    settings = process.settings()
     _setup_logging(settings)
-    embedder = open_embedder(settings)
+    embedder = open_embedder(settings.knowledge)
     with _progress("Embeddings") as update:
-        report = KnowledgeBase.build(settings, embedder=embedder, progress=update,
+        report = KnowledgeBase.build(settings.knowledge, embedder=embedder, progress=update,
                                      extra=paths or [])
     for error in report.errors:
         console.print(f"[yellow]corpus:[/yellow] {error}")
@@ -229,7 +225,7 @@ def ask(
     = False,
 ) -> None:
     """Answer one question (or, with --json and no question, each line of stdin)."""
-    settings = Settings()
+    settings = process.settings()
     _setup_logging(settings)
     if question is None and not as_json:
         raise typer.BadParameter("give a question, or use --json to read questions from stdin")
@@ -273,22 +269,23 @@ def _print_answer(runtime: Runtime, answer: Any, lang: str) -> None:
         out.print(f"[{c.number}] {c.title} — {c.url or ''}", highlight=False, markup=False)
 
 
-from bot.cli_catalog import register as _register_catalog  # noqa: E402
+from ops.cli_catalog import register as _register_catalog  # noqa: E402
 
 _register_catalog(app)
-from bot.cli_leads import leads_app  # noqa: E402
+from ops.cli_leads import leads_app  # noqa: E402
 
 app.add_typer(leads_app, name="leads")
-from bot.cli_report import report_app  # noqa: E402
+from ops.cli_report import report_app  # noqa: E402
 
 app.add_typer(report_app, name="report")
-from bot.cli_admin import register as _register_admin  # noqa: E402
+from ops.cli_admin import register as _register_admin  # noqa: E402
 
 _register_admin(app)
-from bot.cli_measure import register as _register_measure  # noqa: E402
+from ops.cli_measure import register as _register_measure  # noqa: E402
 
 _register_measure(app, setup_logging=_setup_logging, runtime=_runtime)
 
 
 def main() -> None:
+    process.quiet_telemetry()
     app()

@@ -17,7 +17,7 @@ import time
 
 from aiohttp import web
 
-from tests.fakes.chat_api import ChatAPIFake
+from ops.fakes.chat_api import ChatAPIFake
 
 
 def _error(message: str, status: int) -> web.Response:

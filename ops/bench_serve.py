@@ -16,9 +16,10 @@ import time
 import httpx
 import numpy as np
 
-from adapters.telegram.bench import _fake_api_module, _questions
-from bot.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
 from bot.settings import Settings
+from ops.bench_telegram import _questions
+from ops.fakes import telegram_api
+from ops.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
 
 __all__ = ["run"]
 
@@ -26,7 +27,7 @@ Row = tuple[str, str, str, str]
 
 
 async def _load(urls: list[str], *, chats: int, per_chat: int) -> tuple[float, list[float]]:
-    make = _fake_api_module()
+    make = telegram_api
     questions = _questions()
     latencies: list[float] = []
 
@@ -52,7 +53,7 @@ async def _load(urls: list[str], *, chats: int, per_chat: int) -> tuple[float, l
 
 async def run(settings: Settings, *, chats: int = 200, per_chat: int = 3) -> list[Row]:
     """Rows for 1 and 2 ``serve`` processes; ``settings.data_dir`` holds a built index."""
-    make = _fake_api_module()
+    make = telegram_api
     fake = make.FakeTelegramAPI()
     await fake.start()
     rows: list[Row] = []

@@ -23,11 +23,12 @@ import httpx
 import numpy as np
 from sqlalchemy import func, select
 
-from adapters.telegram.bench import _fake_api_module, _questions
-from bot.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, OutboxItem
+from ops.bench_telegram import _questions
+from ops.fakes import telegram_api
+from ops.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
 
 __all__ = ["run"]
 
@@ -68,7 +69,7 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
     """``think``: mean pause (s) of a simulated person between an answer and their next
     message (uniform in [0.5, 1.5] x think); 0 sends back to back (saturation)."""
     pace = random.Random(8)
-    make = _fake_api_module()
+    make = telegram_api
     fake = make.FakeTelegramAPI()
     await fake.start()
     questions = _questions()

@@ -18,16 +18,13 @@ Usage::
 from __future__ import annotations
 
 import asyncio
-import importlib
 import itertools
 import logging
 import secrets
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -38,22 +35,13 @@ from bot.app import Runtime
 from bot.assistant import Assistant
 from bot.messages import Incoming
 from bot.storage import Database
-from knowledge.evaluation import load_items
+from ops.evaluation import load_items
+from ops.fakes import telegram_api
 
 __all__ = ["run"]
 
-ROOT = Path(__file__).resolve().parents[2]
-DEV_SET = ROOT / "tests" / "eval" / "dev.yaml"
+DEV_SET = Path(__file__).resolve().parent / "evalsets" / "dev.yaml"
 Row = tuple[str, str, str, str]
-
-
-def _fake_api_module() -> ModuleType:
-    """The fake Bot API lives with the tests (a checkout is needed, as for the dev set)."""
-    try:
-        return importlib.import_module("tests.fakes.telegram_api")
-    except ImportError:
-        sys.path.insert(0, str(ROOT))
-        return importlib.import_module("tests.fakes.telegram_api")
 
 
 def _questions() -> list[str]:
@@ -94,7 +82,7 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
     """
     from adapters.telegram.wiring import TelegramChannel
 
-    fakes = _fake_api_module()
+    fakes = telegram_api
     fake = fakes.FakeTelegramAPI()
     base_url = await fake.start()
     quiet = logging.getLogger("relocbot.messages")

@@ -1,4 +1,4 @@
-"""Multi-turn evaluation (``relocbot eval tests/eval/dialogues.yaml``): each dialogue played
+"""Multi-turn evaluation (``relocbot eval ops/evalsets/dialogues.yaml``): each dialogue played
 through the real ``Assistant`` (fresh conversation, SQLite), beside the previous pipeline
 (every message straight to retrieval) in the same run. Figures, never asserts.
 

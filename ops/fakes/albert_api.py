@@ -15,7 +15,7 @@ import time
 
 from aiohttp import web
 
-from tests.fakes.chat_api import ChatAPIFake
+from ops.fakes.chat_api import ChatAPIFake
 
 
 class FakeAlbert(ChatAPIFake):

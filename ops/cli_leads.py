@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from ops import process
 
 __all__ = ["leads_app", "spreadsheet_safe", "with_db"]
 
@@ -38,7 +38,7 @@ def spreadsheet_safe(value: object) -> object:
 
 
 def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
-    settings = Settings()
+    settings = process.settings()
 
     async def main() -> T:
         db = Database(settings.sqlalchemy_url)
@@ -150,7 +150,7 @@ def purge(older_than: Annotated[str, typer.Option(help="e.g. 36m (months) or 90d
         from bot.leads.desks import Desks
         from bot.leads.service import LeadService
 
-        settings = Settings()
+        settings = process.settings()
         service = LeadService(db=db, settings=settings, desks=Desks(), catalog=_catalog(),
                               desk_names={})
         return await service.purge(older_than=timedelta(days=days), actor="cli:purge")

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from bot.flows.render import reason_text
 from bot.i18n import Catalog
-from bot.settings import Settings
 from knowledge.catalog import AidIndex, Geo, Profile, ProfileExtractor, match_partners
 from knowledge.catalog.profile import size_from_headcount
+from ops import process
 
 __all__ = ["register"]
 
@@ -88,8 +88,8 @@ def register(app: typer.Typer) -> None:
         """Partners of the catalogue for a need, nearest first when a place is given."""
         from knowledge.base import KnowledgeBase
 
-        settings = Settings()
-        kb = KnowledgeBase.open(settings)
+        settings = process.settings()
+        kb = KnowledgeBase.open(settings.knowledge)
         profile = ProfileExtractor.load().extract(f"{besoin} {ville or ''}")
         if departement:
             profile = profile.model_copy(update={"department": departement.zfill(2)})

@@ -64,10 +64,10 @@ def stack_env(settings: Settings, tmp: str, *, chroma_port: int, api_base_url: s
               database_url: str, **extra: str) -> dict[str, str]:
     """Environment of the stack's processes; seeds the new data dir's embedding cache."""
     data = Path(tmp) / "data"
-    cache = index_paths(settings.model_copy(update={"data_dir": data}))["cache"]
+    cache = index_paths(settings.model_copy(update={"data_dir": data}).knowledge)["cache"]
     cache.parent.mkdir(parents=True, exist_ok=True)
-    if index_paths(settings)["cache"].exists():
-        shutil.copy(index_paths(settings)["cache"], cache)
+    if index_paths(settings.knowledge)["cache"].exists():
+        shutil.copy(index_paths(settings.knowledge)["cache"], cache)
     return {**os.environ, "RELOCBOT_DATA_DIR": str(data), "DATABASE_URL": database_url,
             "CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "TELEGRAM_BOT_TOKEN": token,
             "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": api_base_url,

@@ -42,8 +42,9 @@ async def check_config(settings: Settings) -> list[Check]:
     await db.close()
     out.append(Check("database", "ok" if reachable else "error",
                      f"{_scheme(settings.sqlalchemy_url)} {'reachable' if reachable else 'down'}"))
-    out.append(Check("index", "ok" if lexical_is_current(settings) else "warning",
-                     "built" if lexical_is_current(settings) else "missing: built on first run"))
+    built = lexical_is_current(settings.knowledge)
+    out.append(Check("index", "ok" if built else "warning",
+                     "built" if built else "missing: built on first run"))
     out.append(Check("chroma", "ok", f"server {urlparse(settings.chroma_url).netloc}")
                if settings.chroma_url else Check("chroma", "ok", "embedded"))
     out.append(Check("llm", "ok" if settings.llm_model else "off",

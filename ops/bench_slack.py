@@ -39,11 +39,11 @@ from bot.assistant import Assistant
 from bot.i18n import detect_language
 from bot.messages import Incoming
 from bot.storage import Database
-from knowledge.evaluation import load_items
+from ops.evaluation import load_items
 
 __all__ = ["DEV_SET", "run"]
 
-DEV_SET = Path(__file__).resolve().parents[2] / "tests" / "eval" / "dev.yaml"
+DEV_SET = Path(__file__).resolve().parent / "evalsets" / "dev.yaml"
 Row = tuple[str, str, str, str]
 _SECRET = "bench-signing-secret"
 _BOT = "U0BENCHBOT"

@@ -1,1 +1,0 @@
-"""Fakes of our own interfaces and local fake servers for the network boundary."""
