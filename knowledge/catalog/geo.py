@@ -1,10 +1,15 @@
 """Communes of Hauts-de-France: names, postal codes, départements, coordinates, CCI desk.
 
+The table holds every commune of the five départements (``communes.py``); this module indexes
+it by name (accents, case, hyphens, "St"/"Saint", "lez"/"lès" ignored; delegated and associated
+communes as aliases of their commune) and by postal code, and finds communes named in a text.
+
 Usage::
 
     geo = Geo.load()
     geo.by_postal_code("59100")[0].name        # "Roubaix"
     geo.find_in_text("PME à Villeneuve d'Ascq")  # Commune(...)
+    geo.named("St-Omer")                       # [Commune(name="Saint-Omer", ...)]
     geo.distance_km(geo.get("Lille"), geo.get("Arras"))
 """
 
@@ -15,93 +20,137 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from knowledge.catalog.communes import OVERLAY_FILE, TABLE_FILE, Commune, load_communes
+from knowledge.catalog.territory import TERRITORY_FILE
+from knowledge.lexical import LANG_STOPWORDS, fold
 
-from knowledge import CORPUS_DIR
-from knowledge.lexical import fold
-
-__all__ = ["HDF_DEPARTMENTS", "Commune", "Geo"]
+__all__ = ["AMBIGUOUS", "HDF_DEPARTMENTS", "Commune", "Geo"]
 
 HDF_DEPARTMENTS = ("02", "59", "60", "62", "80")
-GEO_FILE = CORPUS_DIR / "geo" / "communes.yaml"
+
+# Well-known commune names that are also everyday French or English words.
+AMBIGUOUS = frozenset("eu ham hem lens guise albert croix avion rue loos marly roye nesle mouy "
+                      "camon auby marck leers harnes barlin divion grenay bavay ascq vda".split())
+_STOP = LANG_STOPWORDS["fr"] | LANG_STOPWORDS["en"]
+_PLACE_BEFORE = re.compile(r"(?:\b(?:a|au|aux|in|at|near|pres de|de|du|sur|vers|from|to)) $")
+# Before a commune the bot did not list among the well-known ones, only a real place word.
+_STRICT_BEFORE = re.compile(r"(?:\b(?:a|au|aux|in|at|near|pres de|vers|based in|basee a)) $")
+_WORD = re.compile(r"[^\W_]+")
+_SAME = {"st": "saint", "ste": "sainte", "lez": "les", "sainct": "saint"}
 
 
-class Commune(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+def _fold(text: str) -> str:
+    return fold(text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae")
+                .replace("Æ", "ae"))
 
-    name: str
-    postal_codes: list[str]
-    department: str
-    lat: float
-    lon: float
-    cci: str | None = None
-    cci_candidates: list[str] = Field(default_factory=list)
-    aliases: list[str] = Field(default_factory=list)
-    uncertain: bool = False
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(normalised key word, original word) for each word of ``text``."""
+    out = []
+    for word in _WORD.findall(text):
+        folded = _fold(word)
+        out.append((_SAME.get(folded, folded), word))
+    return out
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
-
-
-# Commune names that are also everyday French or English words.
-AMBIGUOUS = frozenset("eu ham hem lens guise albert croix avion rue loos marly roye nesle mouy "
-                      "camon auby marck leers harnes barlin divion grenay bavay ascq vda".split())
-_PLACE_BEFORE = re.compile(r"(?:\b(?:a|au|aux|in|at|near|pres de|de|du|sur|vers|from|to)) $")
-
-
-def _proper(text: str, name: str) -> str:
-    """The words of ``text`` that fold to ``name`` (to check their capitalisation)."""
-    words = re.findall(r"[\w'-]+", text)
-    return " ".join(w for w in words if _key(w) == name)
+    """``"St-André-lez-Lille"`` -> ``"saint andre les lille"``."""
+    return " ".join(_SAME.get(w, w) for w in _WORD.findall(_fold(name)))
 
 
 class Geo:
+    """Name and postal-code indexes over the communes (built once, then read-only)."""
+
     def __init__(self, communes: list[Commune]) -> None:
         self.communes = communes
-        self._by_name: dict[str, Commune] = {}
+        self._by_name: dict[str, list[Commune]] = {}
         self._by_code: dict[str, list[Commune]] = {}
+        self._well_known: set[str] = set()
+        ranked = sorted(communes, key=lambda c: (not c.well_known, -c.population))
+        for pass_aliases in (False, True):  # real names first, then other spellings
+            for commune in ranked:
+                for name in (commune.aliases if pass_aliases else [commune.name]):
+                    key = _key(name)
+                    found = self._by_name.setdefault(key, [])
+                    if all(c is not commune for c in found) and not (pass_aliases and found):
+                        found.append(commune)
+                    if commune.well_known:
+                        self._well_known.add(key)
         for commune in communes:
-            for name in [commune.name, *commune.aliases]:
-                self._by_name.setdefault(_key(name), commune)
             for code in commune.postal_codes:
                 self._by_code.setdefault(code, []).append(commune)
-        names = sorted(self._by_name, key=len, reverse=True)
-        self._pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b") \
-            if names else None
+        self._max_words = max((k.count(" ") + 1 for k in self._by_name), default=0)
 
     @classmethod
-    def load(cls, path: Path = GEO_FILE) -> Geo:
-        return _load(path)
+    def load(cls, path: Path = TABLE_FILE, *, overlay: Path = OVERLAY_FILE,
+             territory: Path = TERRITORY_FILE) -> Geo:
+        return _load(path, overlay, territory)
 
     def get(self, name: str) -> Commune | None:
-        return self._by_name.get(_key(name))
+        """The commune called ``name`` (the best known, then most populous, of homonyms)."""
+        found = self._by_name.get(_key(name))
+        return found[0] if found else None
+
+    def named(self, name: str) -> list[Commune]:
+        """Every commune called ``name`` (homonyms in several départements)."""
+        return list(self._by_name.get(_key(name), []))
 
     def by_postal_code(self, code: str) -> list[Commune]:
         return list(self._by_code.get(code, []))
 
-    def find_in_text(self, text: str) -> Commune | None:
+    @staticmethod
+    def among(communes: list[Commune], text: str) -> Commune | None:
+        """The one of ``communes`` that ``text`` names ("62380 Lumbres"), longest name first."""
+        key, best, size = f" {_key(text)} ", None, 0
+        for commune in communes:
+            for name in (commune.name, *commune.aliases):
+                found = _key(name)
+                if len(found) > size and f" {found} " in key:
+                    best, size = commune, len(found)
+        return best
+
+    def _accept(self, name: str, words: list[tuple[str, str]], at: int, *,
+                strict: bool) -> bool:
+        if name in _STOP:
+            return False
+        if not strict:
+            return len(name) > 2 or words[at][1][:1].isupper()
+        before = " ".join(k for k, _ in words[max(0, at - 2):at]) + " "
+        capital = words[at][1][:1].isupper()
+        if name in self._well_known:
+            return name not in AMBIGUOUS or capital or bool(_PLACE_BEFORE.search(before))
+        if _STRICT_BEFORE.search(before):
+            return True
+        letters = len(name.replace(" ", ""))
+        return capital and name not in AMBIGUOUS and (letters >= 6 or (letters >= 4 and at > 0))
+
+    def find_in_text(self, text: str, *, strict: bool = True) -> Commune | None:
         """The first commune named in ``text`` (accents, case, hyphens ignored).
 
-        Names that are also common words ("Eu", "Lens", "Avion", "Rue"...) count only when
-        capitalised or right after a place preposition ("à", "in", "près de"...).
+        Well-known names that are also common words ("Eu", "Lens", "Avion", "Rue"...) count only
+        when capitalised or right after a place preposition ("à", "in", "près de"...). Other
+        communes of the table count when capitalised (sentence-initial: six letters at least)
+        or right after "à" / "in" / "près de"; ``strict=False`` (a text that is a place, like a
+        form's answer) accepts any name but stopwords.
         """
-        if self._pattern is None:
-            return None
-        key = _key(text)
-        for match in self._pattern.finditer(key):
-            name = match.group(1)
-            if name not in AMBIGUOUS or _PLACE_BEFORE.search(key[: match.start()]) or re.search(
-                    r"(?<![\w-])" + re.escape(name[0].upper()) + r"\w*", _proper(text, name)):
-                return self._by_name[name]
+        words = _tokens(text)
+        keys = [k for k, _ in words]
+        for at in range(len(keys)):
+            for size in range(min(self._max_words, len(keys) - at), 0, -1):
+                name = " ".join(keys[at:at + size])
+                found = self._by_name.get(name)
+                if found is None:
+                    continue
+                if self._accept(name, words, at, strict=strict):
+                    return found[0]
+                break
         return None
 
     def locate(self, place: str | None) -> Commune | None:
         """A commune from a name like ``"Roubaix (à confirmer)"`` or ``"Lille"``."""
         if not place:
             return None
-        return self.get(place) or self.find_in_text(place)
+        return self.get(place) or self.find_in_text(place, strict=False)
 
     @staticmethod
     def distance_km(a: Commune, b: Commune) -> float:
@@ -113,9 +162,5 @@ class Geo:
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path) -> Geo:
-    if not path.exists():
-        return Geo([])
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    return Geo([Commune.model_validate(item) for item in data.get("communes", [])])
+def _load(path: Path, overlay: Path, territory: Path) -> Geo:
+    return Geo(load_communes(path, overlay, territory))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.catalog.communes import NEAR_ENOUGH
 from knowledge.catalog.geo import Commune, Geo
 from knowledge.catalog.matcher import Reason
 from knowledge.catalog.profile import Profile
@@ -69,12 +70,14 @@ def _overlaps(text: str, wanted: set[str]) -> bool:
 
 
 def _origin(profile: Profile, geo: Geo) -> Commune | None:
+    """The company's commune, when its coordinates are near enough to measure distances."""
+    found = None
     if profile.city:
-        return geo.locate(profile.city)
-    if profile.postal_code:
+        found = geo.locate(profile.city)
+    elif profile.postal_code:
         communes = geo.by_postal_code(profile.postal_code)
-        return communes[0] if communes else None
-    return None
+        found = communes[0] if communes else None
+    return found if found is not None and found.placed_by in NEAR_ENOUGH else None
 
 
 def match_partners(
