@@ -5,7 +5,7 @@ PYTHON ?= python3
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test check bench eval soak soak-saturation clean
+.PHONY: install run test check bench eval vectors soak soak-saturation clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench: install  ## latency, throughput and memory figures
 eval: install  ## retrieval and declining metrics on the development set
 	$(VENV)/bin/relocbot eval ops/evalsets/dialogues.yaml ops/evalsets/dev.yaml ops/evalsets/holdout.yaml
 
+vectors: install  ## re-embed the shipped corpus into knowledge/data/corpus_vectors.npz
+	$(VENV)/bin/relocbot vectors
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
 
@@ -38,3 +41,12 @@ soak: install  ## 50 chats through serve for 10 minutes with faults; figures int
 	$(VENV)/bin/relocbot soak --minutes 10 --think 2 --record RELIABILITY.md
 soak-saturation: install  ## the same with no pause between messages (throughput stress)
 	$(VENV)/bin/relocbot soak --minutes 10 --think 0 --record RELIABILITY.md
+
+# The communes table (knowledge/corpus/geo/communes-hdf.csv) from Etalab's npm package: bump the
+# version to refresh it, then review the diff and the territory tests (tests/leads/test_territory.py).
+TERRITORY_PACKAGE ?= @etalab/decoupage-administratif@6.0.0
+.PHONY: territory
+territory: install  ## rebuild the communes table from $(TERRITORY_PACKAGE) (npm pack)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent "$(TERRITORY_PACKAGE)" >/dev/null) && \
+	$(VENV)/bin/relocbot territory --tarball "$$(ls "$$tmp"/*.tgz)"

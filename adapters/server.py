@@ -2,9 +2,13 @@
 ``/metrics`` (Prometheus), a request body-size limit, a request timeout and an access log.
 ``/readyz`` and ``/metrics`` (database queries) need the bearer token ``RELOCBOT_OPS_TOKEN``.
 
+The app sees the core through small parts, never the whole runtime: the channels, a
+``Readiness`` over the database and the index, a ``metrics`` callable and a ``ServerConfig``.
+
 Usage::
 
-    app = build_app(runtime, channels=enabled_channels(runtime, webhook=True))
+    app = build_asgi_app(channels=channels, readiness=Readiness(db=db, kb=kb),
+                         metrics=render_metrics, config=ServerConfig.from_settings(settings))
     uvicorn.run(app, host="127.0.0.1", port=8080)
 """
 
@@ -16,8 +20,9 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -27,13 +32,20 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.base import Channel
-from bot.app import Runtime
 from bot.metrics import CONTENT_TYPE
+from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase
 
-__all__ = ["AccessLog", "BodyLimit", "Readiness", "RequestTimeout", "build_app",
-           "ops_authorised"]
+__all__ = [
+    "AccessLog",
+    "BodyLimit",
+    "Readiness",
+    "RequestTimeout",
+    "ServerConfig",
+    "build_asgi_app",
+    "ops_authorised",
+]
 
 log = logging.getLogger("relocbot.http")
 READY_DEADLINE = 2.0  # seconds per readiness check
@@ -180,9 +192,27 @@ def ops_authorised(request: Request, token: SecretStr | None) -> bool:
     return hmac.compare_digest(given, f"Bearer {token.get_secret_value()}".encode())
 
 
-def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
-    readiness = Readiness(db=runtime.db, kb=runtime.kb)
-    token = runtime.settings.ops_token
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """The HTTP limits and the operators' token (``RELOCBOT_OPS_TOKEN``)."""
+
+    max_body_bytes: int = 1_000_000
+    request_timeout_seconds: float = 30.0
+    ops_token: SecretStr | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ServerConfig:
+        return cls(max_body_bytes=settings.max_body_bytes,
+                   request_timeout_seconds=settings.request_timeout_seconds,
+                   ops_token=settings.ops_token)
+
+
+def build_asgi_app(*, channels: Sequence[Channel], readiness: Readiness,
+                   metrics: Callable[[bool], Awaitable[bytes]],
+                   config: ServerConfig) -> ASGIApp:
+    """``metrics(with_database)`` renders the Prometheus page (``False`` when the database is
+    down: the in-process counters only)."""
+    token = config.ops_token
 
     def refused() -> Response:
         return PlainTextResponse("unauthorized", status_code=401,
@@ -199,20 +229,20 @@ def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
         return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                             status_code=200 if ready else 503)
 
-    async def metrics(request: Request) -> Response:
+    async def metrics_page(request: Request) -> Response:
         if not ops_authorised(request, token):
             return refused()
         try:
-            body = await runtime.metrics.render(runtime.db)
+            body = await metrics(True)
         except Exception:  # the database is down: still expose the in-process counters
             log.warning("metrics: database unavailable", exc_info=True)
-            body = await runtime.metrics.render(None)
+            body = await metrics(False)
         return Response(body, media_type=CONTENT_TYPE)
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
     ]
     for channel in channels:
         routes.extend(channel.routes())
@@ -228,5 +258,5 @@ def build_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
                 await channel.stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    limited = BodyLimit(app, max_bytes=runtime.settings.max_body_bytes)
-    return AccessLog(RequestTimeout(limited, seconds=runtime.settings.request_timeout_seconds))
+    limited = BodyLimit(app, max_bytes=config.max_body_bytes)
+    return AccessLog(RequestTimeout(limited, seconds=config.request_timeout_seconds))

@@ -2,52 +2,31 @@
 
 Usage::
 
-    assistant = Assistant(kb=kb, db=db, catalog=Catalog.load(), settings=settings)
+    assistant = build_assistant(kb=kb, db=db, catalog=Catalog.load(), settings=settings)
     replies = await assistant.handle(Incoming(channel="terminal", conversation_key="t:1",
                                               user_id="1", text="/start"))
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import time
-from collections.abc import Callable, Sequence
-
-from sqlalchemy.exc import SQLAlchemyError
+import contextlib
+from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.actions import MENU_ADVISOR, MENU_AID, MENU_ASK, MENU_PARTNER, Action
-from bot.answering import Answer, ExtractiveComposer, LLMComposer
-from bot.answering.llm import ChatModel
-from bot.answering.records import RecordAnswers
-from bot.errors import StorageError
+from bot.answering import Answer, Answerer
+from bot.errors import StorageError, user_message_key
 from bot.flows import AidFinder, PartnerFinder
 from bot.flows.base import FlowRegistry, FormFlow
-from bot.flows.conversation import CciLookup, Feedback, Questions, RecordQuestions, SmallTalk
+from bot.flows.conversation import main_menu
 from bot.flows.lead import LeadForm
-from bot.i18n import Catalog
-from bot.leads.desks import Desks
-from bot.leads.enrich import LeadEnricher
-from bot.leads.routing import Router
+from bot.i18n import Catalog, Lang, normalise_lang
 from bot.leads.service import LeadService
-from bot.messages import Button, Incoming, Reply
-from bot.metrics import Metrics
-from bot.middleware import (
-    Context,
-    ConversationLock,
-    Dedupe,
-    InputGuard,
-    Language,
-    LogContext,
-    Middleware,
-    RateLimit,
-    run_chain,
-)
-from bot.settings import Settings
+from bot.messages import Incoming, Reply
+from bot.middleware import Context, Middleware, pick_language, run_chain
 from bot.storage import Database
 from bot.understanding import Intent, Memory, Understanding
-from knowledge.base import KnowledgeBase
-from knowledge.catalog import Profile, ProfileExtractor
+from knowledge.catalog import Profile
 from knowledge.embeddings import Vector
 
 __all__ = ["COMMANDS", "Assistant"]
@@ -67,66 +46,29 @@ def _tag(replies: list[Reply], intent: str) -> list[Reply]:
 
 
 class Assistant:
+    """Routes one event to the flow that handles it; built by ``bot.wiring.build_assistant``
+    (the constructor reads no file and builds no collaborator)."""
+
     def __init__(
         self,
         *,
-        kb: KnowledgeBase,
-        db: Database,
         catalog: Catalog,
-        settings: Settings,
-        chat_model: ChatModel | None = None,
-        middleware: Sequence[Middleware] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        today: Callable[[], dt.date] = dt.date.today,
-        metrics: Metrics | None = None,
+        db: Database,
+        understanding: Understanding,
+        flows: FlowRegistry,
+        answerer: Answerer,
+        leads: LeadService,
+        chain: Sequence[Middleware],
     ) -> None:
-        self.kb = kb
-        self.db = db
         self.catalog = catalog
-        self.settings = settings
-        embedder = getattr(getattr(kb, "retriever", None), "embedder", None)
-        self.extractive = ExtractiveComposer(catalog=catalog, kb=kb, today=today,
-                                             embedder=embedder)
-        extractor = ProfileExtractor.load()
-        self.understanding = Understanding.build(kb=kb, extractor=extractor)
-        self.finder = AidFinder(aids=kb.aids, catalog=catalog, db=db, extractor=extractor,
-                                today=today, compose=self._compose)
-        self.partner_finder = PartnerFinder(kb=kb, catalog=catalog, db=db, extractor=extractor,
-                                            geo=extractor.geo)
-        self.leads = LeadService(
-            db=db, settings=settings, desks=Desks.load(settings.desks_file), catalog=catalog,
-            desk_names={c.id: c.name.split(" (")[0] for c in kb.ccis.values()},
-            enrich=LeadEnricher(kb, index=self.finder.index, today=today))
-        router = Router.load(geo=extractor.geo)
-        self.lead_form = LeadForm(catalog=catalog, db=db, router=router, service=self.leads,
-                                  vocab=self.understanding.vocab)
-        self.llm = (
-            LLMComposer(model=chat_model, fallback=self.extractive, timeout=settings.llm_timeout)
-            if chat_model is not None
-            else None
-        )
-        records = RecordAnswers(kb=kb, catalog=catalog, today=today, embedder=embedder)
-        questions = Questions(db=db, catalog=catalog, records=records, compose=self._compose,
-                              rewrite=self.llm.rewrite if self.llm is not None else None)
-        self.flows = FlowRegistry([
-            SmallTalk(catalog=catalog, menu=self._menu),
-            questions,
-            RecordQuestions(db=db, catalog=catalog, records=records, questions=questions),
-            CciLookup(db=db, catalog=catalog, records=records, router=router),
-            Feedback(db=db, catalog=catalog),
-            self.finder, self.partner_finder, self.lead_form,
-        ])
-        chain: Sequence[Middleware] = middleware if middleware is not None else [
-            LogContext(metrics),
-            RateLimit(catalog, per_minute=settings.rate_limit_per_minute, db=db,
-                      global_per_second=settings.rate_limit_global_per_second, clock=clock),
-            ConversationLock(db),
-            Dedupe(db),
-            Language(db),
-            InputGuard(catalog, max_chars=settings.max_message_chars),
-        ]
-        if not any(isinstance(m, ConversationLock) for m in chain):
-            chain = [ConversationLock(db), *chain]
+        self.db = db
+        self.understanding = understanding
+        self.flows = flows
+        self.answerer = answerer
+        self.leads = leads
+        self.finder = flows.get(AidFinder)
+        self.partner_finder = flows.get(PartnerFinder)
+        self.lead_form = flows.get(LeadForm)
         self._handler = run_chain(chain, self._route)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -135,10 +77,30 @@ class Assistant:
 
         Raises ``StorageError`` when the database fails (down, locked for too long): what was
         already saved stays, and the channel's error handler asks the user to resend."""
+        ctx = Context(incoming=incoming)
         try:
-            return await self._handler(Context(incoming=incoming))
-        except (SQLAlchemyError, ConnectionError) as exc:
+            replies = await self._handler(ctx)
+        except ConnectionError as exc:   # a driver's; the store raises StorageError
             raise StorageError(f"database unavailable ({type(exc).__name__})") from exc
+        return [r if r.lang else replace(r, lang=ctx.lang) for r in replies]
+
+    async def language(self, incoming: Incoming) -> Lang | None:
+        """See ``bot.port.Core.language`` (the ``Language`` middleware's choice, read-only)."""
+        state = await self.db.load_state(incoming.conversation_key, channel=incoming.channel)
+        if not (incoming.text or state.lang or incoming.lang_hint):
+            return None
+        return pick_language(state, incoming)
+
+    async def error_reply(self, incoming: Incoming, error: BaseException) -> Reply:
+        """The polite answer when handling ``incoming`` failed (``bot.port.Core``): "resend in a
+        minute" for a database outage, the generic apology otherwise, in the conversation's
+        language when the state can still be read, else the client's, else French."""
+        lang: Lang = normalise_lang(incoming.lang_hint) or "fr"
+        with contextlib.suppress(Exception):
+            state = await self.db.load_state(incoming.conversation_key, channel=incoming.channel)
+            lang = normalise_lang(state.lang) or lang
+        text = self.catalog.t(user_message_key(error), lang)
+        return Reply(blocks=(text,), kind="error", lang=lang)
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -217,24 +179,16 @@ class Assistant:
         await self.db.save_state(ctx.state)
         return [ctx.reply(self.catalog, "finder_cancelled")]
 
-    def _menu(self, lang: str) -> tuple[Button, ...]:
-        t = self.catalog.t
-        return (
-            Button(t("button_ask", lang), MENU_ASK.wire),
-            Button(t("button_find_aid", lang), MENU_AID.wire),
-            Button(t("button_find_partner", lang), MENU_PARTNER.wire),
-            Button(t("button_advisor", lang), MENU_ADVISOR.wire),
-        )
-
     async def _command(self, ctx: Context, text: str) -> list[Reply]:
         word, _, arg = text[1:].partition(" ")
         name = COMMANDS.get(word.split("@", 1)[0].lower())
         t, lang = self.catalog.t, ctx.lang
         ctx.outcome = f"command:{name or 'unknown'}"
         if name == "start":
-            return [Reply(blocks=(t("welcome", lang), t("help", lang)), buttons=self._menu(lang))]
+            return [Reply(blocks=(t("welcome", lang), t("help", lang)),
+                          buttons=main_menu(self.catalog, lang))]
         if name == "help":
-            return [Reply(blocks=(t("help", lang),), buttons=self._menu(lang))]
+            return [Reply(blocks=(t("help", lang),), buttons=main_menu(self.catalog, lang))]
         if name == "lang":
             return await self._set_lang(ctx, arg.strip().lower())
         if name == "advisor":
@@ -283,22 +237,5 @@ class Assistant:
 
     async def compose(self, question: str, lang: str, vector: Vector | None = None, *,
                       kinds: list[str] | None = None) -> Answer:
-        """Search and compose an answer (no state, no logging): used by ``ask`` and ``eval``.
-        ``kinds``: only these kinds of source (a definition is looked for in documents)."""
-        filters = {"kind": kinds} if kinds else {}
-        result = await asyncio.to_thread(
-            self.kb.search, question, lang=lang, k=self.settings.top_k, vector=vector, **filters
-        )
-        if self.llm is not None:
-            answer = await self.llm.compose(result)
-        else:
-            answer = await asyncio.to_thread(self.extractive.compose, result, vector=vector)
-        answer.result = result
-        return answer
-
-    async def _compose(self, question: str, lang: str, vector: Vector | None, *,
-                       kinds: list[str] | None = None) -> Answer:
-        answer = await self.compose(question, lang, vector, kinds=kinds)
-        if kinds and answer.declined:
-            answer = await self.compose(question, lang, vector)
-        return answer
+        """Search and compose an answer (no state, no logging): used by ``ask`` and ``eval``."""
+        return await self.answerer.compose(question, lang, vector, kinds=kinds)

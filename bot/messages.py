@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Button", "Citation", "Incoming", "Reply"]
+__all__ = ["Button", "Citation", "Incoming", "Lang", "Reply"]
 
 Lang = Literal["fr", "en"]
 
@@ -60,7 +60,12 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to show. ``blocks`` are paragraphs of plain text (adapters escape them)."""
+    """One message to show. ``blocks`` are paragraphs of plain text (adapters escape them).
+
+    ``lang`` is the language the core chose for this message (the ``Language`` middleware):
+    ``Assistant.handle`` stamps every reply, so adapters render buttons and labels in it and
+    never guess it again from the text.
+    """
 
     blocks: tuple[str, ...]
     citations: tuple[Citation, ...] = ()
@@ -68,6 +73,7 @@ class Reply:
     private: bool = False
     kind: str = "info"
     meta: dict[str, str] = field(default_factory=dict)
+    lang: Lang | None = None
 
     @property
     def text(self) -> str:

@@ -10,10 +10,8 @@ Usage::
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func, select
 
 from bot.storage import Database
-from bot.storage.lead_tables import Lead, OutboxItem
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
@@ -37,18 +35,14 @@ class Metrics:
                             registry=self.registry)
 
     async def refresh(self, db: Database) -> None:
-        async with db.sessions() as session:
-            leads = (await session.execute(select(Lead.desk_id, Lead.status, func.count())
-                                           .group_by(Lead.desk_id, Lead.status))).all()
-            outbox = (await session.execute(select(OutboxItem.status, func.count())
-                                            .group_by(OutboxItem.status))).all()
+        counts = await db.reports.pipeline_counts()
         self.leads.clear()
-        for desk, status, count in leads:
+        for (desk, status), count in counts.leads.items():
             self.leads.labels(desk=desk, status=status).set(count)
         self.outbox.clear()
         for status in ("pending", "sending", "sent", "dead"):
             self.outbox.labels(status=status).set(0)
-        for status, count in outbox:
+        for status, count in counts.outbox.items():
             self.outbox.labels(status=status).set(count)
 
     async def render(self, db: Database | None = None) -> bytes:

@@ -13,11 +13,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.storage import Database
-from bot.storage.lead_tables import Lead
-from bot.storage.tables import Feedback, QuestionLog
 from knowledge.lexical import fold
 
 __all__ = ["gaps", "normalise_question", "stats"]
@@ -31,13 +27,9 @@ def normalise_question(text: str) -> str:
 
 async def gaps(db: Database, *, limit: int = 20) -> list[tuple[str, int, int, int]]:
     """(question, total, declined, thumbs down), most frequent first."""
-    async with db.sessions() as session:
-        declined = (await session.scalars(select(QuestionLog.question).where(
-            QuestionLog.declined.is_(True)))).all()
-        down = (await session.scalars(select(Feedback.question).where(
-            Feedback.rating < 0))).all()
-    counts_declined = Counter(normalise_question(q) for q in declined)
-    counts_down = Counter(normalise_question(q) for q in down)
+    sources = await db.reports.gap_questions()
+    counts_declined = Counter(normalise_question(q) for q in sources.declined)
+    counts_down = Counter(normalise_question(q) for q in sources.thumbs_down)
     keys = set(counts_declined) | set(counts_down)
     rows = [(k, counts_declined[k] + counts_down[k], counts_declined[k], counts_down[k])
             for k in keys if k]
@@ -46,24 +38,22 @@ async def gaps(db: Database, *, limit: int = 20) -> list[tuple[str, int, int, in
 
 
 async def stats(db: Database) -> dict[str, list[dict[str, Any]]]:
-    async with db.sessions() as session:
-        questions = (await session.execute(select(
-            QuestionLog.channel, QuestionLog.created_at, QuestionLog.declined))).all()
-        leads = (await session.execute(select(
-            Lead.desk_id, Lead.tier, Lead.created_at, Lead.claimed_at))).all()
+    usage = await db.reports.usage()
+    questions, leads = usage.questions, usage.leads
     per_day: dict[tuple[str, str], list[int]] = {}
-    for channel, created, was_declined in questions:
-        entry = per_day.setdefault((created.date().isoformat(), channel), [0, 0])
+    for question in questions:
+        day = question.created_at.date().isoformat()
+        entry = per_day.setdefault((day, question.channel), [0, 0])
         entry[0] += 1
-        entry[1] += int(bool(was_declined))
+        entry[1] += int(question.declined)
     question_rows = [{"day": day, "channel": channel, "questions": n, "declined": d,
                       "decline_rate": round(d / n, 3)}
                      for (day, channel), (n, d) in sorted(per_day.items())]
-    per_desk: dict[tuple[str, str], int] = Counter((desk, tier) for desk, tier, _, _ in leads)
+    per_desk: dict[tuple[str, str], int] = Counter((lead.desk_id, lead.tier) for lead in leads)
     lead_rows = [{"desk": desk, "tier": tier, "leads": n}
                  for (desk, tier), n in sorted(per_desk.items())]
-    waits = [(claimed - created).total_seconds() / 3600 for _, _, created, claimed in leads
-             if claimed is not None]
+    waits = [(lead.claimed_at - lead.created_at).total_seconds() / 3600 for lead in leads
+             if lead.claimed_at is not None]
     claim_rows = [{"claimed": len(waits), "unclaimed": len(leads) - len(waits),
                    "median_hours_to_claim": round(statistics.median(waits), 2) if waits
                    else None}]

@@ -147,6 +147,30 @@ class Settings(BaseSettings):
         36, validation_alias=_env("RELOCBOT_RETAIN_LEADS_MONTHS", "retain_leads_months")
     )
 
+    # Company lookup (API Recherche d'entreprises): a SIREN fills the form's answers.
+    company_lookup: bool = Field(
+        True, validation_alias=_env("RELOCBOT_COMPANY_LOOKUP", "company_lookup")
+    )
+    company_api_url: str = Field(
+        "https://recherche-entreprises.api.gouv.fr",
+        validation_alias=_env("RELOCBOT_COMPANY_API_URL", "company_api_url"),
+    )
+    company_api_timeout_seconds: float = Field(
+        2.0, validation_alias=_env("RELOCBOT_COMPANY_API_TIMEOUT_SECONDS",
+                                   "company_api_timeout_seconds")
+    )
+    company_api_per_second: float = Field(
+        5.0, validation_alias=_env("RELOCBOT_COMPANY_API_PER_SECOND", "company_api_per_second")
+    )
+    company_lookup_pause_seconds: float = Field(
+        300.0, validation_alias=_env("RELOCBOT_COMPANY_LOOKUP_PAUSE_SECONDS",
+                                     "company_lookup_pause_seconds")
+    )
+    company_cache_seconds: float = Field(
+        86_400.0, validation_alias=_env("RELOCBOT_COMPANY_CACHE_SECONDS",
+                                        "company_cache_seconds")
+    )
+
     embedded_worker: bool = Field(
         True, validation_alias=_env("RELOCBOT_EMBEDDED_WORKER", "embedded_worker")
     )

@@ -9,7 +9,8 @@ against PostgreSQL) and ``RELOCBOT_EMBEDDED_WORKER=false`` on the web processes.
 Usage::
 
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(db, settings, stop=stop))
+    notifiers = build_notifiers(settings)     # adapters.notifiers, at the composition root
+    task = asyncio.create_task(run_worker(db, settings, stop=stop, notifiers=notifiers))
     ...; stop.set(); await task
 """
 
@@ -19,19 +20,18 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Mapping
 
-from sqlalchemy.exc import SQLAlchemyError
-
+from bot.errors import StorageError
 from bot.i18n import Catalog
 from bot.leads.desks import Desks
 from bot.leads.dispatcher import Dispatcher
-from bot.leads.notifiers import build_notifiers
+from bot.leads.notifiers import Notifier
 from bot.leads.service import LeadService
 from bot.leads.sla import check_sla
 from bot.settings import Settings
-from bot.storage import Database
+from bot.storage import Database, utcnow
 from bot.storage.retention import Retention, prune
-from bot.storage.tables import utcnow
 
 __all__ = ["apply_retention", "run_worker"]
 
@@ -46,7 +46,7 @@ async def _sla_loop(db: Database, settings: Settings, *, stop: asyncio.Event,
             escalated = await check_sla(db, desks=desks, settings=settings, now=utcnow())
             if escalated:
                 log.info("leads escalated", extra={"status": escalated})
-        except (SQLAlchemyError, OSError) as exc:
+        except (StorageError, OSError) as exc:
             log.warning("SLA check failed: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
@@ -77,7 +77,7 @@ async def _retention_loop(db: Database, settings: Settings, *, stop: asyncio.Eve
             if any(removed.values()):
                 log.info("retention sweep: %s", ", ".join(
                     f"{table} {count}" for table, count in removed.items() if count))
-        except (SQLAlchemyError, OSError) as exc:
+        except (StorageError, OSError) as exc:
             wait = min(interval, 60.0)
             log.warning("retention sweep failed (next try in %g s): %s", wait,
                         type(exc).__name__)
@@ -86,11 +86,12 @@ async def _retention_loop(db: Database, settings: Settings, *, stop: asyncio.Eve
 
 
 async def run_worker(db: Database, settings: Settings, *, stop: asyncio.Event,
+                     notifiers: Mapping[str, Notifier],
                      interval: float = 2.0, sla_interval: float = 60.0,
                      retention_interval: float = 3600.0) -> None:
     """Deliver due outbox items, escalate unclaimed leads and apply the retention periods
     (a sweep at start, then every ``retention_interval`` seconds) until ``stop`` is set."""
-    dispatcher = Dispatcher(db, build_notifiers(settings),
+    dispatcher = Dispatcher(db, notifiers,
                             max_attempts=settings.outbox_max_attempts,
                             backoff_seconds=settings.outbox_backoff_seconds,
                             lease_seconds=settings.outbox_lease_seconds)
@@ -101,5 +102,5 @@ async def run_worker(db: Database, settings: Settings, *, stop: asyncio.Event,
     )
     try:  # drain what became due while stopping (e.g. a lead sent just before exit)
         await dispatcher.run_once()
-    except (SQLAlchemyError, OSError) as exc:
+    except (StorageError, OSError) as exc:
         log.warning("final outbox drain failed: %s", type(exc).__name__)

@@ -27,12 +27,17 @@ from knowledge.ingest import (
 from knowledge.loader import load_corpus
 from knowledge.models import AidScheme, Cci, Partner
 from knowledge.retriever import HybridRetriever, SearchResult
+from knowledge.shipped import ShippedVectors
 
 __all__ = ["KnowledgeBase", "open_embedder"]
 
 
-def open_embedder(config: KnowledgeConfig) -> CachedEmbedder:
-    return CachedEmbedder(make_embedder(config.embedder), path=index_paths(config)["cache"])
+def open_embedder(config: KnowledgeConfig, *, shipped: bool = True) -> CachedEmbedder:
+    """The configured embedder behind the data dir's cache; with ``shipped``, the vectors shipped
+    with the package fill the cache's misses when they were computed by this same embedder
+    (``knowledge/data/corpus_vectors.npz``, ``relocbot vectors``)."""
+    return CachedEmbedder(make_embedder(config.embedder), path=index_paths(config)["cache"],
+                          shipped=ShippedVectors() if shipped else None)
 
 
 def _index_matches(config: KnowledgeConfig, embedder: CachedEmbedder, corpus_dir: Path = CORPUS_DIR,

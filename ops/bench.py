@@ -1,6 +1,7 @@
 """``relocbot bench``: latency, throughput and memory, each beside a baseline from the same run.
 
 Figures printed (never asserted in tests):
+- cold start on a fresh data dir with the shipped vectors, beside the same without them;
 - ingestion of the shipped corpus: cold chunks/s and an incremental no-change re-run (s);
 - warm ``ask`` latency p50/p95 (search + compose) on the development questions, beside
   bm25-only and dense-only retrieval latency, and hit@5 of the three (quality baseline);
@@ -11,6 +12,7 @@ Figures printed (never asserted in tests):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import random
 import resource
@@ -23,20 +25,24 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import Runtime, open_runtime
+from adapters.notifiers import build_notifiers
 from bot.flows.finder import PROJECT_BUTTONS
 from bot.i18n import detect_language
 from bot.settings import Settings
+from bot.understanding.intents import load_examples
 from knowledge import CORPUS_DIR
 from knowledge.base import KnowledgeBase, open_embedder
 from knowledge.catalog import AidIndex, Profile, match_aids
+from knowledge.config import KnowledgeConfig
 from knowledge.dense import DenseIndex
+from knowledge.ingest import IngestReport
 from knowledge.lexical import LexicalIndex
 from knowledge.loader import load_corpus
 from knowledge.models import AidScheme, Chunk
 from knowledge.retriever import Hit, HybridRetriever, SearchResult
 from knowledge.store import ChunkStore
 from ops.evaluation import EvalItem, evaluate, load_items
+from ops.runtime import Runtime, open_runtime
 
 __all__ = ["run_bench"]
 
@@ -136,6 +142,19 @@ def _finder_rows(aids: list[AidScheme]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _cold_start(config: KnowledgeConfig, *, shipped: bool) -> tuple[float, IngestReport]:
+    """Seconds from a fresh data dir to a first search: the index build, the off-topic anchors
+    and the intent examples (embedded at start), one query; with or without the shipped
+    vectors (``knowledge/data/corpus_vectors.npz``)."""
+    started = time.perf_counter()
+    embedder = open_embedder(config, shipped=shipped)
+    report = KnowledgeBase.build(config, embedder=embedder)
+    kb = KnowledgeBase.open(config, embedder=embedder)
+    embedder.embed_queries(load_examples()[0])
+    kb.search("Quelles aides pour relocaliser ?", lang="fr")
+    return time.perf_counter() - started, report
+
+
 def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
     items: list[EvalItem] = load_items(DEV_SET)
     questions = [i.q for i in items]
@@ -145,10 +164,16 @@ def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench_settings = settings.model_copy(update={"data_dir": Path(tmp) / "data",
                                                      "database_url": None})
+        shipped_s, fast = _cold_start(
+            dataclasses.replace(bench_settings.knowledge, data_dir=Path(tmp) / "shipped"),
+            shipped=True)
+        start_s, cold = _cold_start(bench_settings.knowledge, shipped=False)
+        cold_s = cold.seconds
+        table.add_row("cold start, fresh data dir, shipped vectors (s)", f"{shipped_s:.1f}",
+                      f"without {start_s:.1f} s", f"{start_s / shipped_s:.0f}x faster")
+        table.add_row("", f"{fast.embedded} chunks embedded",
+                      f"{cold.embedded} chunks embedded", "")
         embedder = open_embedder(bench_settings.knowledge)
-        started = time.perf_counter()
-        cold = KnowledgeBase.build(bench_settings.knowledge, embedder=embedder)
-        cold_s = time.perf_counter() - started
         warm = KnowledgeBase.build(bench_settings.knowledge, embedder=embedder)
         table.add_row("ingest cold (chunks/s)", f"{cold.chunks / cold_s:.1f}",
                       f"{cold.chunks} chunks in {cold_s:.1f} s", "")
@@ -157,7 +182,8 @@ def run_bench(settings: Settings, *, quick: bool, console: Console) -> None:
         table.add_row("peak RSS after ingest (MB)", f"{_rss_mb():.0f}", "", "")
 
         loop = asyncio.new_event_loop()
-        runtime = loop.run_until_complete(open_runtime(bench_settings))
+        runtime = loop.run_until_complete(open_runtime(bench_settings,
+                                                        notifiers=build_notifiers(bench_settings)))
         retriever = runtime.kb.retriever
 
         def ask(q: str) -> object:

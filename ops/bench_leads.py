@@ -11,22 +11,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select, text
 
+from adapters.notifiers import build_notifiers
 from bot.assistant import Assistant
 from bot.leads.desks import Desks
 from bot.leads.dispatcher import Dispatcher
-from bot.leads.notifiers import build_notifiers
 from bot.leads.service import LeadService
 from bot.settings import Settings
 from bot.storage import Database
-from bot.storage.lead_tables import OutboxItem
+from bot.storage.admin import drop_tables, ensure_database
 
 __all__ = ["run"]
 
 Row = tuple[str, str, str, str]
-TABLES = ("outbox", "lead_events", "leads", "question_log", "feedback", "processed_events",
-          "conversations", "alembic_version")
 
 
 def _answers(i: int) -> dict[str, object]:
@@ -39,9 +36,7 @@ def _answers(i: int) -> dict[str, object]:
 async def _one_backend(assistant: Assistant, url: str, folder: Path, n: int) -> list[Row]:
     db = Database(url)
     if url.startswith("postgresql"):
-        async with db.engine.begin() as conn:
-            for table in TABLES:
-                await conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+        await drop_tables(db)
     await db.migrate()
     settings = Settings(_env_file=None, data_dir=folder)
     service = LeadService(db=db, settings=settings, desks=Desks(), catalog=assistant.catalog,
@@ -59,8 +54,7 @@ async def _one_backend(assistant: Assistant, url: str, folder: Path, n: int) -> 
     started = time.perf_counter()
     await asyncio.gather(*(submit(i) for i in range(n, 2 * n)), _drain(dispatcher, 2 * n, db))
     end_to_end = n / (time.perf_counter() - started)
-    async with db.sessions() as session:
-        rows = (await session.execute(select(OutboxItem.created_at, OutboxItem.sent_at))).all()
+    rows = await db.outbox.delivery_times()
     waits = [(sent - created).total_seconds() * 1000 for created, sent in rows if sent]
     await db.close()
     name = url.split(":", 1)[0].split("+")[0]
@@ -76,9 +70,7 @@ async def _drain(dispatcher: Dispatcher, total: int, db: Database) -> None:
         report = await dispatcher.run_once(limit=100)
         if not report.total:
             await asyncio.sleep(0.02)
-        async with db.sessions() as session:
-            sent = len((await session.scalars(select(OutboxItem.id).where(
-                OutboxItem.status == "sent"))).all())
+        sent = await db.outbox.count(status="sent")
 
 
 async def run(assistant: Assistant, *, n: int = 200, postgres_url: str | None = None
@@ -87,26 +79,6 @@ async def run(assistant: Assistant, *, n: int = 200, postgres_url: str | None = 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         rows += await _one_backend(assistant, f"sqlite+aiosqlite:///{folder / 'b.db'}", folder, n)
-        if postgres_url and await _ensure_database(postgres_url):
+        if postgres_url and await ensure_database(postgres_url):   # the bench's own database
             rows += await _one_backend(assistant, postgres_url, folder, n)
     return rows
-
-
-async def _ensure_database(url: str) -> bool:
-    """The bench's own PostgreSQL database (never the tests'), created when missing."""
-    probe = Database(url)
-    reachable = await probe.ping()
-    await probe.close()
-    if reachable:
-        return True
-    base, _, name = url.rpartition("/")
-    admin = Database(f"{base}/postgres")
-    try:
-        async with admin.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        return True
-    except Exception:  # no server here: the bench reports SQLite only
-        return False
-    finally:
-        await admin.close()

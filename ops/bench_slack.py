@@ -32,14 +32,14 @@ import numpy as np
 from aiohttp import web
 from pydantic import SecretStr
 
-from adapters.server import build_app as build_server
-from adapters.slack.channel import EVENTS_PATH, SlackChannel
-from bot.app import Runtime
-from bot.assistant import Assistant
+from adapters.slack.channel import EVENTS_PATH
 from bot.i18n import detect_language
 from bot.messages import Incoming
 from bot.storage import Database
+from bot.wiring import build_assistant
+from ops.channels import slack_channel
 from ops.evaluation import load_items
+from ops.runtime import Runtime, asgi_app
 
 __all__ = ["DEV_SET", "run"]
 
@@ -139,14 +139,14 @@ async def run(runtime: Runtime, *, threads: int = 50, events: int = 500,
             "data_dir": Path(tmp), "slack_bot_token": SecretStr("xoxb-bench"),
             "slack_signing_secret": SecretStr(_SECRET), "slack_api_base_url": fake.base_url,
             "rate_limit_per_minute": 1_000_000})
-        assistant = Assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
-                              settings=settings)
+        assistant = build_assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
+                                    settings=settings)
         for text in dict.fromkeys(pool):  # warm caches once, for both measurements
             await assistant.compose(text, detect_language(text))
         bench_runtime = Runtime(settings=settings, kb=runtime.kb, db=db, assistant=assistant)
-        channel = SlackChannel(bench_runtime)
+        channel = slack_channel(bench_runtime)
         await channel.start()
-        transport = httpx.ASGITransport(app=build_server(bench_runtime, channels=[channel]))
+        transport = httpx.ASGITransport(app=asgi_app(bench_runtime, channels=[channel]))
         http = httpx.AsyncClient(transport=transport, base_url="http://bench")
         answered = 0
 

@@ -31,12 +31,13 @@ import numpy as np
 from pydantic import SecretStr
 from telegram import Update
 
-from bot.app import Runtime
-from bot.assistant import Assistant
+from adapters.telegram.channel import TelegramChannel, TelegramConfig
 from bot.messages import Incoming
 from bot.storage import Database
+from bot.wiring import build_assistant
 from ops.evaluation import load_items
 from ops.fakes import telegram_api
+from ops.runtime import Runtime
 
 __all__ = ["run"]
 
@@ -80,7 +81,6 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
 
         rows = await run(runtime, chats=10, messages=200)
     """
-    from adapters.telegram.wiring import TelegramChannel
 
     fakes = telegram_api
     fake = fakes.FakeTelegramAPI()
@@ -95,9 +95,9 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
             "rate_limit_per_minute": 10**9, "telegram_bot_token": SecretStr(fakes.TOKEN),
             "telegram_api_base_url": base_url,
             "telegram_webhook_secret": SecretStr(secrets.token_urlsafe(16))})
-        assistant = Assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
+        assistant = build_assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
                               settings=settings)
-        channel = TelegramChannel(Runtime(settings, runtime.kb, db, assistant))
+        channel = TelegramChannel(assistant, config=TelegramConfig.from_settings(settings))
         try:
             for question in _questions()[:messages]:  # warm both paths alike
                 await assistant.compose(question, "fr")
@@ -142,12 +142,11 @@ async def _flood_rows(runtime: Runtime, settings: Any, db: Database, fake: Any, 
                       messages: int) -> list[Row]:
     """Ten users ask questions, first alone, then while one user sends 1,000 messages at once
     (per-user limit 20/min): their p95 beside the quiet run's."""
-    from adapters.telegram.wiring import TelegramChannel
 
     limited = settings.model_copy(update={"rate_limit_per_minute": 20})
-    assistant = Assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
+    assistant = build_assistant(kb=runtime.kb, db=db, catalog=runtime.assistant.catalog,
                           settings=limited)
-    channel = TelegramChannel(Runtime(limited, runtime.kb, db, assistant))
+    channel = TelegramChannel(assistant, config=TelegramConfig.from_settings(limited))
     await channel.start()
     try:
         _, quiet = await _load(10, messages, _sender(

@@ -1,11 +1,19 @@
-"""The channels enabled by configuration (tokens present), built lazily."""
+"""The channels enabled by configuration (tokens present), built lazily (composition root:
+each channel gets the core's narrow port and its own small configuration)."""
 
 from __future__ import annotations
 
-from adapters.base import Channel
-from bot.app import Runtime
+from typing import TYPE_CHECKING
 
-__all__ = ["enabled_channels"]
+from adapters.base import Channel
+from ops.runtime import Runtime
+
+if TYPE_CHECKING:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.slack.channel import SlackChannel
+
+__all__ = ["enabled_channels", "slack_channel"]
 
 
 def enabled_channels(runtime: Runtime, *, webhook: bool) -> list[Channel]:
@@ -14,12 +22,20 @@ def enabled_channels(runtime: Runtime, *, webhook: bool) -> list[Channel]:
     settings = runtime.settings
     channels: list[Channel] = []
     if settings.telegram_bot_token:
-        from adapters.telegram import TelegramChannel
+        from adapters.telegram.channel import TelegramChannel, TelegramConfig
 
-        channels.append(TelegramChannel(runtime))
+        channels.append(TelegramChannel(runtime.assistant,
+                                        config=TelegramConfig.from_settings(settings)))
     slack_mode = settings.slack_signing_secret if webhook else settings.slack_app_token
     if settings.slack_bot_token and slack_mode:
-        from adapters.slack import SlackChannel
-
-        channels.append(SlackChannel(runtime))
+        channels.append(slack_channel(runtime))
     return channels
+
+
+def slack_channel(runtime: Runtime, *, client: AsyncWebClient | None = None) -> SlackChannel:
+    """The Slack channel on the core's port, the adapters' store and the lead actions."""
+    from adapters.slack.channel import SlackChannel, SlackConfig
+
+    return SlackChannel(runtime.assistant, config=SlackConfig.from_settings(runtime.settings),
+                        store=runtime.db.channel_store, leads=runtime.assistant.leads,
+                        client=client)

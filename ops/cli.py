@@ -28,11 +28,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from uvicorn import Server as uvicorn_Server
 
-from bot.app import Runtime, open_runtime
+from adapters.notifiers import build_notifiers
 from bot.i18n import detect_language
 from bot.logs import setup_logging
 from bot.settings import Settings
 from ops import process
+from ops.runtime import Runtime, open_runtime
 
 __all__ = ["app", "main"]
 
@@ -73,13 +74,14 @@ def _progress(label: str) -> Iterator[Any]:
 
 async def _runtime(settings: Settings) -> Runtime:
     with _progress("Construction de l'index / building the index") as update:
-        return await open_runtime(settings, progress=update)
+        return await open_runtime(settings, progress=update,
+                                  notifiers=build_notifiers(settings))
 
 
 @app.command()
 def run() -> None:
     """Run the bot: the configured channels, otherwise the terminal chat."""
-    from adapters.channels import enabled_channels
+    from ops.channels import enabled_channels
 
     settings = process.settings()
     if not (settings.telegram_bot_token or settings.slack_bot_token):
@@ -123,8 +125,8 @@ def serve(
     """Serve webhooks (Telegram, Slack) and /healthz over HTTP (one ASGI app, uvicorn)."""
     import uvicorn
 
-    from adapters.channels import enabled_channels
-    from adapters.server import build_app
+    from ops.channels import enabled_channels
+    from ops.runtime import asgi_app
 
     settings = process.settings()
     _setup_logging(settings)
@@ -133,7 +135,7 @@ def serve(
         runtime = await _runtime(settings)
         runtime.start_worker()
         try:
-            asgi = build_app(runtime, channels=enabled_channels(runtime, webhook=True))
+            asgi = asgi_app(runtime, channels=enabled_channels(runtime, webhook=True))
             config = uvicorn.Config(asgi, host=host, port=port, log_level="warning",
                                     lifespan="on", timeout_graceful_shutdown=30)
             server = _GracefulServer(config)
@@ -187,7 +189,7 @@ def worker() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await run_worker(db, settings, stop=stop)
+            await run_worker(db, settings, stop=stop, notifiers=build_notifiers(settings))
         finally:
             await db.close()
 
@@ -284,6 +286,12 @@ _register_admin(app)
 from ops.cli_measure import register as _register_measure  # noqa: E402
 
 _register_measure(app, setup_logging=_setup_logging, runtime=_runtime)
+from ops.cli_vectors import register as _register_vectors  # noqa: E402
+
+_register_vectors(app)
+from ops.territory import register as _register_territory  # noqa: E402
+
+_register_territory(app)
 
 
 def main() -> None:

@@ -8,16 +8,15 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import fields
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
-from bot.storage import Database
-from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage import Database, LeadHistory, LeadRecord
 from ops import process
 
 __all__ = ["leads_app", "spreadsheet_safe", "with_db"]
@@ -51,7 +50,7 @@ def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def _row(lead: Lead) -> dict[str, Any]:
+def _row(lead: LeadRecord) -> dict[str, Any]:
     return {f: (getattr(lead, f).isoformat() if f == "created_at" else getattr(lead, f))
             for f in LIST_FIELDS}
 
@@ -63,14 +62,8 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Leads, newest first (JSON: one object per line)."""
-    async def work(db: Database) -> list[Lead]:
-        query = select(Lead).order_by(Lead.id.desc())
-        if status:
-            query = query.where(Lead.status == status)
-        if desk:
-            query = query.where(Lead.desk_id == desk)
-        async with db.sessions() as session:
-            return list((await session.scalars(query)).all())
+    async def work(db: Database) -> list[LeadRecord]:
+        return await db.leads.all(status=status, desk_id=desk, newest_first=True)
 
     leads = with_db(work)
     if as_json:
@@ -86,29 +79,22 @@ def list_(
 @leads_app.command()
 def show(ref: str) -> None:
     """One lead (by ref or id) with its audit trail and deliveries."""
-    async def work(db: Database) -> tuple[Lead | None, list[LeadEvent], list[OutboxItem]]:
-        key = Lead.id == int(ref) if ref.isdigit() else Lead.ref == ref
-        async with db.sessions() as session:
-            lead = (await session.scalars(select(Lead).where(key))).first()
-            if lead is None:
-                return None, [], []
-            events = (await session.scalars(select(LeadEvent).where(
-                LeadEvent.lead_id == lead.id).order_by(LeadEvent.id))).all()
-            items = (await session.scalars(select(OutboxItem).where(
-                OutboxItem.lead_id == lead.id).order_by(OutboxItem.id))).all()
-            return lead, list(events), list(items)
+    async def work(db: Database) -> LeadHistory | None:
+        if ref.isdigit():
+            return await db.leads.history(lead_id=int(ref))
+        return await db.leads.history(ref=ref)
 
-    lead, events, items = with_db(work)
-    if lead is None:
+    history = with_db(work)
+    if history is None:
         Console(stderr=True).print(f"no lead {ref}")
         raise typer.Exit(1)
     out = Console(emoji=False)
-    for column in (c.name for c in Lead.__table__.columns):
-        out.print(f"{column}: {getattr(lead, column)}", highlight=False, markup=False)
-    for event in events:
+    for column in (f.name for f in fields(LeadRecord)):
+        out.print(f"{column}: {getattr(history.lead, column)}", highlight=False, markup=False)
+    for event in history.events:
         out.print(f"event {event.at.isoformat()} {event.action} by {event.actor} {event.detail}",
                   highlight=False, markup=False)
-    for item in items:
+    for item in history.deliveries:
         out.print(f"delivery {item.notifier} {item.status} attempts={item.attempts} "
                   f"key={item.idempotency_key}", highlight=False, markup=False)
 
@@ -116,12 +102,11 @@ def show(ref: str) -> None:
 @leads_app.command()
 def export(as_csv: Annotated[bool, typer.Option("--csv")] = True) -> None:
     """All leads as CSV on stdout."""
-    async def work(db: Database) -> list[Lead]:
-        async with db.sessions() as session:
-            return list((await session.scalars(select(Lead).order_by(Lead.id))).all())
+    async def work(db: Database) -> list[LeadRecord]:
+        return await db.leads.all()
 
     leads = with_db(work)
-    columns = [c.name for c in Lead.__table__.columns if c.name != "details"]
+    columns = [f.name for f in fields(LeadRecord) if f.name != "details"]
     writer = csv.writer(sys.stdout)
     writer.writerow(columns)
     for lead in leads:

@@ -16,10 +16,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import Runtime
 from bot.i18n import detect_language
 from bot.settings import Settings
 from ops import process
+from ops.runtime import Runtime
 
 __all__ = ["register"]
 
@@ -31,9 +31,9 @@ async def _eval_dialogues(settings: Settings, files: list[Path], show_misses: bo
     sets (``items:``), each question a one-turn dialogue."""
     import tempfile
 
-    from bot.app import open_runtime
     from ops.dialogue_eval import load_dialogues, play, single_turns
     from ops.evaluation import load_items
+    from ops.runtime import open_runtime
 
     if single:
         dialogues = single_turns([i for f in files for i in load_items(f)])

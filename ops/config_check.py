@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from adapters.slack.channel_check import check_channel
 from bot.errors import ConfigError
-from bot.leads.channel_check import check_channel
 from bot.leads.desks import Desks
 from bot.settings import Settings
 from bot.storage import Database
@@ -70,7 +70,7 @@ async def check_config(settings: Settings) -> list[Check]:
 
 async def _channel_checks(settings: Settings, desks: Desks) -> list[Check]:
     """A desk without advisors lets its channel's members act: only a private channel not
-    shared outside the workspace may do that (``bot.leads.channel_check``)."""
+    shared outside the workspace may do that (``adapters.slack.channel_check``)."""
     out = []
     for desk_id, desk in desks.desks.items():
         if desk.advisors or not desk.slack_channel:

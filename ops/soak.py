@@ -21,11 +21,9 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import func, select
 
 from bot.settings import Settings
 from bot.storage import Database
-from bot.storage.lead_tables import Lead, OutboxItem
 from ops.bench_telegram import _questions
 from ops.fakes import telegram_api
 from ops.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
@@ -162,12 +160,9 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
             serve.terminate()
             await asyncio.to_thread(serve.wait, 60)
             db = Database(Settings(database_url=db_url, _env_file=None).sqlalchemy_url)
-            async with db.sessions() as session:
-                stored = int(await session.scalar(select(func.count()).select_from(Lead)) or 0)
-                sent = int(await session.scalar(select(func.count()).select_from(OutboxItem)
-                                                .where(OutboxItem.status == "sent")) or 0)
-                keys = int(await session.scalar(select(func.count(OutboxItem.idempotency_key
-                                                                  .distinct()))) or 0)
+            stored = await db.leads.count()
+            sent = await db.outbox.count(status="sent")
+            keys = await db.outbox.count_keys()
             await db.close()
             inbox = len(list((data / "inbox").glob("*.json"))) if (data / "inbox").exists() else 0
             log_file.close()

@@ -95,7 +95,7 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path,
             pytest.skip("local PostgreSQL not reachable")
         async with database.engine.begin() as conn:
             for table in ("outbox", "lead_events", "leads", "question_log", "feedback",
-                          "processed_events", "conversations",
+                          "processed_events", "conversations", "channel_store",
                           "alembic_version"):
                 await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
     await database.migrate()

@@ -103,3 +103,16 @@ def test_nothing_writes_the_environment_at_import_time() -> None:
         and _writes_environ(node)
     ]
     assert offenders == []
+
+
+def test_only_storage_imports_sqlalchemy() -> None:
+    """SQLAlchemy and Alembic stay behind ``bot/storage/`` (its repositories, records and
+    migrations); every other module goes through ``Database`` and sees ``StorageError``."""
+    storage = ROOT / "bot" / "storage"
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in LAYERS
+        for path in _modules(package)
+        if storage not in path.parents and _imports(path) & {"sqlalchemy", "alembic"}
+    ]
+    assert offenders == []

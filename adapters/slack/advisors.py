@@ -3,7 +3,9 @@
 
 Usage::
 
-    app.action(re.compile(r"^lead_"))(AdvisorActions(assistant).on_action)
+    advisors = AdvisorActions(leads=assistant.leads, catalog=assistant.catalog,
+                              token=SecretStr("xoxb-…"), api_base_url="https://slack.com/api/")
+    app.action(re.compile(r"^lead_"))(advisors.on_action)
 """
 
 from __future__ import annotations
@@ -11,16 +13,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import SecretStr
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assistant import Assistant
+from adapters.slack.channel_check import check_channel
+from adapters.slack.lead_cards import lead_blocks
 from bot.errors import AccessDenied, InputError
+from bot.i18n import Catalog
 from bot.leads.actions import OpenChannel, apply_action
-from bot.leads.channel_check import check_channel
-from bot.leads.notifiers.slack import lead_blocks
+from bot.leads.service import LeadService
 
 __all__ = ["ACTION_PATTERN", "AdvisorActions"]
 
@@ -29,18 +33,22 @@ log = logging.getLogger("relocbot.slack.advisors")
 
 
 class AdvisorActions:
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-        self.catalog = assistant.catalog
+    """The lead actions of the core (``LeadService``) behind Slack's buttons."""
+
+    def __init__(self, *, leads: LeadService, catalog: Catalog, token: SecretStr,
+                 api_base_url: str) -> None:
+        self.leads = leads
+        self.catalog = catalog
+        self.token = token
+        self.api_base_url = api_base_url
 
     async def _restricted(self, channel: str) -> bool:
         """Whether ``channel`` is private and not shared (asked of Slack at each click: a
         channel can be made public or shared at any time); any doubt counts as no."""
-        settings = self.assistant.settings
-        if not channel or settings.slack_bot_token is None:
+        if not channel:
             return False
-        check = await check_channel(token=settings.slack_bot_token.get_secret_value(),
-                                    base_url=settings.slack_api_base_url, channel=channel)
+        check = await check_channel(token=self.token.get_secret_value(),
+                                    base_url=self.api_base_url, channel=channel)
         return check.restricted
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
@@ -51,7 +59,7 @@ class AdvisorActions:
         ts = str((body.get("message") or {}).get("ts") or "")
         ref = str(action.get("value") or "")
         try:
-            payload = await apply_action(self.assistant.leads, ref=ref,
+            payload = await apply_action(self.leads, ref=ref,
                                          action=str(action.get("action_id")), actor=actor,
                                          channel=channel,
                                          channel_restricted=await self._restricted(channel))

@@ -3,7 +3,8 @@
 Limits kept: at most 50 blocks per message, 3,000 characters per section text, 75 per button
 label, 2,000 per button value, 150 per header, unique ``action_id`` values. Every text is
 escaped for mrkdwn (``&``, ``<``, ``>``), so no ``<@U…>`` or ``<!everyone>`` can be forged by
-echoed content.
+echoed content. The lead cards (``adapters.slack.lead_cards``) are drawn with the same
+escaping, limits, ``clip`` and ``button``.
 
 Usage::
 
@@ -24,12 +25,16 @@ from bot.messages import Button, Citation, Reply
 
 __all__ = [
     "ACTION_PREFIX",
+    "FALLBACK_CHARS",
     "MAX_BLOCKS",
     "MAX_BUTTON_LABEL",
     "MAX_BUTTON_VALUE",
+    "MAX_HEADER_CHARS",
     "MAX_SECTION_CHARS",
     "SHARE_ACTION",
     "Block",
+    "button",
+    "clip",
     "default_catalog",
     "escape_mrkdwn",
     "fallback_text",
@@ -72,7 +77,13 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _truncate(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut.
+
+    Usage::
+
+        clip("Relocalisation", 6)   # -> "Reloc…"
+    """
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -125,14 +136,25 @@ def _sources(citations: Sequence[Citation], title: str) -> list[Block]:
     return [{"type": "divider"}, *(_section(piece) for piece in split_text(text)[:5])]
 
 
-def _button(label: str, action_id: str, value: str) -> Block:
-    return {"type": "button", "action_id": action_id, "value": value,
-            "text": {"type": "plain_text", "text": _truncate(label.strip() or value,
-                                                             MAX_BUTTON_LABEL), "emoji": True}}
+def button(label: str, action_id: str, value: str = "", *, style: str | None = None) -> Block:
+    """A button within Slack's limits (``value`` left out when empty, clipped otherwise).
+
+    Usage::
+
+        button("Je prends", "lead_claim", "REL-2026-00042", style="primary")
+    """
+    block: Block = {"type": "button", "action_id": action_id,
+                    "text": {"type": "plain_text", "emoji": True,
+                             "text": clip(label.strip() or value, MAX_BUTTON_LABEL)}}
+    if value:
+        block["value"] = value[:MAX_BUTTON_VALUE]
+    if style:
+        block["style"] = style
+    return block
 
 
 def _actions(buttons: Iterable[Button], share: Block | None) -> list[Block]:
-    elements = [_button(b.label, f"{ACTION_PREFIX}{i}", b.action)
+    elements = [button(b.label, f"{ACTION_PREFIX}{i}", b.action)
                 for i, b in enumerate(buttons) if 0 < len(b.action) <= MAX_BUTTON_VALUE]
     elements = elements[: MAX_BUTTONS - (1 if share else 0)]
     if share is not None:
@@ -157,7 +179,7 @@ def reply_to_blocks(reply: Reply, *, lang: str, catalog: Catalog | None = None,
             for piece in split_text(escape_mrkdwn(block))]
     share = None
     if share_id is not None and len(share_id) <= MAX_BUTTON_VALUE:
-        share = _button(catalog.t("slack_share_button", lang), SHARE_ACTION, share_id)
+        share = button(catalog.t("slack_share_button", lang), SHARE_ACTION, share_id)
     tail = _sources(reply.citations, catalog.t("sources_title", lang)) + _actions(reply.buttons,
                                                                                    share)
     room = MAX_BLOCKS - len(tail)
@@ -174,7 +196,7 @@ def fallback_text(reply: Reply) -> str:
 
         fallback_text(Reply(blocks=("R&D",)))   # -> "R&amp;D"
     """
-    return escape_mrkdwn(_truncate(reply.text, FALLBACK_CHARS))
+    return escape_mrkdwn(clip(reply.text, FALLBACK_CHARS))
 
 
 def shared_blocks(blocks: Sequence[Block], *, user: str, lang: str,
@@ -205,7 +227,7 @@ def home_view(langs: Sequence[str], *, catalog: Catalog | None = None) -> Block:
     for lang in langs:
         if blocks:
             blocks.append({"type": "divider"})
-        title = _truncate(catalog.t("slack_home_title", lang), MAX_HEADER_CHARS)
+        title = clip(catalog.t("slack_home_title", lang), MAX_HEADER_CHARS)
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
         for key in ("slack_home_intro", "slack_home_usage", "slack_home_commands"):
             blocks.extend(_section(p) for p in split_text(escape_mrkdwn(catalog.t(key, lang))))

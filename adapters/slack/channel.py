@@ -8,8 +8,9 @@
 
 Usage::
 
-    channel = SlackChannel(runtime)
-    app = build_app(runtime, channels=[channel])        # adapters.server, then uvicorn
+    channel = SlackChannel(assistant, config=SlackConfig.from_settings(settings),
+                           store=db.channel_store, leads=assistant.leads)
+    app = asgi_app(runtime, channels=[channel])         # ops.runtime, then uvicorn
     # or
     await channel.run_forever()                         # Socket Mode
 """
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from pydantic import SecretStr
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
@@ -34,12 +37,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.slack.wiring import SlackBot, build_app
-from bot.app import Runtime
+from adapters.slack.advisors import AdvisorActions
+from adapters.slack.listeners import SlackBot, build_bolt_app
 from bot.errors import ConfigError
+from bot.leads.service import LeadService
+from bot.port import Core
 from bot.settings import Settings
+from bot.storage import ChannelStore
 
-__all__ = ["EVENTS_PATH", "INTERACTIVE_PATH", "Identity", "SlackChannel", "make_client"]
+__all__ = [
+    "EVENTS_PATH",
+    "INTERACTIVE_PATH",
+    "Identity",
+    "SlackChannel",
+    "SlackConfig",
+    "make_client",
+]
 
 EVENTS_PATH = "/slack/events"
 INTERACTIVE_PATH = "/slack/interactive"
@@ -54,16 +67,35 @@ def _no_text_in_logs() -> None:
             logger.setLevel(logging.INFO)
 
 
-def make_client(settings: Settings, *, rate_limit_retries: int = 3) -> AsyncWebClient:
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    """What the Slack channel needs from the settings, and nothing else."""
+
+    bot_token: SecretStr
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_base_url: str = "https://slack.com/api/"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackConfig:
+        if settings.slack_bot_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN is not set")
+        return cls(bot_token=settings.slack_bot_token,
+                   signing_secret=settings.slack_signing_secret,
+                   app_token=settings.slack_app_token, api_base_url=settings.slack_api_base_url)
+
+
+def make_client(config: SlackConfig, *, rate_limit_retries: int = 3) -> AsyncWebClient:
     """The Web API client: ``SLACK_API_BASE_URL``, retries on connection errors, on
     ``ratelimited`` (HTTP 429: waits ``Retry-After`` seconds, then tries again) and on HTTP
     500/503 (twice, with backoff: Slack's own outages are short).
 
     Usage::
 
-        client = make_client(Settings(slack_api_base_url="http://127.0.0.1:9000/api/"))
+        client = make_client(SlackConfig(bot_token=SecretStr("xoxb-…"),
+                                         api_base_url="http://127.0.0.1:9000/api/"))
     """
-    base_url = settings.slack_api_base_url
+    base_url = config.api_base_url
     return AsyncWebClient(
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=15,
@@ -107,18 +139,19 @@ class SlackChannel:
 
     name = "slack"
 
-    def __init__(self, runtime: Runtime, *, client: AsyncWebClient | None = None) -> None:
-        settings = runtime.settings
-        if settings.slack_bot_token is None:
-            raise ConfigError("SLACK_BOT_TOKEN is not set")
+    def __init__(self, core: Core, *, config: SlackConfig, store: ChannelStore,
+                 leads: LeadService, client: AsyncWebClient | None = None) -> None:
         _no_text_in_logs()
-        self.settings = settings
-        self.client = client or make_client(settings)
-        self.bot = SlackBot(runtime)
-        secret = settings.slack_signing_secret
-        self.identity = Identity(self.client, settings.slack_bot_token.get_secret_value())
-        self.app = build_app(self.bot, client=self.client, authorize=self.identity.authorize,
-                             signing_secret=secret.get_secret_value() if secret else "")
+        self.config = config
+        self.client = client or make_client(config)
+        self.bot = SlackBot(core, store=store)
+        advisors = AdvisorActions(leads=leads, catalog=core.catalog, token=config.bot_token,
+                                  api_base_url=config.api_base_url)
+        secret = config.signing_secret
+        self.identity = Identity(self.client, config.bot_token.get_secret_value())
+        self.app = build_bolt_app(self.bot, advisors=advisors, client=self.client,
+                                  authorize=self.identity.authorize,
+                                  signing_secret=secret.get_secret_value() if secret else "")
         self.handler = AsyncSlackRequestHandler(self.app)
         self._own_session = False
 
@@ -151,10 +184,10 @@ class SlackChannel:
 
     async def run_forever(self) -> None:
         """Socket Mode: connect with ``SLACK_APP_TOKEN`` and serve until cancelled."""
-        if self.settings.slack_app_token is None:
+        if self.config.app_token is None:
             raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (xapp-…)")
         await self.start()
-        handler = AsyncSocketModeHandler(self.app, self.settings.slack_app_token.get_secret_value(),
+        handler = AsyncSocketModeHandler(self.app, self.config.app_token.get_secret_value(),
                                          web_client=self.client)
         try:
             await handler.start_async()  # type: ignore[no-untyped-call]

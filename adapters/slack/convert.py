@@ -28,7 +28,7 @@ __all__ = [
     "CHANNEL",
     "COMMAND_WORDS",
     "Route",
-    "Target",
+    "SlackTarget",
     "action_context",
     "action_to_incoming",
     "classify_event",
@@ -64,7 +64,7 @@ _SPACES = re.compile(r"[ \t]+")
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class SlackTarget:
     """Where to answer: a channel, the thread to post in (``None``: top level) and the user."""
 
     channel: str
@@ -167,7 +167,7 @@ def classify_event(event: Mapping[str, Any], *, bot_user_id: str | None,
     return "ignore"
 
 
-def reply_target(event: Mapping[str, Any]) -> Target:
+def reply_target(event: Mapping[str, Any]) -> SlackTarget:
     """Answer in the thread (a new one under a top-level mention); DMs stay at top level
     unless the user wrote in a thread.
 
@@ -178,7 +178,7 @@ def reply_target(event: Mapping[str, Any]) -> Target:
     channel, user = str(event.get("channel", "")), str(event.get("user", ""))
     dm = is_dm(channel, event.get("channel_type"))
     thread = event.get("thread_ts") if dm else (event.get("thread_ts") or event.get("ts"))
-    return Target(channel=channel, user=user, thread_ts=str(thread) if thread else None, dm=dm)
+    return SlackTarget(channel=channel, user=user, thread_ts=str(thread) if thread else None, dm=dm)
 
 
 def event_to_incoming(event: Mapping[str, Any], *, team_id: str, event_id: str | None = None,

@@ -1,6 +1,6 @@
-"""The slack-bolt wiring: one ``AsyncApp`` for HTTP mode and Socket Mode.
+"""The Slack listeners on slack-bolt: one ``AsyncApp`` for HTTP mode and Socket Mode.
 
-``app_mention`` / ``message`` (DMs, threads the bot answered in) -> 👀 -> ``Assistant.handle``
+``app_mention`` / ``message`` (DMs, threads the bot answered in) -> 👀 -> ``core.handle``
 -> Block Kit in the thread; ``/reloc`` -> private answer with a "share" button; buttons ->
 the core (feedback, advisor, flows) or "share"; ``app_home_opened`` -> the guide. ``ack()`` is
 immediate (``process_before_response=False``): the work runs after, in bolt's task, tracked
@@ -9,8 +9,9 @@ traceback (never the text) and answers politely.
 
 Usage::
 
-    bot = SlackBot(runtime)
-    app = build_app(bot, client=client, authorize=identity.authorize, signing_secret="…")
+    bot = SlackBot(core, store=db.channel_store)
+    app = build_bolt_app(bot, advisors=advisors, client=client, authorize=identity.authorize,
+                         signing_secret="…")
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.convert import (
     CHANNEL,
-    Target,
+    SlackTarget,
     action_context,
     action_to_incoming,
     classify_event,
@@ -52,12 +53,13 @@ from adapters.slack.convert import (
     slack_to_plain,
 )
 from adapters.slack.state import InFlight, ShareStore, ThreadMarks
-from bot.app import Runtime
 from bot.errors import user_message_key
-from bot.i18n import Lang, detect_language, normalise_lang
+from bot.i18n import Lang, detect_language
 from bot.messages import Incoming, Reply
+from bot.port import Core
+from bot.storage import ChannelStore
 
-__all__ = ["UNREACHABLE", "Authorize", "SlackBot", "build_app"]
+__all__ = ["UNREACHABLE", "Authorize", "SlackBot", "build_bolt_app"]
 
 log = logging.getLogger("relocbot.slack")
 Body = dict[str, Any]
@@ -67,26 +69,21 @@ UNREACHABLE = frozenset({"channel_not_found", "not_in_channel", "is_archived",
 
 
 class SlackBot:
-    """The listeners: Slack payload -> ``Incoming`` -> ``Assistant.handle`` -> Block Kit."""
+    """The listeners: Slack payload -> ``Incoming`` -> ``core.handle`` -> Block Kit."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.assistant = runtime.assistant
-        self.db = runtime.db
-        self.catalog = runtime.assistant.catalog
-        self.threads = ThreadMarks(runtime.db)
-        self.shares = ShareStore(runtime.db)
+    def __init__(self, core: Core, *, store: ChannelStore) -> None:
+        self.core = core
+        self.catalog = core.catalog
+        self.threads = ThreadMarks(store)
+        self.shares = ShareStore(store)
         self.work = InFlight()
 
     # -- helpers -----------------------------------------------------------------------------
 
     async def _lang(self, incoming: Incoming) -> Lang:
-        """The reply language, as the core's Language middleware picks it."""
-        state = await self.db.load_state(incoming.conversation_key, channel=CHANNEL)
-        known = normalise_lang(state.lang) or "fr"
-        text = incoming.text or ""
-        if state.lang_locked or not text or text.startswith("/"):
-            return known
-        return detect_language(text, default=known)
+        """The language of a message the bot writes itself (usage, share), as the core would
+        answer ``incoming``; a reply from the core carries its own (``Reply.lang``)."""
+        return await self.core.language(incoming) or "fr"
 
     def _unreachable(self, exc: SlackApiError, channel: str) -> bool:
         code = str(exc.response.get("error", ""))
@@ -96,8 +93,8 @@ class SlackBot:
             return True
         return False
 
-    async def _post(self, client: AsyncWebClient, target: Target, reply: Reply, lang: str) -> None:
-        blocks = reply_to_blocks(reply, lang=lang, catalog=self.catalog)
+    async def _post(self, client: AsyncWebClient, target: SlackTarget, reply: Reply) -> None:
+        blocks = reply_to_blocks(reply, lang=reply.lang or "fr", catalog=self.catalog)
         try:
             if reply.private and not target.dm:
                 await client.chat_postEphemeral(channel=target.channel, user=target.user,
@@ -168,16 +165,15 @@ class SlackBot:
         seen = asyncio.ensure_future(self._react(client, target.channel, event.get("ts")))
         async with self.work.ordered(incoming.conversation_key):
             try:
-                replies = await self.assistant.handle(incoming)
+                replies = await self.core.handle(incoming)
             finally:
                 await seen
             if not replies:
                 return  # a duplicate delivery (Slack retry) or a silenced flood
             if not target.dm and target.thread_ts:
                 await self.threads.mark(team, target.channel, target.thread_ts)
-            lang = await self._lang(incoming)
             for reply in replies:
-                await self._post(client, target, reply, lang)
+                await self._post(client, target, reply)
 
     async def on_command(self, ack: AsyncAck, body: Body, command: Body, respond: AsyncRespond,
                          context: AsyncBoltContext) -> None:
@@ -193,10 +189,10 @@ class SlackBot:
             return
         shareable = not is_dm(str(command.get("channel_id", "")))
         async with self.work.ordered(incoming.conversation_key):
-            replies = await self.assistant.handle(incoming)
-            lang = await self._lang(incoming)
+            replies = await self.core.handle(incoming)
             for reply in replies:
-                await self._private(respond, team, user, reply, lang, shareable=shareable)
+                await self._private(respond, team, user, reply, reply.lang or "fr",
+                                    shareable=shareable)
 
     async def on_action(self, ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond,
                         client: AsyncWebClient) -> None:
@@ -209,13 +205,13 @@ class SlackBot:
         team, channel, user, thread = action_context(body)
         in_dm = is_dm(channel) and not (body.get("container") or {}).get("is_ephemeral")
         async with self.work.ordered(incoming.conversation_key):
-            replies = await self.assistant.handle(incoming)
-            lang = await self._lang(incoming)
+            replies = await self.core.handle(incoming)
             for reply in replies:
                 if in_dm:
-                    await self._post(client, Target(channel, user, thread, True), reply, lang)
+                    await self._post(client, SlackTarget(channel, user, thread, True), reply)
                 else:
-                    await self._private(respond, team, user, reply, lang, thread_ts=thread)
+                    await self._private(respond, team, user, reply, reply.lang or "fr",
+                                        thread_ts=thread)
 
     async def _share(self, body: Body, action: Body, respond: AsyncRespond,
                      client: AsyncWebClient) -> None:
@@ -248,7 +244,8 @@ class SlackBot:
         if event.get("tab") != "home" or not user:
             return
         key = conversation_key(self._team(body, context), "D", user, None, dm=True)
-        known = normalise_lang((await self.db.load_state(key, channel=CHANNEL)).lang)
+        known = await self.core.language(Incoming(channel=CHANNEL, conversation_key=key,
+                                                  user_id=user))
         view = home_view([known] if known else ["fr", "en"], catalog=self.catalog)
         await client.views_publish(user_id=user, view=view)
 
@@ -283,8 +280,8 @@ class SlackBot:
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
 
 
-def build_app(bot: SlackBot, *, client: AsyncWebClient, authorize: Authorize,
-              signing_secret: str) -> AsyncApp:
+def build_bolt_app(bot: SlackBot, *, advisors: AdvisorActions, client: AsyncWebClient,
+                   authorize: Authorize, signing_secret: str) -> AsyncApp:
     """The bolt app with every listener registered (HTTP mode or Socket Mode).
 
     The bot token comes from ``authorize`` (see ``channel.Identity``), not from ``client``
@@ -293,8 +290,9 @@ def build_app(bot: SlackBot, *, client: AsyncWebClient, authorize: Authorize,
 
     Usage::
 
-        app = build_app(SlackBot(runtime), client=make_client(settings),
-                        authorize=Identity(client, token).authorize, signing_secret="…")
+        app = build_bolt_app(SlackBot(core, store=db.channel_store), advisors=advisors,
+                             client=make_client(config),
+                             authorize=Identity(client, token).authorize, signing_secret="…")
     """
     app = AsyncApp(client=client, authorize=authorize, signing_secret=signing_secret,
                    process_before_response=False, name="relocbot-slack",
@@ -304,6 +302,6 @@ def build_app(bot: SlackBot, *, client: AsyncWebClient, authorize: Authorize,
     app.event("app_home_opened")(bot.on_home)
     app.command("/reloc")(bot.on_command)
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(bot.on_action)
-    app.action(re.compile(ACTION_PATTERN))(AdvisorActions(bot.assistant).on_action)
+    app.action(re.compile(ACTION_PATTERN))(advisors.on_action)
     app.error(bot.on_error)
     return app

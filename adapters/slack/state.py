@@ -1,14 +1,15 @@
-"""What the Slack adapter remembers between deliveries, in the core's conversation table (so it
-survives restarts and is shared by replicas): the threads the bot answered in, and the private
-``/reloc`` answers a user may still share in the channel. In memory only: the work in flight.
+"""What the Slack adapter remembers between deliveries, in the channel adapters' own key-value
+store (``bot.storage.ChannelStore``: it survives restarts and is shared by replicas): the
+threads the bot answered in, and the private ``/reloc`` answers a user may still share in the
+channel. In memory only: the work in flight.
 
 Usage::
 
-    threads = ThreadMarks(db)
+    threads = ThreadMarks(db.channel_store)
     await threads.mark("T1", "C1", "1700000000.000100")
     await threads.is_marked("T1", "C1", "1700000000.000100")      # -> True
 
-    shares = ShareStore(db)
+    shares = ShareStore(db.channel_store)
     share_id = await shares.put("T1", "U1", blocks=blocks, text="…")
     await shares.get("T1", "U1", share_id)                          # -> {"blocks": …, "text": …}
 
@@ -27,12 +28,13 @@ import weakref
 from collections import OrderedDict
 from typing import Any
 
-from adapters.slack.convert import CHANNEL, thread_marker_key
-from bot.storage import ConversationState, Database
+from adapters.slack.convert import thread_marker_key
+from bot.storage import ChannelStore
 
-__all__ = ["InFlight", "ShareStore", "ThreadMarks"]
+__all__ = ["SHARES", "THREADS", "InFlight", "ShareStore", "ThreadMarks"]
 
-_MARK = "bot_thread"
+THREADS = "slack-thread"
+SHARES = "slack-share"
 log = logging.getLogger("relocbot.slack")
 
 
@@ -74,11 +76,14 @@ class InFlight:
 
 
 class ThreadMarks:
-    """Threads the bot answered in: follow-ups there are answered without a new mention."""
+    """Threads the bot answered in: follow-ups there are answered without a new mention.
+    A marker lives ``ttl_days`` (a thread nobody wrote in for months is a new conversation)."""
 
-    def __init__(self, db: Database, *, cache_size: int = 10_000) -> None:
-        self.db = db
+    def __init__(self, store: ChannelStore, *, cache_size: int = 10_000,
+                 ttl_days: float = 90) -> None:
+        self.store = store
         self.cache_size = cache_size
+        self.ttl_seconds = ttl_days * 86400
         self._known: OrderedDict[str, None] = OrderedDict()
 
     def _remember(self, key: str) -> None:
@@ -91,32 +96,28 @@ class ThreadMarks:
         key = thread_marker_key(team, channel, thread_ts)
         if key in self._known:
             return
-        try:
-            await self.db.save_state(ConversationState(key=key, channel=CHANNEL,
-                                                       data={_MARK: True}))
-        except Exception:
-            # Another replica (or a concurrent event) inserted the same marker first.
-            if not await self.is_marked(team, channel, thread_ts):
-                raise
+        await self.store.put(namespace=THREADS, key=key, value={"bot": True},
+                             ttl_seconds=self.ttl_seconds)
         self._remember(key)
 
     async def is_marked(self, team: str, channel: str, thread_ts: str) -> bool:
         key = thread_marker_key(team, channel, thread_ts)
         if key in self._known:
             return True
-        state = await self.db.load_state(key, channel=CHANNEL)
-        if state.data.get(_MARK):
+        if await self.store.get(namespace=THREADS, key=key) is not None:
             self._remember(key)
             return True
         return False
 
 
 class ShareStore:
-    """The last ``keep`` private answers of each user, ready to be posted in the channel."""
+    """The last ``keep`` private answers of each user, ready to be posted in the channel for
+    ``ttl_days`` (one entry per user: the ids in order, and the answers)."""
 
-    def __init__(self, db: Database, *, keep: int = 20) -> None:
-        self.db = db
+    def __init__(self, store: ChannelStore, *, keep: int = 20, ttl_days: float = 7) -> None:
+        self.store = store
         self.keep = keep
+        self.ttl_seconds = ttl_days * 86400
         # One lock per user while a put is under way only: a lock nobody holds or waits for
         # is forgotten (a dict kept one per Slack user forever).
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
@@ -124,7 +125,7 @@ class ShareStore:
 
     @staticmethod
     def _key(team: str, user: str) -> str:
-        return f"slack-share:{team}:{user}"
+        return f"{team}:{user}"
 
     async def put(self, team: str, user: str, *, blocks: list[dict[str, Any]], text: str,
                   share_id: str | None = None) -> str:
@@ -134,16 +135,16 @@ class ShareStore:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            state = await self.db.load_state(key, channel=CHANNEL)
-            answers: dict[str, Any] = dict(state.data.get("answers") or {})
+            saved = await self.store.get(namespace=SHARES, key=key) or {}
+            answers: dict[str, Any] = dict(saved.get("answers") or {})
             answers[share_id] = {"blocks": blocks, "text": text}
             for old in list(answers)[: max(0, len(answers) - self.keep)]:
                 del answers[old]
-            state.data["answers"] = answers
-            await self.db.save_state(state)
+            await self.store.put(namespace=SHARES, key=key, value={"answers": answers},
+                                 ttl_seconds=self.ttl_seconds)
         return share_id
 
     async def get(self, team: str, user: str, share_id: str) -> dict[str, Any] | None:
-        state = await self.db.load_state(self._key(team, user), channel=CHANNEL)
-        saved = (state.data.get("answers") or {}).get(share_id)
-        return saved if isinstance(saved, dict) else None
+        saved = await self.store.get(namespace=SHARES, key=self._key(team, user)) or {}
+        answer = (saved.get("answers") or {}).get(share_id)
+        return answer if isinstance(answer, dict) else None

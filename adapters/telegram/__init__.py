@@ -8,7 +8,7 @@ Usage::
 
 from __future__ import annotations
 
+from adapters.telegram.channel import TelegramChannel
 from adapters.telegram.convert import OutgoingMessage, reply_to_messages, update_to_incoming
-from adapters.telegram.wiring import TelegramChannel
 
 __all__ = ["OutgoingMessage", "TelegramChannel", "reply_to_messages", "update_to_incoming"]

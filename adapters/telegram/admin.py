@@ -11,8 +11,8 @@ from __future__ import annotations
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from adapters.telegram.channel import ALLOWED_UPDATES
 from adapters.telegram.sending import quiet_sdk_loggers
-from adapters.telegram.wiring import ALLOWED_UPDATES
 from bot.errors import ConfigError
 from bot.settings import Settings
 

@@ -1,12 +1,13 @@
-"""The python-telegram-bot wiring: one ``Application`` for polling and webhooks.
+"""The Telegram channel on python-telegram-bot: one ``Application`` for polling and webhooks.
 
-Every update goes through one handler: ``update_to_incoming`` -> "typing…" ->
-``Assistant.handle`` -> ``reply_to_messages`` -> ``sendMessage``. One error handler logs the
-traceback (never the text) and answers the user politely.
+Every update goes through one handler: ``update_to_incoming`` -> "typing…" -> ``core.handle``
+-> ``reply_to_messages`` -> ``sendMessage``. One error handler logs the traceback (never the
+text) and answers the user politely (``core.error_reply``). The channel sees the core through
+the narrow ``bot.port.Core`` port and its own small ``TelegramConfig``.
 
 Usage::
 
-    channel = TelegramChannel(runtime)
+    channel = TelegramChannel(assistant, config=TelegramConfig.from_settings(settings))
     await channel.run_forever()            # long polling (`relocbot run`)
     # or, in `relocbot serve`: channel.routes() + await channel.start() / channel.stop()
 """
@@ -17,8 +18,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import SecretStr
 from starlette.routing import BaseRoute
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -26,19 +29,27 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from adapters.telegram.convert import CallbackStore, reply_to_messages, update_to_incoming
 from adapters.telegram.sending import (
+    ChatTarget,
     KeyedLocks,
-    Target,
     drop_feedback_buttons,
     quiet_sdk_loggers,
     send,
     typing,
 )
-from bot.app import Runtime
-from bot.errors import ConfigError, user_message_key
-from bot.i18n import detect_language, normalise_lang
+from bot.errors import ConfigError
+from bot.i18n import normalise_lang
 from bot.messages import Incoming, Reply
+from bot.port import Core
+from bot.settings import Settings
 
-__all__ = ["ALLOWED_UPDATES", "COMMANDS", "TelegramApp", "TelegramChannel", "build_application"]
+__all__ = [
+    "ALLOWED_UPDATES",
+    "COMMANDS",
+    "TelegramApp",
+    "TelegramChannel",
+    "TelegramConfig",
+    "build_application",
+]
 
 log = logging.getLogger("relocbot.telegram")
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -47,16 +58,29 @@ ALLOWED_UPDATES = ("message", "callback_query")
 COMMANDS = ("start", "aide", "langue", "conseiller", "oublier")
 
 
-def build_application(runtime: Runtime, *, concurrency: int = 64) -> TelegramApp:
-    """A PTB ``Application`` on ``TELEGRAM_API_BASE_URL`` (a local fake in tests). Usage::
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    """What the Telegram channel needs from the settings, and nothing else."""
 
-        app = build_application(runtime)   # then add handlers, ``async with app: ...``
+    token: SecretStr
+    api_base_url: str = "https://api.telegram.org/bot"
+    webhook_secret: SecretStr | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramConfig:
+        if settings.telegram_bot_token is None:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+        return cls(token=settings.telegram_bot_token, api_base_url=settings.telegram_api_base_url,
+                   webhook_secret=settings.telegram_webhook_secret)
+
+
+def build_application(config: TelegramConfig, *, concurrency: int = 64) -> TelegramApp:
+    """A PTB ``Application`` on ``config.api_base_url`` (a local fake in tests). Usage::
+
+        app = build_application(config)   # then add handlers, ``async with app: ...``
     """
-    settings = runtime.settings
-    if settings.telegram_bot_token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
-    base_url = settings.telegram_api_base_url
-    builder = (ApplicationBuilder().token(settings.telegram_bot_token.get_secret_value())
+    base_url = config.api_base_url
+    builder = (ApplicationBuilder().token(config.token.get_secret_value())
                .base_url(base_url).concurrent_updates(concurrency))
     if base_url.endswith("/bot"):
         builder = builder.base_file_url(base_url[: -len("/bot")] + "/file/bot")
@@ -66,20 +90,21 @@ def build_application(runtime: Runtime, *, concurrency: int = 64) -> TelegramApp
 class TelegramChannel:
     """The Telegram channel (see ``adapters.base.Channel``). Usage::
 
-        channel = TelegramChannel(runtime)          # needs TELEGRAM_BOT_TOKEN
+        channel = TelegramChannel(core, config=TelegramConfig.from_settings(settings))
         await channel.run_forever()                 # `relocbot run`: long polling
-        app = build_app(runtime, channels=[channel])  # `relocbot serve`: the webhook
+        app = build_asgi_app(..., channels=[channel])  # `relocbot serve`: the webhook
     """
 
     name = "telegram"
 
-    def __init__(self, runtime: Runtime, *, concurrency: int = 64,
+    def __init__(self, core: Core, *, config: TelegramConfig, concurrency: int = 64,
                  poll_timeout: float = 30.0) -> None:
         quiet_sdk_loggers()  # before the Bot exists: PTB logs its URL (with the token) on init
-        self.runtime = runtime
+        self.core = core
+        self.config = config
         self.poll_timeout = poll_timeout
         self.store = CallbackStore()
-        self.application = build_application(runtime, concurrency=concurrency)
+        self.application = build_application(config, concurrency=concurrency)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self.ready = asyncio.Event()  # set once polling or webhook processing can start
@@ -99,7 +124,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Webhook mode: initialise (``getMe``) and register the commands."""
-        if self.runtime.settings.telegram_webhook_secret is None:
+        if self.config.webhook_secret is None:
             log.warning("TELEGRAM_WEBHOOK_SECRET is not set: every webhook call is refused")
         await self.application.initialize()
         await self.register_commands()
@@ -137,7 +162,7 @@ class TelegramChannel:
         """``setMyCommands`` for French (also the default) and English; failures are logged.
         Called by ``start()`` and ``run_forever()``; usage: ``await channel.register_commands()``.
         """
-        catalog = self.runtime.assistant.catalog
+        catalog = self.core.catalog
         for code in (None, "fr", "en"):
             commands = [BotCommand(name, catalog.t(f"telegram_cmd_{name}", code or "fr"))
                         for name in COMMANDS]
@@ -151,7 +176,7 @@ class TelegramChannel:
 
             await channel.set_webhook("https://bot.example.fr/telegram/webhook")
         """
-        secret = self.runtime.settings.telegram_webhook_secret
+        secret = self.config.webhook_secret
         if secret is None:
             raise ConfigError("TELEGRAM_WEBHOOK_SECRET is not set")
         await self.application.bot.set_webhook(url, secret_token=secret.get_secret_value(),
@@ -165,25 +190,24 @@ class TelegramChannel:
             with contextlib.suppress(TelegramError):
                 await query.answer()  # every press stops its spinner, even a stale one
         incoming = update_to_incoming(update, bot_username=self.bot_username, store=self.store)
-        target = Target.of(update)
+        target = ChatTarget.of(update)
         if incoming is None or target is None:
             return
         async with self._locks.hold(incoming.conversation_key):
             show_typing = incoming.kind == "text" and not (incoming.text or "").startswith("/")
             async with typing(self.application.bot, target, enabled=show_typing):
-                replies = await self.runtime.assistant.handle(incoming)
+                replies = await self.core.handle(incoming)
             for reply in replies:
                 await self._deliver(reply, incoming, target)
             if query is not None and (incoming.action or "").startswith("fb:"):
                 await drop_feedback_buttons(self.application.bot, query.message)
 
-    async def _deliver(self, reply: Reply, incoming: Incoming, target: Target) -> None:
-        lang = reply.meta.get("lang") or detect_language(
-            reply.text, default=normalise_lang(incoming.lang_hint) or "fr")
+    async def _deliver(self, reply: Reply, incoming: Incoming, target: ChatTarget) -> None:
+        lang = reply.lang or normalise_lang(incoming.lang_hint) or "fr"
         chat_id, reply_to = target.chat_id, target.reply_to
         if reply.private and target.chat_type != "private":
             chat_id, reply_to = int(incoming.user_id), None  # never in the group
-        for message in reply_to_messages(reply, lang=lang, catalog=self.runtime.assistant.catalog,
+        for message in reply_to_messages(reply, lang=lang, catalog=self.core.catalog,
                                          store=self.store):
             await send(self.application.bot, chat_id, message, reply_to=reply_to,
                        thread_id=target.thread_id if chat_id == target.chat_id else None)
@@ -199,17 +223,11 @@ class TelegramChannel:
         try:
             incoming = update_to_incoming(update, bot_username=self.bot_username,
                                           store=self.store)
-            target = Target.of(update)
+            target = ChatTarget.of(update)
             if incoming is None or target is None:
                 return
-            catalog = self.runtime.assistant.catalog
-            lang = normalise_lang(incoming.lang_hint) or "fr"
-            with contextlib.suppress(Exception):
-                state = await self.runtime.db.load_state(incoming.conversation_key,
-                                                         channel="telegram")
-                lang = normalise_lang(state.lang) or lang
-            text = catalog.t(user_message_key(context.error or Exception()), lang)
-            [message] = reply_to_messages(Reply(blocks=(text,)), lang=lang)
+            reply = await self.core.error_reply(incoming, context.error or Exception())
+            [message] = reply_to_messages(reply, lang=reply.lang or "fr")
             await send(self.application.bot, target.chat_id, message,
                        thread_id=target.thread_id, reply_to=target.reply_to)
         except Exception:

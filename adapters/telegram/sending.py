@@ -3,7 +3,7 @@ per-conversation ordering, and SDK loggers kept quiet about tokens and texts.
 
 Usage::
 
-    target = Target.of(update)
+    target = ChatTarget.of(update)
     async with locks.hold("telegram:42:42"), typing(bot, target):
         replies = await assistant.handle(incoming)
     await send(bot, target.chat_id, OutgoingMessage("Bonjour"), thread_id=None, reply_to=None)
@@ -33,8 +33,8 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from adapters.telegram.convert import OutgoingMessage
 
 __all__ = [
+    "ChatTarget",
     "KeyedLocks",
-    "Target",
     "drop_feedback_buttons",
     "quiet_sdk_loggers",
     "send",
@@ -49,7 +49,7 @@ SERVER_RETRY_DELAYS = (0.5, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class ChatTarget:
     """Where the answers to one update go."""
 
     chat_id: int
@@ -58,7 +58,7 @@ class Target:
     reply_to: int | None  # in groups, answers quote the member's message
 
     @classmethod
-    def of(cls, update: Update) -> Target | None:
+    def of(cls, update: Update) -> ChatTarget | None:
         chat, message = update.effective_chat, update.effective_message
         if chat is None:
             return None
@@ -94,7 +94,7 @@ class KeyedLocks:
 
 
 @contextlib.asynccontextmanager
-async def typing(bot: Any, target: Target, *, enabled: bool = True) -> AsyncIterator[None]:
+async def typing(bot: Any, target: ChatTarget, *, enabled: bool = True) -> AsyncIterator[None]:
     """"typing…" at once and every few seconds until the block ends; the first one is sent
     before the block exits, so it always precedes the answer. Failures are only logged."""
     if not enabled:

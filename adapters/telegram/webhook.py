@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 if TYPE_CHECKING:
-    from adapters.telegram.wiring import TelegramChannel
+    from adapters.telegram.channel import TelegramChannel
 
 __all__ = ["SECRET_HEADER", "WEBHOOK_PATH", "webhook_routes"]
 
@@ -41,7 +41,7 @@ def webhook_routes(channel: TelegramChannel) -> list[BaseRoute]:
     """
 
     async def webhook(request: Request) -> Response:
-        secret = channel.runtime.settings.telegram_webhook_secret
+        secret = channel.config.webhook_secret
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
         if secret is None or not hmac.compare_digest(
                 given, secret.get_secret_value().encode("utf-8")):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from bot.answering.answerer import Answerer
 from bot.answering.extractive import Answer, ExtractiveComposer, select_sources
 from bot.answering.llm import ChatModel, LLMComposer
 
-__all__ = ["Answer", "ChatModel", "ExtractiveComposer", "LLMComposer", "select_sources"]
+__all__ = ["Answer", "Answerer", "ChatModel", "ExtractiveComposer", "LLMComposer", "select_sources"]

@@ -19,7 +19,7 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from bot.actions import Action
 from bot.answering import Answer
@@ -67,6 +67,9 @@ class FormFlow(Flow, Protocol):
     def resume(self, ctx: Context) -> list[Reply]: ...
 
 
+F = TypeVar("F")
+
+
 class FlowRegistry:
     def __init__(self, flows: Iterable[Flow]) -> None:
         self.flows = list(flows)
@@ -97,3 +100,8 @@ class FlowRegistry:
 
     def for_state(self, state: str | None) -> FormFlow | None:
         return self._states.get(state) if state else None
+
+    def get(self, kind: type[F]) -> F:
+        """The one registered flow of class ``kind`` (the router calls a few by name)."""
+        [flow] = [f for f in self.flows if isinstance(f, kind)]
+        return flow

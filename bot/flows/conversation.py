@@ -14,7 +14,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.actions import FEEDBACK_DOWN, FEEDBACK_UP, MENU_ADVISOR, Action, card
+from bot.actions import (
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    MENU_ADVISOR,
+    MENU_AID,
+    MENU_ASK,
+    MENU_PARTNER,
+    Action,
+    card,
+)
 from bot.answering import Answer
 from bot.answering.records import RecordAnswers
 from bot.flows.base import Compose
@@ -27,7 +36,8 @@ from bot.understanding import Intent, Memory, RecordRef
 from knowledge.catalog import Profile
 
 __all__ = [
-    "CciLookup", "Feedback", "Questions", "RecordQuestions", "Rewrite", "SmallTalk", "remember",
+    "CciLookup", "Feedback", "Questions", "RecordQuestions", "Rewrite", "SmallTalk", "main_menu",
+    "remember",
 ]
 
 Rewrite = Callable[..., Awaitable[str | None]]
@@ -51,14 +61,27 @@ def card_buttons(records: RecordAnswers, refs: list[RecordRef], lang: str) -> li
                    card(r.kind, r.id).wire) for r in refs[:2] if records.exists(r)]
 
 
+def main_menu(catalog: Catalog, lang: str) -> tuple[Button, ...]:
+    """The four ways in (ask, find aid, find partners, talk to an advisor) as buttons."""
+    t = catalog.t
+    return (
+        Button(t("button_ask", lang), MENU_ASK.wire),
+        Button(t("button_find_aid", lang), MENU_AID.wire),
+        Button(t("button_find_partner", lang), MENU_PARTNER.wire),
+        Button(t("button_advisor", lang), MENU_ADVISOR.wire),
+    )
+
+
 class SmallTalk:
     intents = ("greeting", "thanks", "help")
     prefix = None
     state = None
 
-    def __init__(self, *, catalog: Catalog, menu: Callable[[str], tuple[Button, ...]]) -> None:
+    def __init__(self, *, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.menu = menu
+
+    def menu(self, lang: str) -> tuple[Button, ...]:
+        return main_menu(self.catalog, lang)
 
     async def handle(self, ctx: Context, intent: Intent) -> list[Reply]:
         t, lang = self.catalog.t, ctx.lang

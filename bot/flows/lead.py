@@ -291,6 +291,11 @@ class LeadForm:
         if name == "desk":
             if raw in form.get("desk_candidates", []):
                 return raw
+            # A shared postal code: the commune typed decides ("Hélesmes" after "59171").
+            refined = self.router.route(f"{form['answers'].get('postal_code') or ''} {raw}")
+            if refined.desk_id in form.get("desk_candidates", []) and refined.commune:
+                form["answers"]["commune"] = refined.commune
+                return refined.desk_id
             raise InputError("lead_invalid_choice")
         if from_button:
             raise InputError("lead_invalid_choice")

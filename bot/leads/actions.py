@@ -4,7 +4,7 @@ reassign. Each one is checked, applied and audited in one transaction.
 Who may act: the advisors listed for the lead's desk (or the regional desk) in the desks
 file; when a desk lists none, whoever clicks in the desk's own Slack channel, and only if that
 channel is private and not shared outside the workspace (``channel_restricted``, checked with
-the Slack API by the caller: ``bot.leads.channel_check``). Anyone else gets ``AccessDenied``
+the Slack API by the caller: ``adapters.slack.channel_check``). Anyone else gets ``AccessDenied``
 (``OpenChannel`` when the channel is the reason) and an ``action_refused`` event.
 
 Usage::
@@ -15,13 +15,12 @@ Usage::
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
-
-from sqlalchemy import select
 
 from bot.errors import AccessDenied, InputError
 from bot.leads.service import LeadService
-from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage import LeadRecord
 from bot.storage.limits import RULE_CHARS
 
 __all__ = ["ACTIONS", "REGIONAL_DESK", "OpenChannel", "apply_action"]
@@ -34,7 +33,7 @@ class OpenChannel(AccessDenied):
     """Refused because the desk lists no advisors and its channel is public or shared."""
 
 
-def _refusal(service: LeadService, lead: Lead, actor: str, channel: str | None,
+def _refusal(service: LeadService, lead: LeadRecord, actor: str, channel: str | None,
              restricted: bool) -> AccessDenied | None:
     desk = service.desks.desk(lead.desk_id)
     regional = service.desks.desk(REGIONAL_DESK)
@@ -54,41 +53,40 @@ async def apply_action(service: LeadService, *, ref: str, action: str, actor: st
     if action not in ACTIONS:
         raise InputError("unknown_action")
     now = service.clock()
-    async with service.db.sessions.begin() as session:
-        lead = (await session.scalars(select(Lead).where(Lead.ref == ref))).first()
+    async with service.db.leads.transaction() as tx:
+        lead = await tx.get(ref=ref)
         if lead is None:
             raise InputError("unknown_action")
         refused = _refusal(service, lead, actor, channel, channel_restricted)
         if refused is not None:
-            session.add(LeadEvent(lead_id=lead.id, action="action_refused", actor=actor,
-                                  detail={"action": action}, at=now))
+            tx.add_event(lead_id=lead.id, action="action_refused", actor=actor,
+                         detail={"action": action}, at=now)
         else:
-            _apply(lead, action, actor, now, service)
-            session.add(LeadEvent(lead_id=lead.id, action=action.removeprefix("lead_"),
-                                  actor=actor, detail={"status": lead.status,
-                                                       "desk": lead.desk_id}, at=now))
+            lead = await tx.update(lead_id=lead.id, changes=_changes(lead, action, actor, now))
+            tx.add_event(lead_id=lead.id, action=action.removeprefix("lead_"), actor=actor,
+                         detail={"status": lead.status, "desk": lead.desk_id}, at=now)
             if action == "lead_reassign" and lead.desk_id == REGIONAL_DESK:
-                count = len((await session.scalars(select(OutboxItem.id).where(
-                    OutboxItem.lead_id == lead.id))).all())
-                session.add_all(service.outbox(lead, kind="new", stamp=f"r{count}"))
+                count = await tx.count_outbox(lead_id=lead.id)
+                tx.add_outbox(items=service.outbox(lead, kind="new", stamp=f"r{count}"))
         payload = service.payload(lead, kind="update")
     if refused is not None:
         raise refused
     return payload
 
 
-def _apply(lead: Lead, action: str, actor: str, now: Any, service: LeadService) -> None:
-    lead.updated_at = now
+def _changes(lead: LeadRecord, action: str, actor: str, now: dt.datetime) -> dict[str, Any]:
+    """The columns ``action`` by ``actor`` changes."""
+    changes: dict[str, Any] = {"updated_at": now}
     if action == "lead_claim":
-        lead.status, lead.owner, lead.claimed_at = "claimed", actor, lead.claimed_at or now
+        changes |= {"status": "claimed", "owner": actor, "claimed_at": lead.claimed_at or now}
     elif action == "lead_contacted":
-        lead.status = "contacted"
-        lead.owner = lead.owner or actor
-        lead.claimed_at = lead.claimed_at or now
+        changes |= {"status": "contacted", "owner": lead.owner or actor,
+                    "claimed_at": lead.claimed_at or now}
     elif action == "lead_not_relevant":
-        lead.status = "not_relevant"
+        changes["status"] = "not_relevant"
     else:  # reassign: back to the pool; from a local desk, forwarded to the regional desk
-        lead.status, lead.owner, lead.claimed_at = "new", None, None
+        changes |= {"status": "new", "owner": None, "claimed_at": None}
         if lead.desk_id != REGIONAL_DESK:
-            lead.desk_id = REGIONAL_DESK
-            lead.rule = f"{lead.rule} ; réaffecté par {actor}"[:RULE_CHARS]
+            changes |= {"desk_id": REGIONAL_DESK,
+                        "rule": f"{lead.rule} ; réaffecté par {actor}"[:RULE_CHARS]}
+    return changes

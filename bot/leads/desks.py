@@ -23,10 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import ConfigError
 
-__all__ = ["Desk", "Desks", "Target"]
+__all__ = ["Desk", "DeskTarget", "Desks"]
 
 
-class Target(BaseModel):
+class DeskTarget(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     notifier: str   # inbox | slack | email | webhook
@@ -42,14 +42,14 @@ class Desk(BaseModel):
     advisors: list[str] = Field(default_factory=list)
     inbox: bool | None = None
 
-    def targets(self, inbox_dir: Path) -> list[Target]:
+    def targets(self, inbox_dir: Path) -> list[DeskTarget]:
         out = []
         if self.slack_channel:
-            out.append(Target(notifier="slack", address=self.slack_channel))
-        out += [Target(notifier="email", address=e) for e in self.emails]
-        out += [Target(notifier="webhook", address=u) for u in self.webhooks]
+            out.append(DeskTarget(notifier="slack", address=self.slack_channel))
+        out += [DeskTarget(notifier="email", address=e) for e in self.emails]
+        out += [DeskTarget(notifier="webhook", address=u) for u in self.webhooks]
         if self.inbox or (self.inbox is None and not out):
-            out.append(Target(notifier="inbox", address=str(inbox_dir)))
+            out.append(DeskTarget(notifier="inbox", address=str(inbox_dir)))
         return out
 
 

@@ -30,15 +30,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, StorageError
 from bot.leads.notifiers import Delivery, Notifier
-from bot.storage import Database
-from bot.storage.erasure import erase_notice
-from bot.storage.lead_tables import LeadEvent, OutboxItem
-from bot.storage.tables import utcnow
+from bot.storage import Database, OutboxRecord, utcnow
 
 __all__ = ["DispatchReport", "Dispatcher", "dead_letters", "retry_dead"]
 
@@ -60,13 +54,6 @@ class DispatchReport:
     @property
     def total(self) -> int:
         return self.sent + self.retried + self.dead
-
-
-def _due(now: dt.datetime) -> Any:
-    return or_(
-        and_(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now),
-        and_(OutboxItem.status == "sending", OutboxItem.locked_until < now),
-    )
 
 
 def _error_text(exc: BaseException) -> str:
@@ -110,7 +97,7 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 report = await self.run_once(limit=limit)
-            except (SQLAlchemyError, OSError) as exc:
+            except (StorageError, OSError) as exc:
                 log.warning("outbox dispatch failed: %s", type(exc).__name__)
                 report = DispatchReport()
             if report.total >= limit:
@@ -119,36 +106,18 @@ class Dispatcher:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 
     async def _candidates(self, limit: int) -> list[int]:
-        now = self.clock()
-        query = (select(OutboxItem.id).where(_due(now))
-                 .order_by(OutboxItem.next_attempt_at, OutboxItem.id).limit(limit))
-        async with self.db.sessions() as session:
-            return list((await session.scalars(query)).all())
+        return await self.db.outbox.due(now=self.clock(), limit=limit)
 
     async def _claim(self, item_id: int) -> tuple[Delivery, int, str] | None:
         """Take the item for one lease; ``None`` when another dispatcher was first."""
-        now = self.clock()
-        async with self.db.sessions.begin() as session:
-            result = await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item_id, _due(now))
-                .values(status="sending", locked_until=now + self.lease,
-                        attempts=OutboxItem.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                return None
-            item = (await session.scalars(
-                select(OutboxItem).where(OutboxItem.id == item_id)
-                .execution_options(populate_existing=True))).one()
-            previous = None
-            if item.kind != "new":   # where the first card went: updates edit or thread it
-                previous = await session.scalar(
-                    select(OutboxItem.remote_ref).where(
-                        OutboxItem.lead_id == item.lead_id, OutboxItem.kind == "new",
-                        OutboxItem.notifier == item.notifier, OutboxItem.target == item.target,
-                        OutboxItem.status == "sent").limit(1))
-            return Delivery.from_item(item, previous_ref=previous), item.lead_id, item.notifier
+        claim = await self.db.outbox.claim(item_id=item_id, now=self.clock(), lease=self.lease)
+        if claim is None:
+            return None
+        item = claim.item
+        delivery = Delivery(idempotency_key=item.idempotency_key, kind=item.kind,
+                            target=item.target, payload=dict(item.payload),
+                            attempt=item.attempts or 1, previous_ref=claim.previous_ref)
+        return delivery, item.lead_id, item.notifier
 
     async def _deliver(self, item_id: int, delivery: Delivery, lead_id: int,
                        notifier_name: str) -> DispatchReport:
@@ -167,38 +136,25 @@ class Dispatcher:
         now = self.clock()
         detail: dict[str, Any] = {"notifier": notifier_name, "kind": delivery.kind,
                                   "outbox_id": item_id, "attempt": attempt, "error": None}
+        where: dict[str, Any] = {"item_id": item_id, "lead_id": lead_id, "attempt": attempt,
+                                 "now": now, "actor": ACTOR, "detail": detail}
         if error is None:
-            values: dict[str, Any] = {"status": "sent", "sent_at": now, "remote_ref":
-                                      (remote_ref or "")[:255] or None, "locked_until": None,
-                                      "last_error": None}
             action, outcome = "delivered", DispatchReport(sent=1)
+            recorded = await self.db.outbox.mark_sent(remote_ref=remote_ref, **where)
         else:
             detail["error"] = _error_text(error)
             transient = getattr(error, "transient", True)
-            values = {"locked_until": None, "last_error": detail["error"]}
             if transient and attempt < self.max_attempts:
-                values |= {"status": "pending", "next_attempt_at": now + self.backoff(attempt)}
                 action, outcome = "delivery_failed", DispatchReport(retried=1)
+                recorded = await self.db.outbox.mark_failed(
+                    error=detail["error"], retry_at=now + self.backoff(attempt), **where)
             else:
-                values |= {"status": "dead", "dead": True}
                 action, outcome = "dead_letter", DispatchReport(dead=1)
-        async with self.db.sessions.begin() as session:
-            result = await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item_id, OutboxItem.status == "sending",
-                       OutboxItem.attempts == attempt)
-                .values(**values).execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) != 1:   # lease lost: another run owns it now
-                log.warning("outbox item %s (%s): lease lost before %s", item_id,
-                            delivery.ref, action)
-                return DispatchReport()
-            session.add(LeadEvent(lead_id=lead_id, action=action, actor=ACTOR, detail=detail,
-                                  at=now))
-            if error is None:   # erased while this delivery was in flight: erase it there too
-                item = await session.get(OutboxItem, item_id, populate_existing=True)
-                if item is not None:
-                    await erase_notice(session, item, now=now)
+                recorded = await self.db.outbox.mark_dead(error=detail["error"], **where)
+        if not recorded:   # lease lost: another run owns it now
+            log.warning("outbox item %s (%s): lease lost before %s", item_id, delivery.ref,
+                        action)
+            return DispatchReport()
         log.log(logging.INFO if error is None else logging.WARNING,
                 "lead %s: %s via %s (attempt %d)%s", delivery.ref, action, notifier_name,
                 attempt, f": {detail['error']}" if error is not None else "")
@@ -208,28 +164,9 @@ class Dispatcher:
 async def retry_dead(db: Database, *, ids: list[int] | None = None,
                      now: dt.datetime | None = None) -> int:
     """Put dead letters (all, or ``ids``) back to pending with zero attempts; returns how many."""
-    now = now or utcnow()
-    async with db.sessions.begin() as session:
-        query = select(OutboxItem.id, OutboxItem.lead_id).where(OutboxItem.status == "dead")
-        if ids is not None:
-            query = query.where(OutboxItem.id.in_(ids))
-        rows = list((await session.execute(query)).all())
-        if not rows:
-            return 0
-        await session.execute(
-            update(OutboxItem).where(OutboxItem.id.in_([r.id for r in rows]),
-                                     OutboxItem.status == "dead")
-            .values(status="pending", dead=False, attempts=0, next_attempt_at=now,
-                    locked_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        session.add_all(LeadEvent(lead_id=r.lead_id, action="delivery_retried", actor="operator",
-                                  detail={"outbox_id": r.id}, at=now) for r in rows)
-        return len(rows)
+    return await db.outbox.retry_dead(ids=ids, now=now or utcnow(), actor="operator")
 
 
-async def dead_letters(db: Database) -> list[OutboxItem]:
+async def dead_letters(db: Database) -> list[OutboxRecord]:
     """The dead outbox items, oldest first (for ``relocbot leads dead``)."""
-    async with db.sessions() as session:
-        query = select(OutboxItem).where(OutboxItem.status == "dead").order_by(OutboxItem.id)
-        return list((await session.scalars(query)).all())
+    return await db.outbox.dead()

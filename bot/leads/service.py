@@ -19,19 +19,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.i18n import Catalog
 from bot.leads.desks import Desks
-from bot.leads.scoring import score_lead
+from bot.leads.scoring import Scored, score_lead
 from bot.settings import Settings
-from bot.storage import Database
-from bot.storage.erasure import PERSONAL_FIELDS, anonymise
-from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage import (
+    ConstraintError,
+    Database,
+    LeadRecord,
+    LeadTransaction,
+    NewOutboxItem,
+    utcnow,
+)
+from bot.storage.erasure import PERSONAL_FIELDS
 from bot.storage.limits import RULE_CHARS
-from bot.storage.tables import utcnow
 
 __all__ = ["DEDUPE_DAYS", "PERSONAL_FIELDS", "LeadService", "SubmitResult"]
 
@@ -68,7 +69,7 @@ class LeadService:
     def desk_name(self, desk_id: str) -> str:
         return self.desk_names.get(desk_id, desk_id)
 
-    def payload(self, lead: Lead, *, kind: str) -> dict[str, Any]:
+    def payload(self, lead: LeadRecord, *, kind: str) -> dict[str, Any]:
         """What notifiers render (advisor side, French)."""
         data: dict[str, Any] = {c: getattr(lead, c) for c in _COLUMNS}
         data.update({
@@ -84,18 +85,17 @@ class LeadService:
         })
         return data
 
-    def outbox(self, lead: Lead, *, kind: str, stamp: str) -> list[OutboxItem]:
+    def outbox(self, lead: LeadRecord, *, kind: str, stamp: str) -> list[NewOutboxItem]:
         """The outbox rows notifying ``lead``'s desk (one per configured target)."""
         desk = self.desks.desk(lead.desk_id)
         payload = self.payload(lead, kind=kind)
         items = []
         for target in desk.targets(self.settings.inbox_dir):
             digest = hashlib.sha1(target.address.encode()).hexdigest()[:10]
-            items.append(OutboxItem(
+            items.append(NewOutboxItem(
                 lead_id=lead.id, kind=kind, notifier=target.notifier, target=target.address,
                 payload=payload, idempotency_key=f"{lead.ref}:{kind}:{stamp}:{target.notifier}:"
-                f"{digest}", status="pending", attempts=0, next_attempt_at=self.clock(),
-                dead=False))
+                f"{digest}", next_attempt_at=self.clock()))
         return items
 
     def _score_reasons(self, reasons: list[tuple[str, str, int]]) -> list[str]:
@@ -108,20 +108,14 @@ class LeadService:
                                                                               points=points))
         return out
 
-    async def _duplicates(self, session: AsyncSession, answers: dict[str, Any],
-                          user_key: str) -> tuple[Lead | None, Lead | None]:
+    async def _duplicates(self, tx: LeadTransaction, answers: dict[str, Any],
+                          user_key: str) -> tuple[LeadRecord | None, LeadRecord | None]:
         """Recent live leads with the same SIREN or e-mail: (the person's own, to update;
         another person's, only to flag the new lead for the advisor). A SIREN is public: a
         match across people must never let one person change or see another's request."""
-        keys = [c for c in (Lead.siren == answers.get("siren") if answers.get("siren") else None,
-                            Lead.email == answers.get("email") if answers.get("email") else None)
-                if c is not None]
-        if not keys:
-            return None, None
         since = self.clock() - dt.timedelta(days=DEDUPE_DAYS)
-        query = select(Lead).where(or_(*keys), Lead.created_at >= since,
-                                   Lead.anonymised_at.is_(None)).order_by(Lead.id)
-        matches = list((await session.scalars(query)).all())
+        matches = await tx.recent(siren=answers.get("siren") or None,
+                                  email=answers.get("email") or None, since=since)
         own = next((lead for lead in matches if lead.user_key == user_key), None)
         other = next((lead for lead in matches if lead.user_key != user_key), None)
         return own, other
@@ -135,42 +129,40 @@ class LeadService:
         details["score_reasons"] = self._score_reasons(scored.reasons)
         now = self.clock()
         try:
-            async with self.db.sessions.begin() as session:
-                own, other = await self._duplicates(session, answers, user_key)
+            async with self.db.leads.transaction() as tx:
+                own, other = await self._duplicates(tx, answers, user_key)
                 if own is not None:
-                    return await self._update(session, own, answers, details, scored, key)
+                    return await self._update(tx, own, answers, details, scored, key)
                 if other is not None:
                     details["possible_duplicate_of"] = other.ref
-                lead = Lead(ref=key[:32], submission_key=key, status="new",
-                            desk_id=str(answers.get("desk") or "cci-hauts-de-france"),
-                            rule=str(answers.get("routing_rule")
-                                     or "choix de l'utilisateur")[:RULE_CHARS],
-                            score=scored.points, tier=scored.tier, channel=channel,
-                            conversation_key=conversation_key, user_key=user_key,
-                            details=details, consent_at=dt.datetime.fromisoformat(consent_at),
-                            consent_version=consent_version,
-                            consent_purpose="mise en relation avec un conseiller CCI",
-                            created_at=now, updated_at=now,
-                            **{c: answers.get(c) for c in _COLUMNS})
-                session.add(lead)
-                await session.flush()
-                lead.ref = f"REL-{now.year}-{lead.id:05d}"
+                lead = await tx.insert(values=dict(
+                    ref=key[:32], submission_key=key, status="new",
+                    desk_id=str(answers.get("desk") or "cci-hauts-de-france"),
+                    rule=str(answers.get("routing_rule")
+                             or "choix de l'utilisateur")[:RULE_CHARS],
+                    score=scored.points, tier=scored.tier, channel=channel,
+                    conversation_key=conversation_key, user_key=user_key,
+                    details=details, consent_at=dt.datetime.fromisoformat(consent_at),
+                    consent_version=consent_version,
+                    consent_purpose="mise en relation avec un conseiller CCI",
+                    created_at=now, updated_at=now,
+                    **{c: answers.get(c) for c in _COLUMNS}))
+                changes: dict[str, Any] = {"ref": f"REL-{now.year}-{lead.id:05d}"}
                 assigned = self._round_robin(lead.desk_id, lead.id)
                 if assigned:
-                    lead.details = {**lead.details, "assigned_to": assigned}
-                session.add(LeadEvent(lead_id=lead.id, action="created", actor=user_key,
-                                      detail={"rule": lead.rule, "score": lead.score,
-                                              "consent_version": consent_version}, at=now))
+                    changes["details"] = {**lead.details, "assigned_to": assigned}
+                lead = await tx.update(lead_id=lead.id, changes=changes)
+                tx.add_event(lead_id=lead.id, action="created", actor=user_key,
+                             detail={"rule": lead.rule, "score": lead.score,
+                                     "consent_version": consent_version}, at=now)
                 if other is not None:
-                    session.add(LeadEvent(lead_id=lead.id, action="possible_duplicate",
-                                          actor="submission", detail={"of": other.ref}, at=now))
-                session.add_all(self.outbox(lead, kind="new", stamp="0"))
+                    tx.add_event(lead_id=lead.id, action="possible_duplicate",
+                                 actor="submission", detail={"of": other.ref}, at=now)
+                tx.add_outbox(items=self.outbox(lead, kind="new", stamp="0"))
                 return SubmitResult(lead.ref, lead.desk_id, True, lead.id)
-        except IntegrityError:
+        except ConstraintError:
             # The same submission twice (a double tap, a retry): the lead stored first.
-            async with self.db.sessions() as session:
-                first = (await session.scalars(select(Lead).where(
-                    Lead.submission_key == key, Lead.anonymised_at.is_(None)))).first()
+            first = await self.db.leads.by_submission(key=key)
             if first is None:
                 raise
             return SubmitResult(first.ref, first.desk_id, False, first.id)
@@ -181,19 +173,18 @@ class LeadService:
         advisors = self.desks.desk(desk_id).advisors
         return advisors[lead_id % len(advisors)] if advisors else None
 
-    async def _update(self, session: AsyncSession, lead: Lead, answers: dict[str, Any],
-                      details: dict[str, Any], scored: Any, key: str) -> SubmitResult:
+    async def _update(self, tx: LeadTransaction, lead: LeadRecord, answers: dict[str, Any],
+                      details: dict[str, Any], scored: Scored, key: str) -> SubmitResult:
         now = self.clock()
-        for column in _COLUMNS:
-            if answers.get(column) not in (None, ""):
-                setattr(lead, column, answers[column])
-        lead.details = {**lead.details, **details}
-        lead.score, lead.tier, lead.updated_at = scored.points, scored.tier, now
-        count = len((await session.scalars(select(LeadEvent.id).where(
-            LeadEvent.lead_id == lead.id, LeadEvent.action == "updated"))).all())
-        session.add(LeadEvent(lead_id=lead.id, action="updated", actor="submission",
-                              detail={"submission": key[:12]}, at=now))
-        session.add_all(self.outbox(lead, kind="update", stamp=str(count + 1)))
+        changes: dict[str, Any] = {column: answers[column] for column in _COLUMNS
+                                   if answers.get(column) not in (None, "")}
+        changes |= {"details": {**lead.details, **details}, "score": scored.points,
+                    "tier": scored.tier, "updated_at": now}
+        lead = await tx.update(lead_id=lead.id, changes=changes)
+        count = await tx.count_events(lead_id=lead.id, action="updated")
+        tx.add_event(lead_id=lead.id, action="updated", actor="submission",
+                     detail={"submission": key[:12]}, at=now)
+        tx.add_outbox(items=self.outbox(lead, kind="update", stamp=str(count + 1)))
         return SubmitResult(lead.ref, lead.desk_id, False, lead.id)
 
     async def erase(self, *, user_key: str, actor: str) -> int:
@@ -203,16 +194,10 @@ class LeadService:
         channel, _, user_id = user_key.partition(":")
         if user_id:
             await self.db.delete_user_states(channel, user_id)
-        async with self.db.sessions.begin() as session:
-            leads = (await session.scalars(select(Lead).where(
-                Lead.user_key == user_key, Lead.anonymised_at.is_(None)))).all()
-            return await anonymise(session, list(leads), actor=actor, action="erased",
-                                   now=self.clock(), payload=self.payload)
+        return await self.db.leads.erase(user_key=user_key, actor=actor, now=self.clock(),
+                                         payload=self.payload)
 
     async def purge(self, *, older_than: dt.timedelta, actor: str) -> int:
         cutoff = self.clock() - older_than
-        async with self.db.sessions.begin() as session:
-            leads = (await session.scalars(select(Lead).where(
-                Lead.created_at < cutoff, Lead.anonymised_at.is_(None)))).all()
-            return await anonymise(session, list(leads), actor=actor, action="purged",
-                                   now=self.clock(), payload=self.payload)
+        return await self.db.leads.purge(before=cutoff, actor=actor, now=self.clock(),
+                                         payload=self.payload)

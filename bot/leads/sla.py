@@ -21,13 +21,9 @@ import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.leads.desks import Desks, Target
+from bot.leads.desks import Desks, DeskTarget
 from bot.settings import Settings
-from bot.storage import Database
-from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage import Database, LeadRecord, LeadTransaction, NewOutboxItem
 
 __all__ = ["REGIONAL_DESK", "check_sla", "outbox_key"]
 
@@ -36,13 +32,13 @@ REGIONAL_DESK = "cci-hauts-de-france"
 ACTOR = "sla"
 
 
-def outbox_key(ref: str, kind: str, target: Target) -> str:
+def outbox_key(ref: str, kind: str, target: DeskTarget) -> str:
     """A stable, unique idempotency key for one notification of a lead to one target."""
     digest = hashlib.sha256(f"{target.notifier}\n{target.address}".encode()).hexdigest()[:16]
     return f"{ref}:{kind}:{target.notifier}:{digest}"
 
 
-def _lead_payload(lead: Lead) -> dict[str, Any]:
+def _lead_payload(lead: LeadRecord) -> dict[str, Any]:
     """A payload from the lead row, when no ``new`` notification exists to copy."""
     return {
         "ref": lead.ref, "desk_id": lead.desk_id, "rule": lead.rule, "score": lead.score,
@@ -60,55 +56,37 @@ async def check_sla(db: Database, *, desks: Desks, settings: Settings, now: dt.d
     """Remind and escalate every overdue unclaimed lead once; returns how many were escalated."""
     now = now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC)
     cutoff = now - dt.timedelta(hours=settings.lead_sla_hours)
-    async with db.sessions() as session:
-        overdue = list((await session.scalars(
-            select(Lead.id).where(Lead.status == "new", Lead.owner.is_(None),
-                                  Lead.escalated_at.is_(None), Lead.anonymised_at.is_(None),
-                                  Lead.created_at <= cutoff)
-            .order_by(Lead.created_at, Lead.id))).all())
+    overdue = await db.leads.overdue(cutoff=cutoff)
     escalated = 0
     for lead_id in overdue:
-        async with db.sessions.begin() as session:
-            if await _escalate(session, lead_id, desks=desks, settings=settings, now=now):
+        async with db.leads.transaction() as tx:
+            if await _escalate(tx, lead_id, desks=desks, settings=settings, now=now):
                 escalated += 1
     return escalated
 
 
-async def _escalate(session: AsyncSession, lead_id: int, *, desks: Desks, settings: Settings,
+async def _escalate(tx: LeadTransaction, lead_id: int, *, desks: Desks, settings: Settings,
                     now: dt.datetime) -> bool:
-    taken = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead_id, Lead.status == "new", Lead.owner.is_(None),
-               Lead.escalated_at.is_(None))
-        .values(escalated_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(taken, "rowcount", 0) != 1:   # claimed or escalated meanwhile
+    lead = await tx.escalate(lead_id=lead_id, now=now)
+    if lead is None:   # claimed or escalated meanwhile
         return False
-    lead = (await session.scalars(select(Lead).where(Lead.id == lead_id)
-                                  .execution_options(populate_existing=True))).one()
-    first = (await session.scalars(
-        select(OutboxItem).where(OutboxItem.lead_id == lead_id, OutboxItem.kind == "new")
-        .order_by(OutboxItem.id).limit(1))).first()
-    base = dict(first.payload) if first is not None and first.payload else _lead_payload(lead)
+    first = await tx.first_payload(lead_id=lead_id, kind="new")
+    base = dict(first) if first else _lead_payload(lead)
     base |= {"status": lead.status, "owner": lead.owner, "sla_hours": settings.lead_sla_hours}
-    plan: list[tuple[str, list[Target]]] = []
+    plan: list[tuple[str, list[DeskTarget]]] = []
     if lead.desk_id != REGIONAL_DESK:
         plan.append(("reminder", desks.desk(lead.desk_id).targets(settings.inbox_dir)))
     plan.append(("escalation", desks.desk(REGIONAL_DESK).targets(settings.inbox_dir)))
-    count = 0
-    for kind, targets in plan:
-        for target in dict.fromkeys(targets):
-            session.add(OutboxItem(
-                lead_id=lead_id, kind=kind, notifier=target.notifier, target=target.address,
-                payload={**base, "kind": kind}, idempotency_key=outbox_key(lead.ref, kind, target),
-                status="pending", attempts=0, next_attempt_at=now, created_at=now, dead=False,
-            ))
-            count += 1
-    session.add(LeadEvent(lead_id=lead_id, action="escalated", actor=ACTOR, at=now, detail={
+    items = [NewOutboxItem(lead_id=lead_id, kind=kind, notifier=target.notifier,
+                           target=target.address, payload={**base, "kind": kind},
+                           idempotency_key=outbox_key(lead.ref, kind, target),
+                           next_attempt_at=now, created_at=now)
+             for kind, targets in plan for target in dict.fromkeys(targets)]
+    tx.add_outbox(items=items)
+    tx.add_event(lead_id=lead_id, action="escalated", actor=ACTOR, at=now, detail={
         "sla_hours": settings.lead_sla_hours, "desk_id": lead.desk_id,
-        "regional_desk": REGIONAL_DESK, "notifications": count,
-    }))
+        "regional_desk": REGIONAL_DESK, "notifications": len(items),
+    })
     log.info("lead %s: unclaimed after %g h, reminder and escalation queued", lead.ref,
              settings.lead_sla_hours)
     return True

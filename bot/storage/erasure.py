@@ -13,12 +13,15 @@ the lead erased:
 - what was already delivered: one ``erased`` outbox item per Slack card and inbox file (redrawn
   or overwritten without personal data) and per e-mail address and webhook (told to delete
   their copy). A delivery in flight at that moment is followed by its own ``erased`` item
-  (``erase_notice``, called by the dispatcher when it records the delivery).
+  (``erase_notice``, called when the dispatcher records the delivery).
+
+Internal to ``bot.storage`` (it works on ORM rows in an open session): callers go through
+``LeadRepository.erase`` / ``purge`` and ``OutboxRepository.mark_sent``.
 
 Usage::
 
     count = await anonymise(session, leads, actor="telegram:42", action="erased", now=now,
-                            payload=service.payload)
+                            payload=service.payload)    # payload(LeadRecord, kind=...) -> dict
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.storage.records import lead_record
 
 __all__ = ["ERASED_RULE", "PERSON", "PERSONAL_FIELDS", "anonymise", "erase_notice"]
 
@@ -82,8 +86,9 @@ async def erase_notice(session: AsyncSession, item: OutboxItem, *, now: dt.datet
 
 async def anonymise(session: AsyncSession, leads: Sequence[Lead], *, actor: str, action: str,
                     now: dt.datetime, payload: Payload) -> int:
-    """Erase ``leads`` (see the module's docstring); ``payload(lead, kind=...)`` renders a
-    notification payload from the (now anonymised) lead. Returns how many were erased."""
+    """Erase ``leads`` (see the module's docstring); ``payload(record, kind=...)`` renders a
+    notification payload from the (now anonymised) lead's ``LeadRecord``. Returns how many
+    were erased."""
     for lead in leads:
         # Lock order: the lead's outbox rows, then the lead (a delivery being recorded holds
         # its outbox row, then needs the lead for its audit event's foreign key).
@@ -107,12 +112,13 @@ async def anonymise(session: AsyncSession, leads: Sequence[Lead], *, actor: str,
                               actor=PERSON if actor == person else actor, detail={}, at=now))
         items = list((await session.scalars(select(OutboxItem).where(
             OutboxItem.lead_id == lead.id).order_by(OutboxItem.id))).all())
+        record = lead_record(lead)
         for item in items:
-            item.payload = payload(lead, kind=item.kind)
+            item.payload = payload(record, kind=item.kind)
         notices: dict[str, OutboxItem] = {}
         for item in items:
             if item.status == "sent" and item.kind != "erased":
                 key = _notice_key(lead.ref, item)
-                notices.setdefault(key, _notice(lead, item, payload(lead, kind="erased"), now))
+                notices.setdefault(key, _notice(lead, item, payload(record, kind="erased"), now))
         session.add_all(notices.values())
     return len(leads)

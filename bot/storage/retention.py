@@ -4,7 +4,9 @@
   and phones; finder profiles; Slack thread marks and shareable answers) are deleted;
 - the question log and the feedback (scrubbed when written) are deleted after ``questions``;
 - processed event ids are deleted after ``events`` (Telegram reuses update ids after a week
-  of silence: an old id kept forever would drop a new message as a duplicate).
+  of silence: an old id kept forever would drop a new message as a duplicate);
+- the channel adapters' entries (``bot.storage.channel_store``) go once expired, or when not
+  written for ``conversations``, like the conversation states they replace.
 
 Leads follow their own rule (``LeadService.purge``), applied by the same sweep.
 
@@ -19,10 +21,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 
 from bot.storage import Database
-from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog
+from bot.storage.guard import writing
+from bot.storage.tables import ChannelEntry, Conversation, Feedback, ProcessedEvent, QuestionLog
 
 __all__ = ["Retention", "prune"]
 
@@ -40,7 +43,8 @@ class Retention:
 
 
 async def prune(db: Database, retention: Retention, *, now: dt.datetime) -> dict[str, int]:
-    """Delete what is older than its retention period; returns the rows removed per table."""
+    """Delete what is older than its retention period; returns the rows removed per table.
+    Raises ``StorageError`` when the database fails."""
     plan = (
         ("conversations", delete(Conversation).where(
             Conversation.updated_at < now - retention.conversations)),
@@ -49,9 +53,12 @@ async def prune(db: Database, retention: Retention, *, now: dt.datetime) -> dict
         ("feedback", delete(Feedback).where(Feedback.created_at < now - retention.questions)),
         ("processed_events", delete(ProcessedEvent).where(
             ProcessedEvent.created_at < now - retention.events)),
+        ("channel_store", delete(ChannelEntry).where(or_(
+            ChannelEntry.expires_at <= now,
+            ChannelEntry.updated_at < now - retention.conversations))),
     )
     removed: dict[str, int] = {}
-    async with db.sessions.begin() as session:
+    async with writing(db.sessions) as session:
         for table, statement in plan:
             result = await session.execute(statement)
             removed[table] = int(getattr(result, "rowcount", 0) or 0)

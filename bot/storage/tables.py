@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Conversation", "Feedback", "ProcessedEvent", "QuestionLog", "utcnow"]
+__all__ = ["Base", "ChannelEntry", "Conversation", "Feedback", "ProcessedEvent", "QuestionLog",
+           "utcnow"]
 
 
 def utcnow() -> dt.datetime:
@@ -63,3 +64,16 @@ class QuestionLog(Base):
     top_source: Mapped[str | None] = mapped_column(String(255), nullable=True)
     latency_ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChannelEntry(Base):
+    """A channel adapter's own key-value entry (``bot.storage.channel_store``)."""
+
+    __tablename__ = "channel_store"
+
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)   # a JSON object
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

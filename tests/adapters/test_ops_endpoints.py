@@ -7,14 +7,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.server import build_app
-from bot.app import Runtime
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
+from ops.runtime import Runtime, asgi_app
 
 TOKEN = "ops-0123456789abcdef"
 
@@ -24,9 +23,9 @@ def client(kb: KnowledgeBase, db: Database, catalog: Catalog,
     settings = Settings(_env_file=None, ops_token=token)  # type: ignore[call-arg]
     metrics = Metrics()
     runtime = Runtime(settings=settings, kb=kb, db=db, metrics=metrics,
-                      assistant=Assistant(kb=kb, db=db, catalog=catalog, settings=settings,
+                      assistant=build_assistant(kb=kb, db=db, catalog=catalog, settings=settings,
                                           metrics=metrics))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(runtime, channels=[])),
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi_app(runtime, channels=[])),
                              base_url="http://relocbot")
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from adapters.slack.convert import action_to_incoming, command_to_incoming, event_to_incoming
 from adapters.telegram.convert import CallbackStore, update_to_incoming
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Incoming
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 from ops.fakes.slack_api import action_payload, command_form, mention_event, message_event
 from ops.fakes.telegram_api import callback_update, chat, message_update, user
@@ -48,7 +48,7 @@ def test_slack_dms_channels_and_threads() -> None:
 
 async def test_the_form_starts_only_in_private(kb: KnowledgeBase, db: Database,
                                                catalog: Catalog, tmp_path) -> None:
-    bot = Assistant(kb=kb, db=db, catalog=catalog,
+    bot = build_assistant(kb=kb, db=db, catalog=catalog,
                     settings=Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
     for incoming in (
         Incoming(channel="telegram", conversation_key="telegram:-100:5", user_id="5",

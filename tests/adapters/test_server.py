@@ -7,15 +7,14 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.server import build_app
-from bot.app import Runtime
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Incoming
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
+from ops.runtime import Runtime, asgi_app
 
 OPS_TOKEN = "ops-token-for-tests"
 OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
@@ -25,14 +24,14 @@ def runtime_for(kb: KnowledgeBase, db: Database, catalog: Catalog, **overrides: 
     settings = Settings(_env_file=None, max_body_bytes=2_000, ops_token=OPS_TOKEN,  # type: ignore[arg-type]
                         **overrides)
     metrics = Metrics()
-    assistant = Assistant(kb=kb, db=db, catalog=catalog, settings=settings, metrics=metrics)
+    assistant = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, metrics=metrics)
     return Runtime(settings=settings, kb=kb, db=db, assistant=assistant, metrics=metrics)
 
 
 @pytest.fixture
 async def client(kb, db, catalog) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
     runtime = runtime_for(kb, db, catalog)
-    app = build_app(runtime, channels=[])
+    app = asgi_app(runtime, channels=[])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://relocbot",
                                  headers=OPS) as http:
@@ -50,7 +49,7 @@ async def test_health_and_readiness(client) -> None:
 async def test_readiness_fails_when_the_database_is_down(kb, catalog, tmp_path) -> None:
     down = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     runtime = runtime_for(kb, down, catalog)
-    transport = httpx.ASGITransport(app=build_app(runtime, channels=[]))
+    transport = httpx.ASGITransport(app=asgi_app(runtime, channels=[]))
     async with httpx.AsyncClient(transport=transport, base_url="http://relocbot",
                                  headers=OPS) as http:
         response = await http.get("/readyz")

@@ -3,10 +3,11 @@ from __future__ import annotations
 import io
 
 from adapters.terminal import line_to_incoming, render_reply, run_terminal
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Incoming, Reply
 from bot.settings import Settings
+from bot.wiring import build_assistant
+from ops.fakes.core import WrappedCore
 
 
 def test_numbers_press_the_last_buttons_and_text_stays_text() -> None:
@@ -25,7 +26,7 @@ def test_render_lists_sources_and_numbered_choices() -> None:
                                                    "(3) A  (4) B")
 
 
-class Broken(Assistant):
+class Broken(WrappedCore):
     async def handle(self, incoming: Incoming) -> list[Reply]:
         if incoming.text == "boom":
             raise RuntimeError("database down")
@@ -34,7 +35,7 @@ class Broken(Assistant):
 
 async def test_an_error_is_answered_politely_and_the_chat_goes_on(kb, db, catalog: Catalog
                                                                   ) -> None:
-    bot = Broken(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+    bot = Broken(build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None)))
     out = io.StringIO()
     await run_terminal(bot, lines=["boom\n", "/aide\n"], out=out, interactive=False)
     text = out.getvalue()
@@ -45,7 +46,7 @@ async def test_an_error_is_answered_politely_and_the_chat_goes_on(kb, db, catalo
 async def test_a_later_session_on_the_same_database_gets_its_buttons_answered(
     kb, db, catalog: Catalog
 ) -> None:
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
     await run_terminal(bot, lines=["/conseiller\n", "2\n"], out=io.StringIO(), interactive=False)
     out = io.StringIO()                       # a new `relocbot chat` on the same data
     await run_terminal(bot, lines=["/conseiller\n", "1\n"], out=out, interactive=False)

@@ -11,6 +11,7 @@ from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.tables import QuestionLog
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 
 
@@ -28,7 +29,7 @@ async def assistant(
 ) -> AsyncIterator[tuple[Assistant, Clock]]:
     clock = Clock()
     settings = Settings(rate_limit_per_minute=5, max_message_chars=500, _env_file=None)  # type: ignore[call-arg]
-    yield Assistant(kb=kb, db=db, catalog=catalog, settings=settings, clock=clock), clock
+    yield build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, clock=clock), clock
 
 
 def msg(text: str | None = None, *, action: str | None = None, user: str = "u1",

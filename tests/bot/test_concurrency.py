@@ -9,12 +9,12 @@ import asyncio
 
 from sqlalchemy import event
 
-from bot.assistant import Assistant
 from bot.errors import StorageError
 from bot.i18n import Catalog
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 
 CONVERSATIONS = 100
@@ -35,7 +35,7 @@ async def test_100_concurrent_conversations_are_all_answered_in_order(
 ) -> None:
     settings = Settings(data_dir=tmp_path, rate_limit_per_minute=1000,  # type: ignore[call-arg]
                         rate_limit_global_per_second=0, _env_file=None)
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     steps = [lambda i: say(i, "Quelles aides pour relocaliser une usine ?"),
              lambda i: say(i, "/conseiller"), lambda i: press(i, "lf:consent:yes"),
              lambda i: say(i, f"Société {i}")]
@@ -59,7 +59,7 @@ async def test_a_throttled_flood_takes_no_database_connection(
 ) -> None:
     settings = Settings(data_dir=tmp_path, rate_limit_per_minute=5,  # type: ignore[call-arg]
                         _env_file=None)
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     for i in range(6):                  # five accepted, then the one polite refusal
         replies: list[Reply] = await bot.handle(say(0, f"/aide {i}"))
         assert replies

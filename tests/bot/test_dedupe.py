@@ -11,11 +11,11 @@ import datetime as dt
 import pytest
 
 from bot.answering.llm import build_chat_model
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Incoming
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 from ops.fakes.openai_server import FakeOpenAI
 
@@ -28,7 +28,7 @@ async def test_a_handling_cut_short_by_the_request_timeout_lets_the_retry_throug
     settings = Settings(data_dir=tmp_path, llm_model="gpt-test",  # type: ignore[call-arg]
                         llm_base_url=fake_openai.base_url, llm_api_key="sk-test",
                         llm_timeout=60, _env_file=None)
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings,
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings,
                     chat_model=build_chat_model(settings))
     update = Incoming(channel="telegram", conversation_key="telegram:5:5", user_id="5",
                       text=QUESTION, event_id="update:9001")

@@ -12,6 +12,7 @@ from bot.i18n import Catalog
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 
 TODAY = dt.date(2026, 11, 26)
@@ -20,7 +21,7 @@ TODAY = dt.date(2026, 11, 26)
 @pytest.fixture
 async def bot(kb: KnowledgeBase, db: Database, catalog: Catalog) -> AsyncIterator[Assistant]:
     settings = Settings(_env_file=None)
-    yield Assistant(kb=kb, db=db, catalog=catalog, settings=settings, today=lambda: TODAY)
+    yield build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, today=lambda: TODAY)
 
 
 def text(value: str) -> Incoming:

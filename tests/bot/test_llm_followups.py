@@ -10,6 +10,7 @@ from bot.i18n import Catalog
 from bot.messages import Incoming
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 from ops.fakes.openai_server import FakeOpenAI
 
@@ -17,7 +18,7 @@ from ops.fakes.openai_server import FakeOpenAI
 def assistant(kb: KnowledgeBase, db: Database, catalog: Catalog, fake: FakeOpenAI) -> Assistant:
     settings = Settings(llm_model="gpt-test", llm_base_url=fake.base_url, llm_api_key="sk-test",
                         llm_timeout=5, _env_file=None)  # type: ignore[call-arg]
-    return Assistant(kb=kb, db=db, catalog=catalog, settings=settings,
+    return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings,
                      chat_model=build_chat_model(settings))
 
 

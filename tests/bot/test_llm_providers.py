@@ -84,7 +84,7 @@ def result(kb: KnowledgeBase) -> SearchResult:
 
 
 def _composer(settings: Settings, kb: KnowledgeBase, catalog: Catalog) -> LLMComposer:
-    """As ``bot.app`` / ``bot.assistant`` build it."""
+    """As ``ops.runtime`` / ``bot.wiring`` build it."""
     model = build_chat_model(settings)
     assert model is not None
     return LLMComposer(model=model, fallback=ExtractiveComposer(catalog=catalog, kb=kb),

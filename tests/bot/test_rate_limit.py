@@ -13,6 +13,7 @@ from bot.middleware import Context, RateLimit
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.tables import ProcessedEvent
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 
 
@@ -74,7 +75,7 @@ async def test_idle_users_are_forgotten(catalog: Catalog) -> None:
 @pytest.fixture
 def bot(kb: KnowledgeBase, db: Database, catalog: Catalog) -> Assistant:
     settings = Settings(rate_limit_per_minute=5, _env_file=None)  # type: ignore[call-arg]
-    return Assistant(kb=kb, db=db, catalog=catalog, settings=settings, clock=Clock())
+    return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, clock=Clock())
 
 
 async def test_a_flood_costs_no_database_work(bot: Assistant, db: Database) -> None:

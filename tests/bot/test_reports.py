@@ -48,3 +48,26 @@ async def test_stats_per_channel_day_desk_and_time_to_claim(db: Database) -> Non
     assert (telegram["questions"], telegram["declined"], telegram["decline_rate"]) == (2, 1, 0.5)
     assert {"desk": "cci-aisne", "tier": "chaud", "leads": 2} in tables["leads"]
     assert tables["claims"] == [{"claimed": 2, "unclaimed": 1, "median_hours_to_claim": 3.0}]
+
+
+async def test_metrics_gauges_count_leads_and_outbox_items(db: Database) -> None:
+    from bot.metrics import Metrics
+    from bot.storage import NewOutboxItem
+
+    now = dt.datetime.now(dt.UTC)
+    values = {"status": "new", "rule": "r", "score": 1, "tier": "chaud", "channel": "t",
+              "details": {}, "created_at": now, "updated_at": now}
+    async with db.leads.transaction() as tx:
+        for i, (desk, status) in enumerate([("cci-aisne", "new"), ("cci-aisne", "new"),
+                                            ("cci-oise", "claimed")]):
+            lead = await tx.insert(values={**values, "ref": f"REL-M-{i}",
+                                           "submission_key": f"m{i}", "desk_id": desk,
+                                           "status": status})
+            tx.add_outbox(items=[NewOutboxItem(lead_id=lead.id, kind="new", notifier="inbox",
+                                               target="x", idempotency_key=f"m{i}",
+                                               next_attempt_at=now)])
+    body = (await Metrics().render(db)).decode()
+    assert 'relocbot_leads{desk="cci-aisne",status="new"} 2.0' in body
+    assert 'relocbot_leads{desk="cci-oise",status="claimed"} 1.0' in body
+    assert 'relocbot_outbox_items{status="pending"} 3.0' in body
+    assert 'relocbot_outbox_items{status="dead"} 0.0' in body

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.i18n import Catalog
 from bot.leads.desks import Desks
+from bot.leads.notifiers import core_notifiers
 from bot.leads.service import LeadService
 from bot.settings import Settings
 from bot.storage import Database
@@ -61,7 +62,8 @@ async def test_the_worker_applies_the_retention_periods(db: Database, tmp_path) 
             settings.retain_event_ids_days, settings.retain_leads_months) == (30, 90, 7, 36)
     await _seed(db, settings, utcnow())
     stop = asyncio.Event()
-    worker = asyncio.create_task(run_worker(db, settings, stop=stop, interval=0.05))
+    worker = asyncio.create_task(run_worker(db, settings, stop=stop, interval=0.05,
+                                            notifiers=core_notifiers(settings)))
     try:
         for _ in range(400):                       # the first sweep runs at start
             async with db.sessions() as session:

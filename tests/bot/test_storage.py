@@ -74,7 +74,7 @@ async def test_concurrent_migrations_of_a_fresh_database(db: Database) -> None:
 
     async with db.engine.begin() as conn:
         for table in ("outbox", "lead_events", "leads", "question_log", "feedback",
-                      "processed_events", "conversations", "alembic_version"):
+                      "processed_events", "conversations", "channel_store", "alembic_version"):
             await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     others = [Database(db.url) for _ in range(3)]
     try:
@@ -97,3 +97,55 @@ async def test_database_errors_never_quote_the_values(db: Database) -> None:
                                   {"v": secret})
     assert secret not in str(caught.value)
     assert "hidden due to hide_parameters" in str(caught.value)
+
+
+async def test_database_failures_are_storage_errors(tmp_path) -> None:
+    """Above ``bot.storage`` nobody catches SQLAlchemy's exceptions: a failing database (here,
+    one never migrated) raises ``StorageError``, the SQLAlchemy exception chained."""
+    from bot.errors import StorageError
+
+    empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        for call in (lambda: empty.load_state("c:1", channel="t"),
+                     lambda: empty.claim_event("e:1"), empty.feedback,
+                     lambda: empty.leads.overdue(cutoff=dt.datetime.now(dt.UTC)),
+                     lambda: empty.outbox.due(now=dt.datetime.now(dt.UTC), limit=1),
+                     empty.reports.usage,
+                     lambda: empty.channel_store.get(namespace="n", key="k")):
+            with pytest.raises(StorageError) as caught:
+                await call()
+            assert isinstance(caught.value.__cause__, SQLAlchemyError)
+    finally:
+        await empty.close()
+
+
+async def test_a_broken_unique_key_is_a_constraint_error(db: Database) -> None:
+    from bot.storage import ConstraintError
+
+    now = dt.datetime.now(dt.UTC)
+    values = {"ref": "REL-X", "submission_key": "same", "status": "new", "desk_id": "d",
+              "rule": "r", "score": 1, "tier": "froid", "channel": "t", "details": {},
+              "created_at": now, "updated_at": now}
+    async with db.leads.transaction() as tx:
+        first = await tx.insert(values=values)
+    with pytest.raises(ConstraintError):
+        async with db.leads.transaction() as tx:
+            await tx.insert(values={**values, "ref": "REL-Y"})
+    assert await db.leads.count() == 1
+    found = await db.leads.by_submission(key="same")
+    assert found is not None and found.id == first.id and found.ref == "REL-X"
+    with pytest.raises(ValueError):
+        async with db.leads.transaction() as tx:
+            await tx.update(lead_id=first.id, changes={"no_such_column": 1})
+
+
+def test_records_follow_the_table_columns() -> None:
+    """Records list their table's columns in order (``leads show`` and the CSV export print
+    them so): a column added to a table is added to its record."""
+    from dataclasses import fields
+
+    from bot.storage import LeadRecord, OutboxRecord
+    from bot.storage.lead_tables import Lead, OutboxItem
+
+    for record, table in ((LeadRecord, Lead), (OutboxRecord, OutboxItem)):
+        assert [f.name for f in fields(record)] == [c.name for c in table.__table__.columns]

@@ -17,6 +17,7 @@ from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, OutboxItem
+from bot.wiring import build_assistant
 from tests.faults.pg import PrivatePostgres, private_postgres
 
 
@@ -36,7 +37,7 @@ async def test_database_down_then_back(private_pg: PrivatePostgres, kb, catalog:
     db = Database(private_pg.url)
     await db.migrate()
     settings = Settings(_env_file=None, data_dir=tmp_path, rate_limit_per_minute=1000)
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     before = await _chat(bot, "/conseiller", "1", "Ateliers du Nord")
     assert catalog.t("lead_q_siren", "fr") in before
 

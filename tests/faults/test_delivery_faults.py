@@ -33,11 +33,13 @@ from adapters.terminal import run_terminal
 from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.leads.desks import Desks
+from bot.leads.notifiers import core_notifiers
 from bot.leads.service import LeadService
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.tables import utcnow
+from bot.wiring import build_assistant
 from bot.worker import run_worker
 from ops.fakes.webhook_receiver import WebhookReceiver
 from tests.faults.pg import PrivatePostgres, private_postgres
@@ -209,11 +211,12 @@ async def test_database_down_mid_delivery_then_back(
         outbox_lease_seconds=2.0,
         outbox_backoff_seconds=0.5)
     await _submit(db, settings, catalog)
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     assert "Transmettre" in await _chat(bot, *FORM)      # a second lead, not yet confirmed
 
     stop = asyncio.Event()
-    worker = asyncio.create_task(run_worker(db, settings, stop=stop, interval=0.2))
+    worker = asyncio.create_task(run_worker(db, settings, stop=stop, interval=0.2,
+                                            notifiers=core_notifiers(settings)))
     try:
         await _until(lambda: len(receiver.hits) == 1, "the webhook request", worker=worker)
 

@@ -18,6 +18,7 @@ from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 
 FORM = ["/conseiller", "1", "Ateliers du Nord", "passer", "Valenciennes", "40", "passer",
         "Chemises", "passer", "4", "4", "Marie", "marie@example.fr", "passer"]
@@ -60,7 +61,7 @@ async def bot(kb, catalog: Catalog, db_file: Path, tmp_path: Path) -> Assistant:
     db = Database(f"sqlite+aiosqlite:///{db_file}")
     await db.migrate()
     settings = Settings(_env_file=None, data_dir=tmp_path, rate_limit_per_minute=1000)  # type: ignore[call-arg]
-    return Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
 
 
 async def _chat(bot: Assistant, *lines: str) -> str:

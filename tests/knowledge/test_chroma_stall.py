@@ -21,17 +21,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.server import build_app
-from bot.app import Runtime
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge import CORPUS_DIR
 from knowledge.base import KnowledgeBase
 from knowledge.embeddings import CachedEmbedder
 from knowledge.ingest import index_paths
 from ops.fakes.embedder import HashEmbedder
+from ops.runtime import Runtime, asgi_app
 from tests.knowledge.test_chroma_server import _free_port
 
 OPS = "stall-ops-token"
@@ -85,8 +84,8 @@ async def test_a_stalled_chroma_is_answered_from_the_lexical_index_and_serve_sta
     server_kb = _small_kb(settings)
     assert not server_kb.search("prêt nouvelle industrie", lang="fr").degraded
     runtime = Runtime(settings=settings, kb=server_kb, db=db,
-                      assistant=Assistant(kb=kb, db=db, catalog=catalog, settings=settings))
-    transport = httpx.ASGITransport(app=build_app(runtime, channels=[]))
+                      assistant=build_assistant(kb=kb, db=db, catalog=catalog, settings=settings))
+    transport = httpx.ASGITransport(app=asgi_app(runtime, channels=[]))
 
     proc.send_signal(signal.SIGSTOP)
     watchdog = threading.Timer(WATCHDOG_SECONDS, proc.send_signal, args=(signal.SIGCONT,))

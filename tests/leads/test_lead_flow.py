@@ -13,6 +13,7 @@ from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 
 ANSWERS = ["Ateliers du Nord", "732 829 320", "Valenciennes", "40 salariés", "textile",
@@ -21,7 +22,7 @@ ANSWERS = ["Ateliers du Nord", "732 829 320", "Valenciennes", "40 salariés", "t
 
 def make(kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path) -> Assistant:
     settings = Settings(data_dir=tmp_path, rate_limit_per_minute=1000, _env_file=None)
-    return Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
 
 
 @pytest.fixture

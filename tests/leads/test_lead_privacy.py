@@ -13,15 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from adapters.notifiers import build_notifiers
 from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.leads.dispatcher import Dispatcher
-from bot.leads.notifiers import Delivery, InboxNotifier, build_notifiers
+from bot.leads.notifiers import Delivery, InboxNotifier
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.limits import form_max_chars
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 from ops.fakes.slack_api import FakeSlackAPI
 
@@ -104,7 +106,8 @@ def traces(person: Person) -> list[str]:
 async def test_a_stranger_with_the_same_siren_gets_a_new_lead_flagged_for_the_advisor(
     kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path, fake_slack: FakeSlackAPI
 ) -> None:
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings_for(tmp_path, fake_slack))
+    bot = build_assistant(kb=kb, db=db, catalog=catalog,
+                          settings=settings_for(tmp_path, fake_slack))
     first = joined(await MARIE.submit(bot))
     async with db.sessions() as session:
         [marie_lead] = (await session.scalars(select(Lead))).all()
@@ -124,7 +127,7 @@ async def test_a_stranger_with_the_same_siren_gets_a_new_lead_flagged_for_the_ad
         [card] = (await session.scalars(select(OutboxItem).where(
             OutboxItem.lead_id == ivan.id, OutboxItem.notifier == "inbox"))).all()
         assert card.payload["possible_duplicate_of"] == marie.ref
-    await Dispatcher(db, build_notifiers(bot.settings), max_attempts=1,
+    await Dispatcher(db, build_notifiers(bot.leads.settings), max_attempts=1,
                      backoff_seconds=1).run_once()
     [inbox_card] = [json.loads(p.read_text()) for p in (tmp_path / "inbox").glob("*.json")
                     if ivan.ref in p.name]
@@ -140,7 +143,7 @@ async def test_forget_leaves_no_personal_data_in_any_table_file_or_slack_card(
     kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path, fake_slack: FakeSlackAPI
 ) -> None:
     settings = settings_for(tmp_path, fake_slack)
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     await bot.handle(MARIE.say(f"Je m'appelle {MARIE.name}, {MARIE.email} : quelles aides ?"))
     await bot.handle(Incoming(channel="terminal", conversation_key="terminal:-100:pers42",
                               user_id="pers42", text="/aide", private=False))   # a group
@@ -169,7 +172,7 @@ async def test_an_erasure_during_a_delivery_in_flight_is_carried_to_that_deliver
     kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path, fake_slack: FakeSlackAPI
 ) -> None:
     settings = settings_for(tmp_path, fake_slack)
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     await MARIE.submit(bot)
 
     class ErasedMeanwhile(InboxNotifier):
@@ -195,7 +198,8 @@ async def test_an_erasure_during_a_delivery_in_flight_is_carried_to_that_deliver
 async def test_a_person_who_erased_can_ask_again(
     kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path, fake_slack: FakeSlackAPI
 ) -> None:
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings_for(tmp_path, fake_slack))
+    bot = build_assistant(kb=kb, db=db, catalog=catalog,
+                          settings=settings_for(tmp_path, fake_slack))
     await MARIE.submit(bot)
     await bot.handle(MARIE.say("/oublier"))
     again = joined(await MARIE.submit(bot))                             # the very same answers
@@ -219,7 +223,8 @@ def longest(field: str, word: str, extra: int = 0) -> str:
 async def test_the_longest_answers_the_form_accepts_are_stored_whole(
     kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path, fake_slack: FakeSlackAPI
 ) -> None:
-    bot = Assistant(kb=kb, db=db, catalog=catalog, settings=settings_for(tmp_path, fake_slack))
+    bot = build_assistant(kb=kb, db=db, catalog=catalog,
+                          settings=settings_for(tmp_path, fake_slack))
     too_long = catalog.t("lead_text_too_long", "fr")
     answers = {"company": longest("company", "Ateliers"), "sector": longest("sector", "textile"),
                "product": longest("product", "chemises"), "origin": longest("origin", "Chine"),

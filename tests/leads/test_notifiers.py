@@ -1,5 +1,5 @@
-"""Notifiers against real local servers: files, an aiohttp webhook receiver, aiosmtpd, a fake
-Slack Web API. Nothing leaves 127.0.0.1."""
+"""Notifiers against real local servers: files, an aiohttp webhook receiver, aiosmtpd. Nothing
+leaves 127.0.0.1. The Slack notifier: tests/adapters/slack/test_slack_lead_notifier.py."""
 
 from __future__ import annotations
 
@@ -18,15 +18,12 @@ from bot.leads.notifiers import (
     Delivery,
     EmailNotifier,
     InboxNotifier,
-    SlackNotifier,
     WebhookNotifier,
-    build_notifiers,
-    lead_blocks,
+    core_notifiers,
     message_id,
     render,
 )
 from bot.settings import Settings
-from ops.fakes.slack_api import FakeSlackAPI
 from ops.fakes.smtp_server import FakeSMTPServer
 from ops.fakes.webhook_receiver import WebhookReceiver
 
@@ -78,14 +75,6 @@ async def smtp() -> AsyncIterator[FakeSMTPServer]:
     await server.start()
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackAPI]:
-    fake = FakeSlackAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 # -- inbox --------------------------------------------------------------------------------------
@@ -217,79 +206,6 @@ async def test_email_server_down_is_transient(catalog: Catalog) -> None:
     assert caught.value.transient is True
 
 
-# -- Slack --------------------------------------------------------------------------------------
-
-async def test_slack_posts_a_lead_card_with_buttons(slack: FakeSlackAPI,
-                                                    catalog: Catalog) -> None:
-    notifier = SlackNotifier(token="xoxb-test", catalog=catalog, base_url=slack.base_url)
-    remote = await notifier.send(item=delivery("C0LEADS", company="<!channel> & Co"))
-    [call] = slack.calls_to("chat.postMessage")
-    assert remote == f"C0LEADS:{'1700000000.000001'}"
-    assert call.token == "xoxb-test" and call.body["channel"] == "C0LEADS"
-    blocks = call.body["blocks"]
-    assert len(blocks) <= 50
-    texts = json.dumps(blocks, ensure_ascii=False)
-    assert "<!channel>" not in texts and "&lt;!channel&gt; &amp; Co" in texts
-    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
-    assert blocks[0]["type"] == "header" and "REL-2026-00042" in blocks[0]["text"]["text"]
-    assert "chaud" in blocks[0]["text"]["text"]
-    [actions] = [b for b in blocks if b["type"] == "actions"]
-    buttons = {b["action_id"]: b for b in actions["elements"]}
-    assert list(buttons) == ["lead_claim", "lead_contacted", "lead_not_relevant",
-                             "lead_reassign"]
-    assert {b["value"] for b in buttons.values()} == {"REL-2026-00042"}
-    assert [b["text"]["text"] for b in buttons.values()] == ["Je prends", "Contacté",
-                                                             "Non pertinent", "Réaffecter"]
-    assert "<https://aides.example/rebond|Prêt Rebond>" in texts
-    assert "commune Valenciennes -&gt; cci-grand-hainaut" in texts
-
-
-@pytest.mark.parametrize(("error", "status", "transient"), [
-    ("channel_not_found", 200, False), ("not_in_channel", 200, False),
-    ("invalid_auth", 200, False), ("ratelimited", 429, True), ("internal_error", 500, True),
-])
-async def test_slack_errors(slack: FakeSlackAPI, catalog: Catalog, error: str, status: int,
-                            transient: bool) -> None:
-    slack.fail("chat.postMessage", error, status=status, headers={"Retry-After": "1"})
-    notifier = SlackNotifier(token="xoxb-test", catalog=catalog, base_url=slack.base_url)
-    with pytest.raises(DeliveryError) as caught:
-        await notifier.send(item=delivery("C0GONE"))
-    assert caught.value.transient is transient
-    assert len(slack.calls_to("chat.postMessage", ok=None)) == 1
-
-
-def test_lead_blocks_show_the_owner_and_drop_the_claim_button(catalog: Catalog) -> None:
-    blocks = lead_blocks(payload(owner="Camille <@U0ADV>", status="claimed"), catalog=catalog)
-    text = json.dumps(blocks, ensure_ascii=False)
-    assert "Pris en charge par Camille &lt;@U0ADV&gt;" in text
-    [actions] = [b for b in blocks if b["type"] == "actions"]
-    assert [b["action_id"] for b in actions["elements"]] == [
-        "lead_contacted", "lead_not_relevant", "lead_reassign"]
-    assert "Pris en charge" not in json.dumps(lead_blocks(payload(), catalog=catalog),
-                                              ensure_ascii=False)
-
-
-def test_lead_blocks_stay_within_slack_limits_for_huge_leads(catalog: Catalog) -> None:
-    many = [{"id": f"a{i}", "name": f"Aide {i} " + "x" * 80, "url": f"https://a.example/{i}"}
-            for i in range(300)]
-    huge = payload(product="p" * 20_000, company="C" * 500, aids=many, partners=many,
-                   score_reasons=["r" * 300] * 50, ref="REL-" + "9" * 200)
-    blocks = lead_blocks(huge, catalog=catalog)
-    assert len(blocks) <= 50
-    assert len(blocks[0]["text"]["text"]) <= 150
-    for block in blocks:
-        if block["type"] == "section":
-            assert len(block["text"]["text"]) <= 3000
-            assert block["text"]["text"].count("<") == block["text"]["text"].count(">")
-    assert all(len(b.get("value", "")) <= 2000 for b in blocks[-2]["elements"])
-
-
-def test_lead_blocks_survive_a_payload_of_nones(catalog: Catalog) -> None:
-    blocks = lead_blocks(dict.fromkeys(payload()), catalog=catalog)
-    assert blocks[0]["type"] == "header"
-    assert "non renseigné" in blocks[0]["text"]["text"]
-
-
 def test_english_rendering_uses_the_english_catalog(catalog: Catalog) -> None:
     layout = render(payload(kind="reminder", sla_hours=48), catalog=catalog, lang="en")
     assert layout.subject == "[Relocbot] Reminder: lead REL-2026-00042 is waiting for an advisor"
@@ -299,14 +215,13 @@ def test_english_rendering_uses_the_english_catalog(catalog: Catalog) -> None:
     assert "CCI Grand Hainaut" in french.intro and "48 heures" in french.intro
 
 
-def test_build_notifiers_follows_the_settings(tmp_path: Path) -> None:
-    bare = Settings(data_dir=tmp_path, _env_file=None)
-    assert set(build_notifiers(bare)) == {"inbox", "webhook"}
+def test_core_notifiers_are_the_inbox_and_the_webhooks(tmp_path: Path) -> None:
+    """Slack and e-mail are added by ``adapters.notifiers`` (test_build_notifiers.py)."""
     full = Settings(data_dir=tmp_path, _env_file=None,
                     slack_bot_token=SecretStr("xoxb-1"), smtp_host="smtp.example",
                     webhook_allowed_hosts=["crm.example"])
-    notifiers = build_notifiers(full)
-    assert set(notifiers) == {"inbox", "webhook", "slack", "email"}
+    notifiers = core_notifiers(full)
+    assert set(notifiers) == {"inbox", "webhook"}
     webhook = notifiers["webhook"]
     assert isinstance(webhook, WebhookNotifier)
     assert webhook.allowed_hosts == {"crm.example"}

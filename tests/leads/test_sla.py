@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.i18n import Catalog
 from bot.leads.desks import Desk, Desks
 from bot.leads.dispatcher import Dispatcher, DispatchReport
-from bot.leads.notifiers import build_notifiers
+from bot.leads.notifiers import core_notifiers
 from bot.leads.sla import REGIONAL_DESK, check_sla
 from bot.settings import Settings
 from bot.storage import Database
@@ -123,7 +123,7 @@ async def test_default_desks_deliver_to_the_inbox_end_to_end(
     settings = settings_for(tmp_path)
     await add_lead(db, "REL-2026-00077", age_hours=72, notify=False)
     assert await check_sla(db, desks=Desks(), settings=settings, now=NOW) == 1
-    dispatcher = Dispatcher(db, build_notifiers(settings, catalog=catalog), max_attempts=3,
+    dispatcher = Dispatcher(db, core_notifiers(settings, catalog=catalog), max_attempts=3,
                             backoff_seconds=1, clock=lambda: NOW)
     assert await dispatcher.run_once() == DispatchReport(sent=2)
     files = sorted(settings.inbox_dir.glob("*.json"))

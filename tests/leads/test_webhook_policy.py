@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import DeliveryError
-from bot.leads.notifiers import Delivery, WebhookNotifier, build_notifiers
+from bot.leads.notifiers import Delivery, WebhookNotifier, core_notifiers
 from bot.settings import Settings
 from ops.config_check import check_config
 from ops.fakes.webhook_receiver import WebhookReceiver
@@ -40,8 +40,8 @@ async def refused(notifier: WebhookNotifier, url: str) -> DeliveryError:
 
 
 async def test_no_allow_list_means_no_webhook(receiver: WebhookReceiver, tmp_path: Path) -> None:
-    notifier = build_notifiers(Settings(_env_file=None, data_dir=tmp_path,  # type: ignore[call-arg]
-                                        webhook_secret=SECRET))["webhook"]
+    notifier = core_notifiers(Settings(_env_file=None, data_dir=tmp_path,  # type: ignore[call-arg]
+                                       webhook_secret=SECRET))["webhook"]
     assert isinstance(notifier, WebhookNotifier)
     await refused(notifier, receiver.url)
     await refused(notifier, "https://169.254.169.254/latest/meta-data/")

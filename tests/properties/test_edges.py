@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from adapters.slack.blocks import reply_to_blocks
 from adapters.slack.convert import event_to_incoming
 from adapters.telegram.convert import reply_to_messages, update_to_incoming
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from ops.fakes.telegram_api import parse_html
 
 CATALOG = Catalog.load()
@@ -132,7 +132,7 @@ def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
 def test_the_assistant_always_answers_within_limits(kb, sqlite_db: Database, text: str,
                                                     action: str | None) -> None:
     settings_ = Settings(_env_file=None, rate_limit_per_minute=100_000)
-    assistant = Assistant(kb=kb, db=sqlite_db, catalog=CATALOG, settings=settings_)
+    assistant = build_assistant(kb=kb, db=sqlite_db, catalog=CATALOG, settings=settings_)
     incoming = Incoming(channel="prop", conversation_key="prop:1", user_id="1",
                         text=None if action else text, action=action,
                         kind="action" if action else "text")

@@ -11,7 +11,7 @@ from bot.storage import Database
 
 
 async def test_locks_do_not_outlive_the_puts(db: Database) -> None:
-    shares = ShareStore(db, keep=2)
+    shares = ShareStore(db.channel_store, keep=2)
     for i in range(300):
         await shares.put("T1", f"U{i}", blocks=[], text=f"answer {i}")
     gc.collect()

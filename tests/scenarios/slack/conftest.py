@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.server import build_app as build_server
-from adapters.slack import SlackChannel
-from bot.app import Runtime
 from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
+from ops.channels import slack_channel
 from ops.fakes.slack_api import FakeSlackAPI
+from ops.runtime import Runtime, asgi_app
 from tests.scenarios.slack.slack_harness import SECRET, TOKEN, MakeSlack, SlackHarness
 
 
@@ -41,10 +41,10 @@ async def make_slack(kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path
                                   "slack_signing_secret": SECRET,
                                   "slack_api_base_url": fake_slack.base_url, **overrides}
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        bot = assistant or Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+        bot = assistant or build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
         runtime = Runtime(settings=settings, kb=kb, db=db, assistant=bot)
-        channel = SlackChannel(runtime)
-        server = build_server(runtime, channels=[channel])
+        channel = slack_channel(runtime)
+        server = asgi_app(runtime, channels=[channel])
         await channel.start()
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=server),
                                  base_url="http://relocbot.test")

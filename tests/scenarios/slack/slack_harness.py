@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from adapters.slack import SlackChannel
-from bot.app import Runtime
 from ops.fakes.slack_api import FakeSlackAPI, action_payload, command_form, envelope
+from ops.runtime import Runtime
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"

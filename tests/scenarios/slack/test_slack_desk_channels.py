@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from adapters.notifiers import build_notifiers
 from bot.i18n import Catalog
 from bot.leads.dispatcher import Dispatcher
-from bot.leads.notifiers import build_notifiers
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent

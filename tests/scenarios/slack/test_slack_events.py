@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Reply
 from bot.middleware import Context, Handler
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 from ops.fakes.slack_api import BOT_USER_ID, TEAM_ID, mention_event, message_event, new_ts
 from tests.scenarios.slack.slack_harness import QUESTION, TOKEN, MakeSlack, SlackHarness, sign
@@ -158,7 +158,7 @@ async def test_an_exception_in_the_assistant_gets_a_polite_reply(
     make_slack: MakeSlack, kb: KnowledgeBase, db: Database, catalog: Catalog,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    broken = Assistant(kb=kb, db=db, catalog=catalog, middleware=[Boom()],
+    broken = build_assistant(kb=kb, db=db, catalog=catalog, middleware=[Boom()],
                        settings=Settings(_env_file=None))  # type: ignore[call-arg]
     slack = await make_slack(assistant=broken)
     event = mention_event("Question confidentielle sur mon entreprise Zorglub ?")
@@ -187,8 +187,9 @@ class PrivateThenPublic:
 async def test_private_replies_are_ephemeral_in_channels_and_plain_in_dms(
     make_slack: MakeSlack, kb: KnowledgeBase, db: Database, catalog: Catalog
 ) -> None:
-    assistant = Assistant(kb=kb, db=db, catalog=catalog, middleware=[PrivateThenPublic(catalog)],
-                          settings=Settings(_env_file=None))  # type: ignore[call-arg]
+    assistant = build_assistant(kb=kb, db=db, catalog=catalog,
+                                middleware=[PrivateThenPublic(catalog)],
+                                settings=Settings(_env_file=None))  # type: ignore[call-arg]
     slack = await make_slack(assistant=assistant)
     event = mention_event(QUESTION)
     await slack.event(event)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from adapters.notifiers import build_notifiers
 from bot.leads.dispatcher import Dispatcher
-from bot.leads.notifiers import build_notifiers
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from ops.fakes.slack_api import FakeSlackAPI, message_event

@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 
 from adapters.telegram import TelegramChannel
-from bot.app import Runtime
-from bot.assistant import Assistant
+from adapters.telegram.channel import TelegramConfig
 from bot.i18n import Catalog
+from bot.port import Core
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 from ops.fakes.telegram_api import TOKEN, WEBHOOK_SECRET, FakeTelegramAPI
+from ops.runtime import Runtime
 
 MakeChannel = Callable[..., TelegramChannel]
 StartPolling = Callable[[TelegramChannel], Awaitable[TelegramChannel]]
@@ -33,17 +35,21 @@ async def fake_api() -> AsyncIterator[FakeTelegramAPI]:
 @pytest.fixture
 def make_channel(kb: KnowledgeBase, db: Database, catalog: Catalog, fake_api: FakeTelegramAPI,
                  tmp_path: Path) -> MakeChannel:
-    """``make_channel(assistant_cls=Assistant, **settings)``: a channel on the fake API."""
+    """``make_channel(wrap=None, **settings)``: a channel on the fake API; ``wrap`` (e.g. a
+    ``WrappedCore`` subclass) changes one behaviour of the real assistant."""
 
-    def make(assistant_cls: type[Assistant] = Assistant, **overrides: Any) -> TelegramChannel:
+    def make(wrap: Callable[[Core], Core] | None = None, **overrides: Any) -> TelegramChannel:
         values: dict[str, Any] = {
             "data_dir": tmp_path, "telegram_bot_token": TOKEN,
             "telegram_api_base_url": fake_api.base_url, "telegram_webhook_secret": WEBHOOK_SECRET,
             **overrides,
         }
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        assistant = assistant_cls(kb=kb, db=db, catalog=catalog, settings=settings)
-        return TelegramChannel(Runtime(settings, kb, db, assistant), poll_timeout=5)
+        assistant = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+        channel = TelegramChannel(wrap(assistant) if wrap else assistant,
+                                  config=TelegramConfig.from_settings(settings), poll_timeout=5)
+        channel.runtime = Runtime(settings, kb, db, assistant)  # type: ignore[attr-defined]
+        return channel
 
     return make
 

@@ -13,22 +13,23 @@ from pathlib import Path
 import pytest
 
 from adapters.telegram import TelegramChannel
-from bot.app import Runtime
-from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 from ops.bench_telegram import run as run_bench
+from ops.fakes.core import WrappedCore
 from ops.fakes.telegram_api import FakeTelegramAPI, chat, message_update, plain, user
+from ops.runtime import Runtime
 
 MakeChannel = Callable[..., TelegramChannel]
 StartPolling = Callable[[TelegramChannel], Awaitable[TelegramChannel]]
 SECRET_QUESTION = "Mon SIREN est 552100554, quelles aides ?"
 
 
-class FailingAssistant(Assistant):
+class FailingAssistant(WrappedCore):
     """Blows up on one message, as a bug or a dead database would."""
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -37,7 +38,7 @@ class FailingAssistant(Assistant):
         return await super().handle(incoming)
 
 
-class SlowAssistant(Assistant):
+class SlowAssistant(WrappedCore):
     """Each event takes a while (an LLM, a slow disk), in random amounts."""
 
     delay = 0.25
@@ -51,7 +52,7 @@ class SlowerAssistant(SlowAssistant):
     delay = 0.5
 
 
-class PrivateAssistant(Assistant):
+class PrivateAssistant(WrappedCore):
     """Marks every reply private (as a lead form would): never shown in a group."""
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -185,7 +186,7 @@ async def test_the_bench_drives_the_application_and_reports_rows(
     settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'runtime.db'}")
     await db.migrate()
-    assistant = Assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+    assistant = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     try:
         rows = await run_bench(Runtime(settings, kb, db, assistant), chats=3, messages=9)
         assert await db.questions() == []  # the bench kept to a throw-away database

@@ -12,7 +12,6 @@ import httpx
 import pytest
 import uvicorn
 
-from adapters.server import build_app
 from adapters.telegram import TelegramChannel
 from bot.i18n import Catalog
 from ops.fakes.telegram_api import (
@@ -24,6 +23,7 @@ from ops.fakes.telegram_api import (
     plain,
     user,
 )
+from ops.runtime import asgi_app
 
 MakeChannel = Callable[..., TelegramChannel]
 
@@ -35,7 +35,7 @@ async def webhook(make_channel: MakeChannel) -> AsyncIterator[tuple[httpx.AsyncC
                                                                     TelegramChannel]]:
     """An httpx client on the ASGI app (lifespan done by hand: ASGITransport skips it)."""
     channel = make_channel()
-    app = build_app(channel.runtime, channels=[channel])
+    app = asgi_app(channel.runtime, channels=[channel])  # type: ignore[attr-defined]
     await channel.start()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://relocbot") as client:
@@ -129,7 +129,7 @@ async def test_relocbot_serve_app_over_real_http_with_lifespan(
 ) -> None:
     """uvicorn on a random port runs the lifespan: start() -> getMe + setMyCommands."""
     channel = make_channel()
-    app = build_app(channel.runtime, channels=[channel])
+    app = asgi_app(channel.runtime, channels=[channel])  # type: ignore[attr-defined]
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -174,7 +174,7 @@ async def test_without_a_configured_secret_every_call_is_refused(
     make_channel: MakeChannel, fake_api: FakeTelegramAPI
 ) -> None:
     channel = make_channel(telegram_webhook_secret=None)
-    app = build_app(channel.runtime, channels=[channel])
+    app = asgi_app(channel.runtime, channels=[channel])  # type: ignore[attr-defined]
     await channel.start()
     try:
         transport = httpx.ASGITransport(app=app)

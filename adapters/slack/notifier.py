@@ -1,0 +1,126 @@
+"""Slack lead notifications: the lead card (``adapters.slack.lead_cards``) posted with
+``chat.postMessage``; an update of a lead edits its card (``chat.update``) and says so in the
+card's thread; an erasure redraws the card without personal data.
+
+The Web API is reached through ``slack_sdk``'s ``AsyncWebClient`` at ``SLACK_API_BASE_URL``
+(the fake Slack server in tests), without its own retries: the outbox dispatcher retries.
+Failures become ``DeliveryError``: 429, 5xx, ``ratelimited``, an answer that is not JSON, a
+timeout or a network error are transient; ``channel_not_found``, ``not_in_channel``,
+``invalid_auth`` and other API errors are permanent (``code`` is the API's error).
+
+Usage::
+
+    notifier = SlackNotifier(token="xoxb-...", catalog=Catalog.load(),
+                             base_url=settings.slack_api_base_url)
+    ref = await notifier.send(item=delivery)        # "C0123456:1712345678.000100"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import Block, escape_mrkdwn
+from adapters.slack.lead_cards import lead_blocks, lead_fallback
+from bot.errors import DeliveryError
+from bot.i18n import Catalog
+from bot.leads.notifiers.base import Delivery
+from bot.leads.notifiers.render import render
+
+__all__ = ["CARD_GONE", "TRANSIENT_ERRORS", "SlackNotifier", "delivery_error"]
+
+CARD_GONE = frozenset({"message_not_found", "channel_not_found"})  # post a new card instead
+TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error",
+                              "service_unavailable", "request_timeout"})
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    """What a failed Web API call means for the outbox (transient or not, the error code).
+
+    Usage::
+
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+    """
+    response = exc.response
+    status = int(getattr(response, "status_code", None) or getattr(response, "status", 0) or 0)
+    if status == 429 or status >= 500:
+        return DeliveryError(f"slack: HTTP {status}", transient=True)
+    data = getattr(response, "data", None)
+    if not isinstance(data, dict) or not data:       # no JSON body (a proxy's error page...)
+        return DeliveryError(f"slack: HTTP {status}, not JSON", transient=True)
+    error = str(data.get("error") or "") or "unknown_error"
+    return DeliveryError(f"slack: {error[:64]}", transient=error in TRANSIENT_ERRORS,
+                         code=error[:64])
+
+
+class SlackNotifier:
+    name = "slack"
+
+    def __init__(
+        self, *, token: str, catalog: Catalog, base_url: str = "https://slack.com/api/",
+        lang: str = "fr", timeout: float = 10.0, client: AsyncWebClient | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.lang = lang
+        self.timeout = timeout
+        # no retry handler: a failed delivery goes back to the outbox, which retries with backoff
+        self.client = client or AsyncWebClient(
+            token=token, base_url=base_url.rstrip("/") + "/",
+            timeout=timeout,  # type: ignore[arg-type]  # aiohttp takes seconds as a float
+            retry_handlers=[])
+
+    async def send(self, *, item: Delivery) -> str | None:
+        """Post the card; an update of a lead whose card was posted edits that card and says
+        so in its thread (advisors are notified, the channel shows one card per lead)."""
+        layout = render(item.payload, catalog=self.catalog, lang=self.lang)
+        text = lead_fallback(layout)
+        blocks = lead_blocks(item.payload, catalog=self.catalog, lang=self.lang)
+        if item.kind == "erased":
+            return await self._redraw_erased(item, text, blocks)
+        channel, _, ts = (item.previous_ref or "").partition(":")
+        if item.kind == "update" and channel and ts \
+                and await self._update_card(channel, ts, text, blocks):
+            note = self.catalog.t("notify_update_thread", self.lang, ref=layout.ref)
+            await self._call("chat.postMessage", {"channel": channel, "thread_ts": ts,
+                                                  "text": escape_mrkdwn(note)})
+            return item.previous_ref
+        data = await self._call("chat.postMessage", {
+            "channel": item.target, "text": text, "blocks": blocks, "unfurl_links": False,
+            "unfurl_media": False})
+        return f"{data.get('channel') or item.target}:{data.get('ts')}"
+
+    async def _redraw_erased(self, item: Delivery, text: str, blocks: list[Block]) -> str | None:
+        """The person asked for erasure: their card (``payload["erased_ref"]``) is redrawn
+        without personal data; a card already deleted needs nothing."""
+        channel, _, ts = str(item.payload.get("erased_ref") or "").partition(":")
+        if not (channel and ts):
+            return None
+        return f"{channel}:{ts}" if await self._update_card(channel, ts, text, blocks) else None
+
+    async def _update_card(self, channel: str, ts: str, text: str, blocks: list[Block]) -> bool:
+        """Redraw a posted card; ``False`` when Slack says it is gone (deleted, archived)."""
+        try:
+            await self._call("chat.update", {"channel": channel, "ts": ts, "text": text,
+                                             "blocks": blocks})
+        except DeliveryError as exc:
+            if exc.code not in CARD_GONE:
+                raise
+            return False
+        return True
+
+    async def _call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One Web API call (a JSON body, as ``chat_postMessage`` sends it); its answer."""
+        try:
+            response = await self.client.api_call(method, json=body)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+        except TimeoutError as exc:
+            raise DeliveryError("slack: timeout", transient=True) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise DeliveryError(f"slack: {type(exc).__name__}", transient=True) from exc
+        data = response.data
+        return data if isinstance(data, dict) else {}

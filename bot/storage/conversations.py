@@ -1,0 +1,176 @@
+"""The conversation side of the store: per-conversation state, delivery ids already handled,
+feedback and the question log. ``Database`` inherits these methods (``db.load_state(...)``).
+
+Every method translates database failures into ``StorageError``.
+
+Usage::
+
+    state = await db.load_state("telegram:42:42", channel="telegram")
+    state.lang = "en"; await db.save_state(state)
+    if await db.claim_event("telegram:update:1001"): ...   # False for a duplicate delivery
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.guard import ConstraintError, reading, writing
+from bot.storage.scrub import scrub
+from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog, utcnow
+
+__all__ = ["CLAIM_LEASE", "ConversationState", "ConversationStore", "FeedbackRecord",
+           "QuestionRecord"]
+
+CLAIM_LEASE = dt.timedelta(minutes=2)  # an unfinished claim older than this may be taken again
+
+
+@dataclass
+class ConversationState:
+    key: str
+    channel: str
+    lang: str | None = None
+    lang_locked: bool = False
+    flow: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    id: int
+    channel: str
+    rating: int
+    question: str
+    sources: list[str]
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    id: int
+    channel: str
+    lang: str
+    question: str
+    declined: bool
+    reason: str
+    top_source: str | None
+    latency_ms: float
+    created_at: dt.datetime
+
+
+class ConversationStore:
+    """Conversation states, processed events, feedback and questions (see the module)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def load_state(self, key: str, *, channel: str) -> ConversationState:
+        async with reading(self.sessions) as session:
+            row = await session.get(Conversation, key)
+            if row is None:
+                return ConversationState(key=key, channel=channel)
+            return ConversationState(key=row.key, channel=row.channel, lang=row.lang,
+                                     lang_locked=row.lang_locked, flow=row.flow,
+                                     data=dict(row.data or {}))
+
+    async def save_state(self, state: ConversationState) -> None:
+        async with writing(self.sessions) as session:
+            row = await session.get(Conversation, state.key)
+            if row is None:
+                row = Conversation(key=state.key, channel=state.channel)
+                session.add(row)
+            row.lang, row.lang_locked, row.flow = state.lang, state.lang_locked, state.flow
+            row.data, row.updated_at = dict(state.data), utcnow()
+
+    async def delete_state(self, key: str) -> bool:
+        async with writing(self.sessions) as session:
+            result = await session.execute(delete(Conversation).where(Conversation.key == key))
+            return bool(getattr(result, "rowcount", 0))
+
+    async def claim_event(self, event_id: str, *, lease: dt.timedelta = CLAIM_LEASE) -> bool:
+        """Claim a delivery id for handling; ``False`` for a duplicate: handled already
+        (``finish_event``), or being handled (claimed less than ``lease`` ago). A claim whose
+        handling never finished (process killed) is taken again once ``lease`` has passed."""
+        now = utcnow()
+        try:
+            async with writing(self.sessions) as session:
+                session.add(ProcessedEvent(event_id=event_id, created_at=now))
+            return True
+        except ConstraintError:
+            pass
+        async with writing(self.sessions) as session:
+            result = await session.execute(
+                update(ProcessedEvent)
+                .where(ProcessedEvent.event_id == event_id, ProcessedEvent.done_at.is_(None),
+                       ProcessedEvent.created_at < now - lease)
+                .values(created_at=now).execution_options(synchronize_session=False))
+            return getattr(result, "rowcount", 0) == 1
+
+    async def finish_event(self, event_id: str) -> None:
+        """The claimed delivery was handled: from now on a copy of it is a duplicate."""
+        async with writing(self.sessions) as session:
+            await session.execute(update(ProcessedEvent).where(
+                ProcessedEvent.event_id == event_id).values(done_at=utcnow())
+                .execution_options(synchronize_session=False))
+
+    async def release_event(self, event_id: str) -> None:
+        """The claimed delivery was not handled (error, request timed out): its retry is not
+        a duplicate."""
+        async with writing(self.sessions) as session:
+            await session.execute(delete(ProcessedEvent).where(
+                ProcessedEvent.event_id == event_id, ProcessedEvent.done_at.is_(None)))
+
+    async def delete_user_states(self, channel: str, user_id: str) -> int:
+        """Delete every conversation state of one person in ``channel`` (their private chat,
+        groups, threads): keys ``<channel>:...:<user_id>``."""
+        escaped = re.sub(r"([\\%_])", r"\\\1", user_id)
+        async with writing(self.sessions) as session:
+            result = await session.execute(delete(Conversation).where(
+                Conversation.key.like(f"{channel}:%:{escaped}", escape="\\"),
+                Conversation.channel == channel))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def prune_events(self, older_than: dt.timedelta) -> int:
+        async with writing(self.sessions) as session:
+            cutoff = utcnow() - older_than
+            result = await session.execute(
+                delete(ProcessedEvent).where(ProcessedEvent.created_at < cutoff)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def add_feedback(
+        self, *, channel: str, rating: int, question: str, sources: list[str]
+    ) -> None:
+        async with writing(self.sessions) as session:
+            session.add(Feedback(channel=channel, rating=rating, question=scrub(question),
+                                 sources=sources))
+
+    async def log_question(
+        self, *, channel: str, lang: str, question: str, declined: bool, reason: str,
+        top_source: str | None, latency_ms: float,
+    ) -> None:
+        async with writing(self.sessions) as session:
+            session.add(QuestionLog(channel=channel, lang=lang, question=scrub(question),
+                                    declined=declined, reason=reason, top_source=top_source,
+                                    latency_ms=latency_ms))
+
+    async def feedback(self) -> list[FeedbackRecord]:
+        """Every feedback, oldest first."""
+        async with reading(self.sessions) as session:
+            rows = (await session.scalars(select(Feedback).order_by(Feedback.id))).all()
+            return [FeedbackRecord(id=r.id, channel=r.channel, rating=r.rating,
+                                   question=r.question, sources=list(r.sources or []),
+                                   created_at=r.created_at) for r in rows]
+
+    async def questions(self) -> list[QuestionRecord]:
+        """Every logged question, oldest first."""
+        async with reading(self.sessions) as session:
+            rows = (await session.scalars(select(QuestionLog).order_by(QuestionLog.id))).all()
+            return [QuestionRecord(id=r.id, channel=r.channel, lang=r.lang, question=r.question,
+                                   declined=r.declined, reason=r.reason,
+                                   top_source=r.top_source, latency_ms=r.latency_ms,
+                                   created_at=r.created_at) for r in rows]

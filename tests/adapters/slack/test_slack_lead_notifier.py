@@ -1,0 +1,163 @@
+"""The Slack lead notifier (``adapters.slack.notifier``, slack_sdk's ``AsyncWebClient``) against
+the fake Slack Web API, and the lead card it posts (``adapters.slack.lead_cards``). Nothing
+leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.slack.lead_cards import lead_blocks
+from adapters.slack.notifier import SlackNotifier
+from bot.errors import DeliveryError
+from bot.i18n import Catalog
+from bot.leads.notifiers import Delivery
+from ops.fakes.slack_api import FakeSlackAPI
+from tests.leads.test_notifiers import closed_port, delivery, payload
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackAPI]:
+    fake = FakeSlackAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def notifier_for(base_url: str, catalog: Catalog, *, timeout: float = 10.0) -> SlackNotifier:
+    return SlackNotifier(token="xoxb-test", catalog=catalog, base_url=base_url, timeout=timeout)
+
+
+def update(previous_ref: str) -> Delivery:
+    return Delivery(idempotency_key="REL-2026-00042:update:1:slack", kind="update",
+                    target="C0LEADS", payload=payload(owner="Camille", status="claimed"),
+                    previous_ref=previous_ref)
+
+
+# -- delivery -----------------------------------------------------------------------------------
+
+async def test_slack_posts_a_lead_card_with_buttons(slack: FakeSlackAPI,
+                                                    catalog: Catalog) -> None:
+    notifier = notifier_for(slack.base_url, catalog)
+    remote = await notifier.send(item=delivery("C0LEADS", company="<!channel> & Co"))
+    [call] = slack.calls_to("chat.postMessage")
+    assert remote == f"C0LEADS:{'1700000000.000001'}"
+    assert call.token == "xoxb-test" and call.body["channel"] == "C0LEADS"
+    assert call.body["unfurl_links"] is False and "&lt;!channel&gt;" in call.body["text"]
+    blocks = call.body["blocks"]
+    assert len(blocks) <= 50
+    texts = json.dumps(blocks, ensure_ascii=False)
+    assert "<!channel>" not in texts and "&lt;!channel&gt; &amp; Co" in texts
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert blocks[0]["type"] == "header" and "REL-2026-00042" in blocks[0]["text"]["text"]
+    assert "chaud" in blocks[0]["text"]["text"]
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    buttons = {b["action_id"]: b for b in actions["elements"]}
+    assert list(buttons) == ["lead_claim", "lead_contacted", "lead_not_relevant",
+                             "lead_reassign"]
+    assert {b["value"] for b in buttons.values()} == {"REL-2026-00042"}
+    assert [b["text"]["text"] for b in buttons.values()] == ["Je prends", "Contacté",
+                                                             "Non pertinent", "Réaffecter"]
+    assert "<https://aides.example/rebond|Prêt Rebond>" in texts
+    assert "commune Valenciennes -&gt; cci-grand-hainaut" in texts
+
+
+@pytest.mark.parametrize(("error", "status", "transient"), [
+    ("channel_not_found", 200, False), ("not_in_channel", 200, False),
+    ("invalid_auth", 200, False), ("ratelimited", 429, True), ("internal_error", 500, True),
+    ("ratelimited", 200, True),
+])
+async def test_slack_errors(slack: FakeSlackAPI, catalog: Catalog, error: str, status: int,
+                            transient: bool) -> None:
+    slack.fail("chat.postMessage", error, status=status, headers={"Retry-After": "1"})
+    notifier = notifier_for(slack.base_url, catalog)
+    with pytest.raises(DeliveryError) as caught:
+        await notifier.send(item=delivery("C0GONE"))
+    assert caught.value.transient is transient
+    if status == 200:
+        assert caught.value.code == error
+    assert len(slack.calls_to("chat.postMessage", ok=None)) == 1    # no retry of its own
+
+
+async def test_slack_unreachable_is_transient(catalog: Catalog) -> None:
+    notifier = notifier_for(f"http://127.0.0.1:{closed_port()}/api/", catalog)
+    with pytest.raises(DeliveryError) as caught:
+        await notifier.send(item=delivery("C0LEADS"))
+    assert caught.value.transient is True
+
+
+async def test_slack_timeout_is_transient(catalog: Catalog) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        notifier = notifier_for(f"http://127.0.0.1:{port}/api/", catalog, timeout=0.2)
+        with pytest.raises(DeliveryError) as caught:
+            await notifier.send(item=delivery("C0LEADS"))
+    finally:
+        server.close()
+    assert caught.value.transient is True
+    assert "timeout" in str(caught.value)
+
+
+async def test_an_update_edits_the_card_and_says_so_in_its_thread(
+    slack: FakeSlackAPI, catalog: Catalog
+) -> None:
+    notifier = notifier_for(slack.base_url, catalog)
+    assert await notifier.send(item=update("C0LEADS:1700000000.000042")) == (
+        "C0LEADS:1700000000.000042")
+    [edit] = slack.calls_to("chat.update")
+    assert (edit.body["channel"], edit.body["ts"]) == ("C0LEADS", "1700000000.000042")
+    assert "Pris en charge par Camille" in json.dumps(edit.body["blocks"], ensure_ascii=False)
+    [note] = slack.calls_to("chat.postMessage")
+    assert note.body["thread_ts"] == "1700000000.000042" and "blocks" not in note.body
+
+
+async def test_an_update_of_a_deleted_card_posts_a_new_one(slack: FakeSlackAPI,
+                                                           catalog: Catalog) -> None:
+    slack.fail("chat.update", "message_not_found")
+    notifier = notifier_for(slack.base_url, catalog)
+    remote = await notifier.send(item=update("C0LEADS:1700000000.000042"))
+    [card] = slack.calls_to("chat.postMessage")
+    assert "thread_ts" not in card.body and card.body["blocks"]
+    assert remote == f"C0LEADS:{card.answer['ts']}"
+
+
+# -- the card -----------------------------------------------------------------------------------
+
+def test_lead_blocks_show_the_owner_and_drop_the_claim_button(catalog: Catalog) -> None:
+    blocks = lead_blocks(payload(owner="Camille <@U0ADV>", status="claimed"), catalog=catalog)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Pris en charge par Camille &lt;@U0ADV&gt;" in text
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    assert [b["action_id"] for b in actions["elements"]] == [
+        "lead_contacted", "lead_not_relevant", "lead_reassign"]
+    assert "Pris en charge" not in json.dumps(lead_blocks(payload(), catalog=catalog),
+                                              ensure_ascii=False)
+
+
+def test_lead_blocks_stay_within_slack_limits_for_huge_leads(catalog: Catalog) -> None:
+    many = [{"id": f"a{i}", "name": f"Aide {i} " + "x" * 80, "url": f"https://a.example/{i}"}
+            for i in range(300)]
+    huge = payload(product="p" * 20_000, company="C" * 500, aids=many, partners=many,
+                   score_reasons=["r" * 300] * 50, ref="REL-" + "9" * 200)
+    blocks = lead_blocks(huge, catalog=catalog)
+    assert len(blocks) <= 50
+    assert len(blocks[0]["text"]["text"]) <= 150
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+            assert block["text"]["text"].count("<") == block["text"]["text"].count(">")
+    assert all(len(b.get("value", "")) <= 2000 for b in blocks[-2]["elements"])
+
+
+def test_lead_blocks_survive_a_payload_of_nones(catalog: Catalog) -> None:
+    blocks = lead_blocks(dict.fromkeys(payload()), catalog=catalog)
+    assert blocks[0]["type"] == "header"
+    assert "non renseigné" in blocks[0]["text"]["text"]
