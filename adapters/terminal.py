@@ -11,9 +11,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from bot.assistant import Assistant
-from bot.errors import user_message_key
 from bot.messages import Button, Incoming, Reply
+from bot.port import Core
 
 __all__ = ["line_to_incoming", "render_reply", "run_terminal"]
 
@@ -51,7 +50,7 @@ def render_reply(reply: Reply, *, first_button: int = 1) -> str:
 
 
 async def run_terminal(
-    assistant: Assistant, *, lines: Iterable[str] | None = None, out: TextIO | None = None,
+    core: Core, *, lines: Iterable[str] | None = None, out: TextIO | None = None,
     interactive: bool | None = None,
 ) -> None:
     """Chat until end of input (or ``/quit``); ``out`` defaults to the current stdout."""
@@ -69,13 +68,12 @@ async def run_terminal(
             print(f"> {line.rstrip()}", file=out)
         incoming = line_to_incoming(line, buttons=buttons, counter=counter, session=session)
         try:
-            replies = await assistant.handle(incoming)
+            replies = await core.handle(incoming)
         except Exception as exc:  # the channel's one error handler: log, answer politely, go on
             log.exception("terminal: could not handle a message")
             # The numbered choices stay valid (as Telegram's buttons stay on their message),
             # so the user can simply send the same answer again.
-            print(render_reply(Reply(blocks=(assistant.catalog.t(user_message_key(exc), "fr"),),
-                                     kind="warning")), file=out, end="\n\n")
+            print(render_reply(await core.error_reply(incoming, exc)), file=out, end="\n\n")
             out.flush()
             continue
         buttons = []

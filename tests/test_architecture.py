@@ -116,3 +116,37 @@ def test_only_storage_imports_sqlalchemy() -> None:
         if storage not in path.parents and _imports(path) & {"sqlalchemy", "alembic"}
     ]
     assert offenders == []
+
+
+def _modules_imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_adapters_see_the_core_through_its_port() -> None:
+    """Channels get ``bot.port.Core`` and their own config: they never build or reach into
+    the Assistant (``bot.assistant``, ``bot.wiring``); composition happens in ``ops``."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+        for path in _modules("adapters")
+        if (wrong := _modules_imported(path) & {"bot.assistant", "bot.wiring"})
+    ]
+    assert offenders == []
+
+
+def test_only_storage_knows_the_tables() -> None:
+    """The ORM tables stay inside ``bot/storage``: the rest of the code gets records."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in LAYERS
+        for path in _modules(package)
+        if "storage" not in path.parts
+        and _modules_imported(path) & {"bot.storage.tables", "bot.storage.lead_tables"}
+    ]
+    assert offenders == []

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import httpx
 
 from bot.errors import DeliveryError
-from bot.storage.lead_tables import OutboxItem
+from bot.storage import OutboxRecord
 
 __all__ = ["Delivery", "Notifier", "post", "safe_name"]
 
@@ -51,7 +51,7 @@ class Delivery:
     previous_ref: str | None = None
 
     @classmethod
-    def from_item(cls, item: OutboxItem, *, previous_ref: str | None = None) -> Delivery:
+    def from_item(cls, item: OutboxRecord, *, previous_ref: str | None = None) -> Delivery:
         return cls(idempotency_key=item.idempotency_key, kind=item.kind, target=item.target,
                    payload=dict(item.payload or {}), attempt=item.attempts or 1,
                    previous_ref=previous_ref)
