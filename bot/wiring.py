@@ -19,8 +19,10 @@ from bot.answering import Answerer, ExtractiveComposer, LLMComposer
 from bot.answering.llm import ChatModel
 from bot.answering.records import RecordAnswers
 from bot.assistant import Assistant
+from bot.company import CompanyLookup, build_company_lookup
 from bot.flows import AidFinder, PartnerFinder
 from bot.flows.base import FlowRegistry
+from bot.flows.company_check import CompanyCheck
 from bot.flows.conversation import CciLookup, Feedback, Questions, RecordQuestions, SmallTalk
 from bot.flows.lead import LeadForm
 from bot.i18n import Catalog
@@ -74,8 +76,10 @@ def build_assistant(
     clock: Callable[[], float] = time.monotonic,
     today: Callable[[], dt.date] = dt.date.today,
     metrics: Metrics | None = None,
+    company_lookup: CompanyLookup | None = None,
 ) -> Assistant:
-    """Read the data files once and assemble the flows, the answerer and the chain."""
+    """Read the data files once and assemble the flows, the answerer and the chain.
+    ``company_lookup``: the companies register (None: the HTTP client, unless switched off)."""
     embedder = getattr(getattr(kb, "retriever", None), "embedder", None)
     extractive = ExtractiveComposer(catalog=catalog, kb=kb, today=today, embedder=embedder)
     llm = (LLMComposer(model=chat_model, fallback=extractive, timeout=settings.llm_timeout)
@@ -83,8 +87,11 @@ def build_assistant(
     answerer = Answerer(kb=kb, extractive=extractive, llm=llm, top_k=settings.top_k)
     extractor = ProfileExtractor.load()
     understanding = Understanding.build(kb=kb, extractor=extractor)
+    check = CompanyCheck(lookup=company_lookup if company_lookup is not None
+                         else build_company_lookup(settings), catalog=catalog,
+                         vocab=understanding.vocab, timeout=settings.company_api_timeout_seconds)
     finder = AidFinder(aids=kb.aids, catalog=catalog, db=db, extractor=extractor, today=today,
-                       compose=answerer.compose_or_wider)
+                       compose=answerer.compose_or_wider, company=check)
     leads = LeadService(
         db=db, settings=settings, desks=Desks.load(settings.desks_file), catalog=catalog,
         desk_names={c.id: c.name.split(" (")[0] for c in kb.ccis.values()},
@@ -103,7 +110,7 @@ def build_assistant(
         finder,
         PartnerFinder(kb=kb, catalog=catalog, db=db, extractor=extractor, geo=extractor.geo),
         LeadForm(catalog=catalog, db=db, router=router, service=leads,
-                 vocab=understanding.vocab),
+                 vocab=understanding.vocab, company=check),
     ])
     chain = list(middleware) if middleware is not None else default_chain(
         catalog=catalog, db=db, settings=settings, metrics=metrics, clock=clock)

@@ -30,6 +30,9 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ORT_DISABLE_TELEMETRY", "1")
+    # No test reaches the public companies register; tests that want lookups inject a fake
+    # (build_assistant(company_lookup=...)) or point RELOCBOT_COMPANY_API_URL at ops/fakes.
+    monkeypatch.setenv("RELOCBOT_COMPANY_LOOKUP", "off")
     monkeypatch.chdir(tmp_path)
     yield
 

@@ -8,6 +8,7 @@ Usage::
         company.closed, company.intermediary, company.size      # False, False, "PME"
     Company.from_api(result)     # one element of the API's ``results``
     Company.from_dict(company.to_dict())   # kept in a conversation's state
+    siren_in("SIRET 732 829 320 00074")    # "732829320"
 """
 
 from __future__ import annotations

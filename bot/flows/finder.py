@@ -2,7 +2,8 @@
 the best schemes with why they fit and what to check.
 
 State: ``state.flow == "finder"``, ``state.data["profile"]`` (kept afterwards for the hand-over
-to an advisor), ``state.data["finder"] = {"step": ..., "shown": n}``.
+to an advisor), ``state.data["finder"] = {"step": ..., "shown": n}``. A SIREN or SIRET typed
+is confirmed first (step ``"company"``); yes fills the profile and ``state.data["company"]``.
 
 Usage (from the Assistant's router)::
 
@@ -20,6 +21,7 @@ from typing import Any
 from bot.actions import Action
 from bot.answering.render import shorten
 from bot.flows.base import Compose
+from bot.flows.company_check import CompanyCheck, fill_profile
 from bot.flows.render import profile_summary, reason_text
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
@@ -48,8 +50,10 @@ class AidFinder:
 
     def __init__(self, *, aids: dict[str, AidScheme], catalog: Catalog, db: Database,
                  extractor: ProfileExtractor, today: Callable[[], dt.date] = dt.date.today,
-                 vocab: Vocabulary | None = None, compose: Compose | None = None) -> None:
+                 vocab: Vocabulary | None = None, compose: Compose | None = None,
+                 company: CompanyCheck | None = None) -> None:
         self.vocab = vocab or Vocabulary.load()
+        self.company = company
         self.compose = compose
         self.index = AidIndex(list(aids.values()))
         self.catalog = catalog
@@ -138,11 +142,28 @@ class AidFinder:
         return [ctx.reply(self.catalog, "finder_dont_know"), *replies]
 
     def resume(self, ctx: Context) -> list[Reply]:
-        step = (ctx.state.data.get("finder") or {}).get("step") if ctx.state else None
-        return self._ask(ctx, step or "department")
+        flow = (ctx.state.data.get("finder") or {}) if ctx.state else {}
+        pending = CompanyCheck.pending(flow.get("company"))
+        if self.company is not None and pending is not None:
+            return [self.company.question(pending, ctx.lang, prefix="fd")]
+        return self._ask(ctx, flow.get("step") or "department")
+
+    async def _company(self, ctx: Context, text: str, step: str | None) -> list[Reply] | None:
+        """A SIREN or SIRET: "Est-ce bien ... ?"; a typed yes / no to that question."""
+        check = self.company
+        verdict = check.answer(text) if check is not None and step == "company" else None
+        if verdict is not None:
+            return await self.on_action(ctx, f"fd:company:{'yes' if verdict else 'no'}")
+        found = await check.offer(text) if check is not None else None
+        if found is None or check is None:
+            return None
+        await self._save(ctx, self.profile(ctx), step="company", company=found.to_dict())
+        return [check.question(found, ctx.lang, prefix="fd")]
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
         step = (ctx.state.data.get("finder") or {}).get("step") if ctx.state else None
+        if (company := await self._company(ctx, text, step)) is not None:
+            return company
         found = self.extractor.extract(text)
         profile = self.profile(ctx)
         if step == "department" and found.department is None and text.strip().isdigit():
@@ -171,6 +192,11 @@ class AidFinder:
             return await self._results(ctx, profile, offset=shown)
         elif kind == "refine":
             profile = profile.model_copy(update={"project_types": [], "size": None})
+        elif kind == "company" and ctx.state is not None:
+            found = CompanyCheck.pending((ctx.state.data.get("finder") or {}).get("company"))
+            if found is not None and value == "yes":
+                profile = fill_profile(profile, found)
+                ctx.state.data["company"] = found.to_dict()
         else:
             ctx.outcome = "action:unknown"
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]

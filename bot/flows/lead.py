@@ -4,6 +4,8 @@ skip, correct, cancel, a summary to confirm, and the submission.
 State (conversation store, so a restart resumes): ``state.flow == "lead"`` and
 ``state.data["lead"] = {"step", "answers", "consent_at", "history", "skipped"}``.
 Nothing personal is kept before consent; a refusal or ``/annuler`` erases the answers.
+A SIREN or SIRET is looked up in the register: "Est-ce bien ... ?" (step ``"company_check"``);
+yes fills what the register says (``LeadAnswers.fill``) and those questions are not asked.
 
 Usage (from the Assistant)::
 
@@ -19,17 +21,12 @@ from typing import Any
 
 from bot.actions import Action
 from bot.errors import InputError
+from bot.flows.company_check import CompanyCheck
+from bot.flows.lead_answers import LeadAnswers
 from bot.flows.lead_view import BY_NAME, STEPS, LeadView, Step
 from bot.i18n import Catalog
 from bot.leads.routing import Router
 from bot.leads.service import LeadService
-from bot.leads.validate import (
-    validate_answer,
-    validate_email_address,
-    validate_headcount,
-    validate_phone,
-    validate_siren,
-)
 from bot.messages import Button, Reply
 from bot.middleware import Context
 from bot.storage import Database
@@ -37,9 +34,10 @@ from bot.understanding import Intent, Vocabulary
 from bot.understanding.vocabulary import clean
 from knowledge.catalog import Profile, size_from_headcount
 
-__all__ = ["CONSENT_VERSION", "STEPS", "LeadForm", "Step"]
+__all__ = ["COMPANY_STEP", "CONSENT_VERSION", "STEPS", "LeadForm", "Step"]
 
 CONSENT_VERSION = "2026-11"
+COMPANY_STEP = "company_check"
 CORRECT_WORDS = {"corriger", "modifier", "correct", "edit", "change", "changer"}
 
 
@@ -50,13 +48,15 @@ class LeadForm:
 
     def __init__(self, *, catalog: Catalog, db: Database, router: Router,
                  service: LeadService, sla_days: int = 2,
-                 vocab: Vocabulary | None = None) -> None:
+                 vocab: Vocabulary | None = None, company: CompanyCheck | None = None) -> None:
         self.vocab = vocab or Vocabulary.load()
         self.catalog = catalog
         self.db = db
         self.router = router
         self.service = service
         self.sla_days = sla_days
+        self.check = company
+        self.answers = LeadAnswers(router=router, check=company)
         self.view = LeadView(catalog=catalog, desk_name=service.desk_name)
 
     # -- state -----------------------------------------------------------------------------
@@ -152,13 +152,14 @@ class LeadForm:
             return await self._skip(ctx, form)
         if kind == "choice" and step in BY_NAME:
             return await self._answer(ctx, form, value, from_button=True)
+        if kind == "company" and step == COMPANY_STEP:
+            return await self._confirm(ctx, form, yes=value == "yes")
         if kind == "confirm" and step == "summary":
             return await self._submit(ctx, form)
         if kind == "correct" and step == "summary":
             return self.view.which_field(form, ctx.lang)
         if kind == "edit" and value in BY_NAME and step == "summary":
-            form["answers"].pop(value, None)
-            form["skipped"] = [s for s in form.get("skipped", []) if s != value]
+            self.answers.forget(form, value)
             form["step"] = value
             await self._save(ctx)
             return self._ask(ctx, form)
@@ -181,6 +182,12 @@ class LeadForm:
                 return await self._submit(ctx, form)
             if v.is_only("deny", text) or clean(text) in CORRECT_WORDS:
                 return self.view.which_field(form, ctx.lang)
+        elif step == COMPANY_STEP:
+            verdict = self.check.answer(text) if self.check else None
+            if verdict is not None or v.is_only("skip", text):
+                return await self._confirm(ctx, form, yes=bool(verdict))
+            if v.is_only("back", text):
+                return await self._back(ctx, form)
         elif v.is_only("back", text):
             return await self._back(ctx, form)
         elif v.is_only("skip", text):
@@ -197,48 +204,12 @@ class LeadForm:
 
     def _prefill(self, ctx: Context, form: dict[str, Any]) -> None:
         """Carry over what the finder already knows (no question asked twice)."""
-        profile = Profile.model_validate((ctx.state.data.get("profile") if ctx.state else None)
-                                         or {})
-        answers = form["answers"]
-        place = profile.postal_code or profile.city
-        if place:
-            self._set_place(form, place)
-        if profile.headcount is not None:
-            answers["headcount"] = profile.headcount
-            answers["size"] = size_from_headcount(profile.headcount)
-        elif profile.size:
-            answers["size"] = profile.size
-        if profile.sector:
-            answers["sector"] = profile.sector
-
-    def _set_place(self, form: dict[str, Any], place: str) -> bool:
-        routing = self.router.route(place)
-        if routing.rule.startswith("lieu inconnu"):
-            return False
-        answers = form["answers"]
-        answers.update({"place": place, "postal_code": routing.postal_code,
-                        "commune": routing.commune, "department": routing.department,
-                        "routing_rule": routing.rule})
-        answers.pop("desk", None)
-        if routing.ambiguous:
-            form["desk_candidates"] = routing.desk_ids
-        else:
-            answers["desk"] = routing.desk_ids[0]
-            form.pop("desk_candidates", None)
-        return True
-
-    def _next_step(self, form: dict[str, Any]) -> str:
-        answers, skipped = form["answers"], set(form.get("skipped", []))
-        for step in STEPS:
-            if step.name in answers or step.name in skipped:
-                continue
-            if step.name == "desk" and not form.get("desk_candidates"):
-                continue
-            return step.name
-        return "summary"
+        data = ctx.state.data if ctx.state else {}
+        self.answers.prefill(form, Profile.model_validate(data.get("profile") or {}),
+                             CompanyCheck.pending(data.get("company")), ctx.lang)
 
     async def _advance(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
-        form["step"] = self._next_step(form)
+        form["step"] = self.answers.next_step(form)
         if form["step"] == "summary" and not (form["answers"].get("email")
                                              or form["answers"].get("phone")):
             form["step"] = "email"
@@ -251,10 +222,10 @@ class LeadForm:
 
     async def _back(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
         history: list[str] = form["history"]
+        form.pop("pending_company", None)
         if history:
             previous = history.pop()
-            form["answers"].pop(previous, None)
-            form["skipped"] = [s for s in form.get("skipped", []) if s != previous]
+            self.answers.forget(form, previous)
             form["step"] = previous
         await self._save(ctx)
         return self._ask(ctx, form)
@@ -264,6 +235,8 @@ class LeadForm:
         if step is None or not step.optional:
             return [ctx.reply(self.catalog, "lead_not_optional", kind="warning"),
                     *self._ask(ctx, form)]
+        if step.name == "siren":
+            self.answers.unfill(form)
         form.setdefault("skipped", []).append(step.name)
         form["history"].append(step.name)
         return await self._advance(ctx, form)
@@ -272,7 +245,7 @@ class LeadForm:
                       from_button: bool) -> list[Reply]:
         step = BY_NAME[str(form["step"])]
         try:
-            value = self._parse(step, form, raw, from_button=from_button)
+            value = self.answers.parse(step, form, raw, from_button=from_button)
         except InputError as exc:
             return [ctx.reply(self.catalog, str(exc), kind="warning"), *self._ask(ctx, form)]
         if step.name != "place":
@@ -280,40 +253,35 @@ class LeadForm:
         if step.name == "headcount":
             form["answers"]["size"] = size_from_headcount(int(value))
         form["history"].append(step.name)
+        if step.name == "siren":
+            return await self._look_up(ctx, form, str(value))
         return await self._advance(ctx, form)
 
-    def _parse(self, step: Step, form: dict[str, Any], raw: str, *, from_button: bool) -> Any:
-        name = step.name
-        if step.choices:
-            if raw in step.choices:
-                return raw
-            raise InputError("lead_invalid_choice")
-        if name == "desk":
-            if raw in form.get("desk_candidates", []):
-                return raw
-            # A shared postal code: the commune typed decides ("Hélesmes" after "59171").
-            refined = self.router.route(f"{form['answers'].get('postal_code') or ''} {raw}")
-            if refined.desk_id in form.get("desk_candidates", []) and refined.commune:
-                form["answers"]["commune"] = refined.commune
-                return refined.desk_id
-            raise InputError("lead_invalid_choice")
-        if from_button:
-            raise InputError("lead_invalid_choice")
-        if name == "siren":
-            return validate_siren(raw)
-        if name == "email":
-            return validate_email_address(raw)
-        if name == "phone":
-            return validate_phone(raw)
-        if name == "headcount":
-            return validate_headcount(raw)
-        if name == "place":
-            if not self._set_place(form, validate_answer("place", raw)):
-                raise InputError("lead_invalid_place")
-            return raw
-        return validate_answer(name, raw)
+    async def _look_up(self, ctx: Context, form: dict[str, Any], siren: str) -> list[Reply]:
+        """"Est-ce bien ... ?" if the register knows the SIREN, else the form goes on."""
+        self.answers.unfill(form)
+        company = await self.check.find(siren) if self.check else None
+        if company is None:
+            return await self._advance(ctx, form)
+        form["pending_company"] = company.to_dict()
+        form["step"] = COMPANY_STEP
+        await self._save(ctx)
+        return self._ask(ctx, form)
+
+    async def _confirm(self, ctx: Context, form: dict[str, Any], *, yes: bool) -> list[Reply]:
+        company = CompanyCheck.pending(form.pop("pending_company", None))
+        if not yes or company is None:
+            return await self._advance(ctx, form)
+        self.answers.fill(form, company, ctx.lang)
+        return [ctx.reply(self.catalog, "company_filled"), *await self._advance(ctx, form)]
 
     def _ask(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:
+        if form.get("step") == COMPANY_STEP:
+            company = CompanyCheck.pending(form.get("pending_company"))
+            if company is not None and self.check is not None:
+                back = Button(self.catalog.t("button_back", ctx.lang), "lf:back")
+                return [self.check.question(company, ctx.lang, prefix="lf", more=(back,))]
+            form["step"] = self.answers.next_step(form)
         return self.view.ask(form, ctx.lang)
 
     async def _submit(self, ctx: Context, form: dict[str, Any]) -> list[Reply]:

@@ -73,11 +73,20 @@ class LeadView:
             return self.desk_name(str(value))
         return str(value)
 
+    def _value(self, form: dict[str, Any], name: str, lang: str) -> str | None:
+        """An answer as shown, or the register's headcount band; None when unanswered."""
+        answers = form["answers"]
+        if name in answers:
+            return self._display(name, answers[name], lang)
+        band = (answers.get("registry") or {}).get("headcount_band")
+        return self.catalog.label("company_band", band, lang) if name == "headcount" and band \
+            else None
+
     def summary(self, form: dict[str, Any], lang: Lang) -> list[Reply]:
-        t, answers = self.catalog.t, form["answers"]
+        t = self.catalog.t
         lines = [t("lead_summary_line", lang, label=self.catalog.label("lead_field", s.name, lang),
-                   value=self._display(s.name, answers[s.name], lang))
-                 for s in STEPS if s.name in answers]
+                   value=value) for s in STEPS
+                 if (value := self._value(form, s.name, lang)) is not None]
         buttons = (Button(t("button_confirm", lang), "lf:confirm"),
                    Button(t("button_correct", lang), "lf:correct"),
                    Button(t("button_cancel", lang), "lf:cancel"))
@@ -86,7 +95,8 @@ class LeadView:
 
     def which_field(self, form: dict[str, Any], lang: Lang) -> list[Reply]:
         buttons = tuple(Button(self.catalog.label("lead_field", s.name, lang), f"lf:edit:{s.name}")
-                        for s in STEPS if s.name in form["answers"] and s.name != "desk")
+                        for s in STEPS if s.name != "desk"
+                        and self._value(form, s.name, lang) is not None)
         return [Reply(blocks=(self.catalog.t("lead_which_field", lang),), buttons=buttons)]
 
     def typed_choice(self, form: dict[str, Any], text: str, lang: str) -> str | None:

@@ -81,6 +81,7 @@ class LeadService:
             "aids": lead.details.get("aids", []), "partners": lead.details.get("partners", []),
             "assigned_to": lead.details.get("assigned_to"),
             "possible_duplicate_of": lead.details.get("possible_duplicate_of"),
+            "registry": lead.details.get("registry") or {},
             "erased": lead.anonymised_at is not None,
         })
         return data
@@ -127,6 +128,8 @@ class LeadService:
         scored = score_lead({**answers, **details.get("figures", {})},
                             thresholds=(self.settings.lead_hot, self.settings.lead_warm))
         details["score_reasons"] = self._score_reasons(scored.reasons)
+        if answers.get("registry"):  # what the companies register said (flags, band, NAF)
+            details["registry"] = answers["registry"]
         now = self.clock()
         try:
             async with self.db.leads.transaction() as tx:

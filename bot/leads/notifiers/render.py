@@ -109,11 +109,15 @@ def render(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") ->
 
     place = _place(payload, catalog, lang)
     headcount = payload.get("headcount")
+    band = _registry(payload).get("headcount_band")
     company_lines = fields(("company", payload.get("company")), ("siren", payload.get("siren")),
                            ("place", place), ("size", payload.get("size")),
                            ("headcount", catalog.t("notify_headcount_value", lang,
                                                    headcount=headcount)
-                            if isinstance(headcount, int) else None),
+                            if isinstance(headcount, int) else catalog.t(
+                                "notify_headcount_band_value", lang,
+                                band=catalog.label("company_band", str(band), lang))
+                            if band else None),
                            ("sector", payload.get("sector")))
     contact_lines = fields(("contact_name", payload.get("contact_name")),
                            ("email", payload.get("email")), ("phone", payload.get("phone")),
@@ -167,7 +171,19 @@ def _notes(payload: Mapping[str, Any], catalog: Catalog, lang: str) -> tuple[str
     duplicate = _text(payload.get("possible_duplicate_of"))
     if duplicate:
         notes.append(catalog.t("notify_possible_duplicate", lang, ref=duplicate))
+    registry = _registry(payload)
+    flags = registry.get("flags")
+    for flag in flags if isinstance(flags, list) else []:  # closed, intermediary
+        if flag in ("closed", "intermediary"):
+            notes.append(catalog.t(f"notify_company_{flag}", lang,
+                                   naf=_text(registry.get("naf")) or "?"))
     return tuple(notes)
+
+
+def _registry(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What the companies register said (``bot.flows.lead_answers``), or nothing."""
+    registry = payload.get("registry")
+    return registry if isinstance(registry, Mapping) else {}
 
 
 def _place(payload: Mapping[str, Any], catalog: Catalog, lang: str) -> str | None:
