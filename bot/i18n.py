@@ -14,8 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from prompts import PROMPTS_DIR
 
 __all__ = ["LANGS", "Catalog", "Lang", "detect_language", "normalise_lang"]
@@ -86,7 +85,7 @@ class Catalog:
             messages[lang] = {}
             for path in [directory / f"{lang}.yaml", *sorted(directory.glob(f"{lang}.*.yaml"))]:
                 with path.open(encoding="utf-8") as fh:
-                    part = yaml.safe_load(fh) or {}
+                    part = load_yaml(fh) or {}
                 clash = set(part) & set(messages[lang])
                 if clash:
                     raise KeyError(f"{path.name} redefines {sorted(clash)}")

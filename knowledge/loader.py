@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from knowledge.errors import CorpusError, SchemaError
 from knowledge.models import AidScheme, Cci, CciNetwork, Document, Partner
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["PROSE_SUFFIXES", "Corpus", "load_corpus", "load_document"]
 
@@ -59,7 +60,7 @@ def _validate(model: type[M], data: Any, path: Path, corpus: Corpus) -> M | None
 def _read_yaml(path: Path, corpus: Corpus) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return load_yaml(fh)
     except (OSError, yaml.YAMLError) as exc:
         corpus.errors.append(CorpusError(f"{path}: cannot read YAML: {exc}"))
         return None
@@ -119,7 +120,7 @@ def load_document(path: Path, *, root: Path | None = None) -> Document:
             else:
                 match = _FRONT.match(raw)
                 if match:
-                    meta.update(yaml.safe_load(match.group(1)) or {})
+                    meta.update(load_yaml(match.group(1)) or {})
                     raw = raw[match.end() :]
                 body = raw
     except CorpusError:

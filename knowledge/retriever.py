@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import yaml
 
 from knowledge.config import KnowledgeConfig
 from knowledge.dense import DenseIndex
@@ -27,6 +26,7 @@ from knowledge.ingest import index_paths, lexical_is_current
 from knowledge.lexical import LexicalIndex, fold
 from knowledge.models import Chunk
 from knowledge.store import ChunkStore
+from knowledge.yamlfile import load_yaml
 
 __all__ = [
     "RRF_K", "Hit", "HybridRetriever", "Retriever", "SearchResult", "load_intents", "rrf",
@@ -79,7 +79,7 @@ class Retriever(Protocol):
 def load_intents(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
     """Kind -> a pattern of the (accent-folded) words that ask for that kind of source."""
     with path.open(encoding="utf-8") as fh:
-        data: dict[str, list[str]] = yaml.safe_load(fh)
+        data: dict[str, list[str]] = load_yaml(fh)
     return {
         kind: re.compile(r"\b(?:" + "|".join(re.escape(fold(w)) for w in words) + r")\b")
         for kind, words in data.items()
@@ -133,7 +133,7 @@ class HybridRetriever:
         lexical = LexicalIndex.load(paths["lexical"])
         dense = DenseIndex.open(config, embedder_name=embedder.name, spec=config.embedder)
         with ANCHORS_FILE.open(encoding="utf-8") as fh:
-            questions = [q for group in yaml.safe_load(fh)["anchors"].values() for q in group]
+            questions = [q for group in load_yaml(fh)["anchors"].values() for q in group]
         # Anchors are embedded as passages so their similarity is on the corpus's scale.
         anchors = embedder.embed_passages(questions)
         return cls(

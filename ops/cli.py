@@ -26,9 +26,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from uvicorn import Server as uvicorn_Server
 
-from adapters.notifiers import build_notifiers
 from bot.i18n import detect_language
 from bot.logs import setup_logging
 from bot.settings import Settings
@@ -74,8 +72,7 @@ def _progress(label: str) -> Iterator[Any]:
 
 async def _runtime(settings: Settings) -> Runtime:
     with _progress("Construction de l'index / building the index") as update:
-        return await open_runtime(settings, progress=update,
-                                  notifiers=build_notifiers(settings))
+        return await open_runtime(settings, progress=update)  # notifiers: built when needed
 
 
 @app.command()
@@ -105,18 +102,6 @@ def run() -> None:
     asyncio.run(main())
 
 
-class _GracefulServer(uvicorn_Server):
-    """uvicorn without its own signal capture: SIGTERM stops taking new requests, finishes
-    those in flight, then returns so the runtime (worker, database) closes cleanly."""
-
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    def request_exit(self) -> None:
-        self.should_exit = True
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -124,6 +109,17 @@ def serve(
 ) -> None:
     """Serve webhooks (Telegram, Slack) and /healthz over HTTP (one ASGI app, uvicorn)."""
     import uvicorn
+
+    class _GracefulServer(uvicorn.Server):
+        """uvicorn without its own signal capture: SIGTERM stops taking new requests,
+        finishes those in flight, then returns so the runtime (worker, database) closes."""
+
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+        def request_exit(self) -> None:
+            self.should_exit = True
 
     from ops.channels import enabled_channels
     from ops.runtime import asgi_app
@@ -189,6 +185,8 @@ def worker() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
+            from adapters.notifiers import build_notifiers
+
             await run_worker(db, settings, stop=stop, notifiers=build_notifiers(settings))
         finally:
             await db.close()

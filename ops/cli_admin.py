@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from knowledge.yamlfile import load_yaml
 from ops import process
 
 __all__ = ["register"]
@@ -45,7 +46,7 @@ def slack_manifest(
 
     import yaml
 
-    manifest = yaml.safe_load(files("adapters.slack").joinpath("manifest.yaml").read_text(
+    manifest = load_yaml(files("adapters.slack").joinpath("manifest.yaml").read_text(
         encoding="utf-8"))
     settings = manifest.setdefault("settings", {})
     settings["socket_mode_enabled"] = socket_mode

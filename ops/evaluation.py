@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, Field
 
 from knowledge.lexical import fold
 from knowledge.retriever import SearchResult
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["EvalItem", "EvalReport", "Outcome", "calibrate", "evaluate", "load_items"]
 
@@ -105,7 +105,7 @@ class EvalReport:
 
 def load_items(path: Path) -> list[EvalItem]:
     with path.open(encoding="utf-8") as fh:
-        data: Any = yaml.safe_load(fh)
+        data: Any = load_yaml(fh)
     raw = data.get("items", []) if isinstance(data, dict) else data
     return [EvalItem.model_validate(item) for item in raw]
 

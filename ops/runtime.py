@@ -21,12 +21,8 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp
-
-from adapters.base import Channel
-from adapters.notifiers import build_notifiers
-from adapters.server import Readiness, ServerConfig, build_asgi_app
 from bot.answering.llm import ChatModel, build_chat_model
 from bot.assistant import Assistant
 from bot.i18n import Catalog
@@ -38,6 +34,11 @@ from bot.wiring import build_assistant
 from bot.worker import run_worker
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import Progress
+
+if TYPE_CHECKING:  # the server and the notifiers' SDKs are imported only where used
+    from starlette.types import ASGIApp
+
+    from adapters.base import Channel
 
 __all__ = ["Runtime", "asgi_app", "open_runtime"]
 
@@ -58,6 +59,8 @@ class Runtime:
     def start_worker(self) -> None:
         """Deliver leads in this process (the embedded default; see ``bot.worker``)."""
         if self.settings.embedded_worker and not self._tasks:
+            from adapters.notifiers import build_notifiers
+
             notifiers = self.notifiers if self.notifiers is not None else build_notifiers(
                 self.settings, catalog=self.assistant.catalog)
             self._tasks.append(asyncio.create_task(
@@ -97,6 +100,8 @@ async def open_runtime(
 
 def asgi_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
     """Channels' webhooks, health, readiness and metrics, each given only what it needs."""
+    from adapters.server import Readiness, ServerConfig, build_asgi_app
+
 
     async def metrics(with_database: bool) -> bytes:
         return await runtime.metrics.render(runtime.db if with_database else None)

@@ -15,14 +15,13 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
 from bot.answering.extractive import Answer, ExtractiveComposer, select_sources
 from bot.answering.providers import finish_model, provider_kwargs, require_package, resolve_model
 from bot.errors import ConfigError, LLMError
 from bot.messages import Citation
 from bot.settings import Settings
 from knowledge.retriever import SearchResult
+from knowledge.yamlfile import load_yaml
 from prompts import PROMPTS_DIR
 
 __all__ = ["ChatModel", "LLMComposer", "build_chat_model", "load_templates"]
@@ -47,7 +46,7 @@ class ChatModel(Protocol):
 
 def load_templates(directory: Path = PROMPTS_DIR) -> dict[str, Any]:
     with (directory / "llm.yaml").open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+        data: dict[str, Any] = load_yaml(fh)
     return data
 
 

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import ConfigError
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["Desk", "DeskTarget", "Desks"]
 
@@ -64,7 +65,7 @@ class Desks(BaseModel):
             return cls()
         try:
             with path.open(encoding="utf-8") as fh:
-                return cls.model_validate(yaml.safe_load(fh) or {})
+                return cls.model_validate(load_yaml(fh) or {})
         except (OSError, yaml.YAMLError, ValueError) as exc:
             raise ConfigError(f"cannot read the desks file {path}: {exc}") from exc
 

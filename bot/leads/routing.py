@@ -19,10 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from knowledge import CORPUS_DIR
 from knowledge.catalog.geo import Commune, Geo
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["LOCAL_DESKS", "Router", "Routing"]
 
@@ -78,7 +77,7 @@ class Router:
     @classmethod
     def load(cls, path: Path = ROUTING_FILE, *, geo: Geo | None = None) -> Router:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = load_yaml(fh)
         return cls(geo=geo or Geo.load(), regional=data["regional_desk"],
                    departments={str(k): list(v) for k, v in data["departments"].items()},
                    sector_desks=dict(data.get("sector_desks") or {}))

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["Scored", "score_lead"]
 
@@ -30,7 +30,7 @@ class Scored:
 @lru_cache(maxsize=1)
 def _table() -> dict[str, Any]:
     with SCORING_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+        data: dict[str, Any] = load_yaml(fh)
     return data
 
 

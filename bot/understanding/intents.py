@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 
 from bot.understanding.memory import Memory
 from bot.understanding.records import RecordIndex, RecordRef
 from bot.understanding.vocabulary import Vocabulary, is_question, words
 from knowledge.catalog import Profile, ProfileExtractor
 from knowledge.embeddings import Vector, Vectors
+from knowledge.yamlfile import load_yaml
 
 __all__ = [
     "EXAMPLES_FILE", "KNN_K", "KNN_MIN", "Intent", "IntentKind", "Understanding", "load_examples",
@@ -271,11 +271,11 @@ class Understanding:
 
 def load_examples(path: Path = EXAMPLES_FILE) -> tuple[list[str], list[str]]:
     with path.open(encoding="utf-8") as fh:
-        data: dict[str, list[str]] = yaml.safe_load(fh)
+        data: dict[str, list[str]] = load_yaml(fh)
     texts = [t for group in data.values() for t in group]
     labels = [label for label, group in data.items() for _ in group]
     with OFFTOPIC_FILE.open(encoding="utf-8") as fh:
-        anchors = yaml.safe_load(fh)["anchors"]
+        anchors = load_yaml(fh)["anchors"]
     for group in anchors.values():
         texts += group
         labels += ["offtopic"] * len(group)

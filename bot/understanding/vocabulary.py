@@ -15,9 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.lexical import fold
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["VOCABULARY_FILE", "Vocabulary", "clean", "is_question", "words"]
 
@@ -159,4 +158,4 @@ def is_question(text: str) -> bool:
 @lru_cache(maxsize=2)
 def _load(path: Path) -> Vocabulary:
     with path.open(encoding="utf-8") as fh:
-        return Vocabulary(yaml.safe_load(fh))
+        return Vocabulary(load_yaml(fh))

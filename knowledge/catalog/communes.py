@@ -19,17 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge import CORPUS_DIR
 from knowledge.catalog.territory import TERRITORY_FILE, Territory
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["NEAR_ENOUGH", "OVERLAY_FILE", "PLACED_BY", "TABLE_FILE", "Commune", "load_communes",
            "read_table"]
 
 TABLE_FILE = CORPUS_DIR / "geo" / "communes-hdf.csv"
 OVERLAY_FILE = CORPUS_DIR / "geo" / "communes.yaml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # How a commune's coordinates were had, most precise first; the first three are near enough
 # (a few km) for partner distances, an arrondissement's mean is not.
 PLACED_BY = ("commune", "postal code", "EPCI", "arrondissement", "département")
@@ -76,7 +74,7 @@ def _overlay(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_LOADER) or {}  # a safe loader (C if available)
+        data = load_yaml(fh) or {}  # a safe loader (C if available)
     return {str(item["insee"]): item for item in data.get("communes", [])}
 
 

@@ -17,12 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
 from knowledge.catalog.geo import Geo
 from knowledge.catalog.profile import Profile, size_from_headcount
 from knowledge.lexical import fold
 from knowledge.models import ProjectType, Size
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["ProfileExtractor"]
 
@@ -147,5 +146,5 @@ class ProfileExtractor:
 @lru_cache(maxsize=1)
 def _cached() -> ProfileExtractor:
     with VOCAB_FILE.open(encoding="utf-8") as fh:
-        vocab = yaml.safe_load(fh)
+        vocab = load_yaml(fh)
     return ProfileExtractor(vocab, Geo.load())

@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.catalog.communes import NEAR_ENOUGH
 from knowledge.catalog.geo import Commune, Geo
 from knowledge.catalog.matcher import Reason
 from knowledge.catalog.profile import Profile
 from knowledge.lexical import fold, tokenize
 from knowledge.models import Partner
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["RANK_WEIGHT", "PartnerMatch", "match_partners"]
 
@@ -42,7 +41,7 @@ class PartnerMatch:
 @lru_cache(maxsize=1)
 def _synonyms() -> dict[str, list[str]]:
     with SYNONYMS_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, list[str]] = yaml.safe_load(fh)
+        data: dict[str, list[str]] = load_yaml(fh)
     return {fold(k): v for k, v in data.items()}
 
 

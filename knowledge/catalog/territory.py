@@ -20,14 +20,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge import CORPUS_DIR
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["TERRITORY_FILE", "Assignment", "Territory", "TerritoryError"]
 
 TERRITORY_FILE = CORPUS_DIR / "cci" / "territory.yaml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class TerritoryError(ValueError):
@@ -102,4 +100,4 @@ class Territory:
 @lru_cache(maxsize=4)
 def _load(path: Path) -> Territory:
     with path.open(encoding="utf-8") as fh:
-        return Territory(yaml.load(fh, Loader=_LOADER) or {})  # a safe loader (C if available)
+        return Territory(load_yaml(fh) or {})  # a safe loader (C if available)
