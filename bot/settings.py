@@ -171,6 +171,22 @@ class Settings(BaseSettings):
                                         "company_cache_seconds")
     )
 
+    # Aid catalogue freshness, and the aides-territoires importer (`relocbot aids import`).
+    aid_stale_months: int = Field(
+        12, validation_alias=_env("RELOCBOT_AID_STALE_MONTHS", "aid_stale_months")
+    )
+    aides_territoires_url: str = Field(
+        "https://aides-territoires.beta.gouv.fr",
+        validation_alias=_env("RELOCBOT_AIDES_TERRITOIRES_URL", "aides_territoires_url"),
+    )
+    aides_territoires_token: SecretStr | None = Field(
+        None, validation_alias=_env("RELOCBOT_AIDES_TERRITOIRES_TOKEN", "aides_territoires_token")
+    )
+    aides_territoires_perimeter: str | None = Field(
+        None, validation_alias=_env("RELOCBOT_AIDES_TERRITOIRES_PERIMETER",
+                                    "aides_territoires_perimeter")
+    )
+
     embedded_worker: bool = Field(
         True, validation_alias=_env("RELOCBOT_EMBEDDED_WORKER", "embedded_worker")
     )

@@ -97,7 +97,8 @@ def build_assistant(
         desk_names={c.id: c.name.split(" (")[0] for c in kb.ccis.values()},
         enrich=LeadEnricher(kb, index=finder.index, today=today))
     router = Router.load(geo=extractor.geo)
-    records = RecordAnswers(kb=kb, catalog=catalog, today=today, embedder=embedder)
+    records = RecordAnswers(kb=kb, catalog=catalog, today=today, embedder=embedder,
+                            stale_months=settings.aid_stale_months)
     questions = Questions(db=db, catalog=catalog, records=records,
                           compose=answerer.compose_or_wider,
                           rewrite=llm.rewrite if llm is not None else None)

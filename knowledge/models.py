@@ -88,8 +88,11 @@ class AidScheme(_Record):
     beneficiary_conditions_en: list[str] = Field(default_factory=list)
 
     def is_closed(self, today: dt.date) -> bool:
-        """Closed by status, or because its deadline has passed."""
-        return self.status == "closed" or (self.deadline is not None and self.deadline < today)
+        """Closed by status, from its ``closed_since`` date, or once its deadline has passed
+        (the deadline day itself is still open)."""
+        return (self.status == "closed"
+                or (self.closed_since is not None and self.closed_since <= today)
+                or (self.deadline is not None and self.deadline < today))
 
 
 class Partner(_Record):

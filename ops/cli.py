@@ -272,6 +272,9 @@ def _print_answer(runtime: Runtime, answer: Any, lang: str) -> None:
 from ops.cli_catalog import register as _register_catalog  # noqa: E402
 
 _register_catalog(app)
+from ops.cli_aids_import import register as _register_aids_import  # noqa: E402
+
+_register_aids_import(app)  # `aids` becomes `aids [find]` and `aids import`
 from ops.cli_leads import leads_app  # noqa: E402
 
 app.add_typer(leads_app, name="leads")

@@ -1,8 +1,11 @@
-"""``relocbot report gaps|stats``: terminal tables or CSV (``--csv``)."""
+"""``relocbot report gaps|stats|stale``: terminal tables, CSV (``--csv``) or JSON lines
+(``stale --json``)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import json
 import sys
 from typing import Annotated, Any
 
@@ -12,6 +15,7 @@ from rich.table import Table
 
 from bot.reports import gaps as gaps_report
 from bot.reports import stats as stats_report
+from ops import process
 from ops.cli_leads import spreadsheet_safe, with_db
 
 __all__ = ["report_app"]
@@ -47,3 +51,35 @@ def stats(as_csv: Annotated[bool, typer.Option("--csv")] = False) -> None:
     tables = with_db(stats_report)
     for name, rows in tables.items():
         _print(name, rows, as_csv=as_csv)
+
+
+@report_app.command()
+def stale(
+    months: Annotated[int | None, typer.Option(
+        help="flag records verified more than this many months ago "
+             "(default: RELOCBOT_AID_STALE_MONTHS)")] = None,
+    today: Annotated[str | None, typer.Option(help="as of this date (YYYY-MM-DD)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """Aid schemes, partners and CCIs of the corpus not verified for too long, oldest first."""
+    from knowledge import CORPUS_DIR
+    from knowledge.catalog.freshness import stale_records
+    from knowledge.loader import load_corpus
+
+    limit = months if months is not None else process.settings().aid_stale_months
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError as exc:
+        raise typer.BadParameter("--today: a date, YYYY-MM-DD") from exc
+    corpus = load_corpus(CORPUS_DIR)
+    records = [*(("aid", a) for a in corpus.aids), *(("partner", p) for p in corpus.partners),
+               *(("cci", c) for c in corpus.ccis)]
+    rows: list[dict[str, Any]] = [
+        {"kind": s.kind, "id": s.id, "name": s.name,
+         "last_verified": s.last_verified.isoformat(), "months": s.months}
+        for s in stale_records(records, today=day, max_months=limit)]
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    _print(f"stale (> {limit} months, {day.isoformat()})", rows, as_csv=False)

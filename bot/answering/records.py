@@ -25,6 +25,7 @@ from bot.answering.render import aid_lines, partner_lines, shorten
 from bot.i18n import Catalog
 from bot.messages import Citation
 from bot.understanding.records import RecordRef
+from knowledge.catalog.freshness import DEFAULT_STALE_MONTHS, closed_on, stale_months
 from knowledge.embeddings import Vector
 from knowledge.models import AidScheme, Cci, Partner
 
@@ -41,11 +42,13 @@ class RecordSource(Protocol):
 class RecordAnswers:
     def __init__(self, *, kb: RecordSource, catalog: Catalog,
                  today: Callable[[], dt.date] = dt.date.today,
-                 embedder: SentenceEmbedder | None = None) -> None:
+                 embedder: SentenceEmbedder | None = None,
+                 stale_months: int = DEFAULT_STALE_MONTHS) -> None:
         self.kb = kb
         self.catalog = catalog
         self.today = today
         self.embedder = embedder
+        self.stale_months = stale_months  # older verifications are flagged (0: never)
 
     def _table(self, kind: str) -> Mapping[str, AidScheme | Partner | Cci]:
         tables: dict[str, Mapping[str, AidScheme | Partner | Cci]] = {
@@ -78,6 +81,9 @@ class RecordAnswers:
             sentences = self._partner(self.kb.partners[ref.id], attribute or "summary", lang)
         else:
             sentences = self._cci(self.kb.ccis[ref.id], attribute or "summary", lang)
+        stale = self._stale(ref, lang)
+        if stale:
+            sentences.append(stale)
         missing = not sentences[0]
         if missing:
             sentences[0] = self._t("rec_missing", lang, name=self.name(ref, lang),
@@ -150,6 +156,15 @@ class RecordAnswers:
     def _t(self, key: str, lang: str, **values: object) -> str:
         return self.catalog.t(key, lang, **values)
 
+    def _stale(self, ref: RecordRef, lang: str) -> str:
+        """The warning for a record verified more than ``stale_months`` ago, or ""."""
+        record = self._table(ref.kind)[ref.id]
+        months = stale_months(record, self.today(), self.stale_months)
+        if months is None:
+            return ""
+        return self._t("record_stale", lang, months=months,
+                       date=record.last_verified.isoformat())
+
     def _aid(self, aid: AidScheme, attribute: str, lang: str) -> list[str]:
         en = lang == "en"
         name = aid.name_en if en else aid.name
@@ -194,16 +209,19 @@ class RecordAnswers:
             out.append(self._t("aid_apply_before", lang))
         if aid.uncertain or aid.status == "uncertain":
             out.append(self._t("aid_uncertain", lang))
-        out.append(self._t("aid_verified", lang, date=aid.last_verified.isoformat()))
+        if stale_months(aid, today, self.stale_months) is None:  # else: the stale warning
+            out.append(self._t("aid_verified", lang, date=aid.last_verified.isoformat()))
         return out
 
     def _deadline(self, aid: AidScheme, name: str, lang: str, today: dt.date) -> str:
         if aid.is_closed(today):
-            since = aid.closed_since or (aid.deadline if aid.deadline and aid.deadline < today
-                                         else None)
+            since = closed_on(aid, today)
             suffix = self._t("aid_closed_since", lang, date=since.isoformat()) if since else ""
             return self._t("rec_closed", lang, name=name, since=suffix)
         status = self.catalog.label("status", aid.status, lang)
+        if aid.deadline == today:
+            return self._t("rec_deadline_today", lang, name=name, date=today.isoformat(),
+                           status=status)
         if aid.deadline is not None:
             return self._t("rec_deadline", lang, name=name, date=aid.deadline.isoformat(),
                            days=(aid.deadline - today).days, status=status)
@@ -257,5 +275,8 @@ class RecordAnswers:
             cci = self.kb.ccis[ref.id]
             lines = [*self._cci(cci, "summary", lang), *self._cci(cci, "contact", lang)]
             lines[0] += " [1]"
+        stale = self._stale(ref, lang)
+        if stale:
+            lines.append(stale)
         return Answer(blocks=["\n".join(clean_markup(x) for x in lines)],
                       citations=[self.citation(ref)], mode="card")

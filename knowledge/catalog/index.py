@@ -70,8 +70,11 @@ class AidIndex:
         n = len(self.aids)
         self._name_rank = np.argsort(np.argsort([a.name for a in self.aids], kind="stable"))
         self._closed = np.array([a.status == "closed" for a in self.aids], dtype=bool)
+        # dates, not booleans: closing is decided at match time with the caller's ``today``
         self._deadline = np.array([a.deadline.toordinal() if a.deadline else _NEVER
                                    for a in self.aids], dtype=np.int64)
+        self._closed_from = np.array([a.closed_since.toordinal() if a.closed_since else _NEVER
+                                      for a in self.aids], dtype=np.int64)
         self._has_deps = np.array([bool(a.departments) for a in self.aids], dtype=bool)
         codes = sorted({d for a in self.aids for d in a.departments})
         self._deps = {d: np.array([d in a.departments for a in self.aids], dtype=bool)
@@ -99,7 +102,8 @@ class AidIndex:
         self._min_inv = np.array([_nan_if_none(a.min_investment_eur) for a in self.aids])
 
     def _eligible(self, profile: Profile, today: dt.date) -> Bools:
-        ok: Bools = ~self._closed & (self._deadline >= today.toordinal())
+        day = today.toordinal()
+        ok: Bools = ~self._closed & (self._deadline >= day) & (self._closed_from > day)
         if profile.department:
             ok &= ~self._has_deps | self._deps.get(profile.department, np.zeros_like(ok))
         if profile.size:
