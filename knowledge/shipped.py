@@ -60,7 +60,7 @@ class ShippedVectors:
         self.path = path
         self._identity: str | None = None
         self._rows: dict[str, int] = {}
-        self._vectors: npt.NDArray[np.float16] = np.zeros((0, 0), dtype=np.float16)
+        self._vectors: npt.NDArray[Any] = np.zeros((0, 0), dtype=np.float32)
         self._loaded = False
         self._lock = threading.Lock()
 
@@ -90,6 +90,7 @@ class ShippedVectors:
 
     @property
     def keys(self) -> set[str]:
+        """The cache keys the file holds."""
         self._load()
         return set(self._rows)
 

