@@ -80,7 +80,8 @@ class PartnerFinder:
         return [ctx.reply(self.catalog, "partner_ask_need")]
 
     async def on_text(self, ctx: Context, text: str) -> list[Reply]:
-        profile = self._profile(ctx).merged(self.extractor.extract(text))
+        # what this message says wins over what an earlier search knew (a new place, a size)
+        profile = self._profile(ctx).overridden(self.extractor.extract(text))
         need = (ctx.state.data.get("partner_need") if ctx.state else None) or text
         if profile.department is None:
             # Results straight away (nearest first once the place is known), then the place
@@ -110,7 +111,7 @@ class PartnerFinder:
 
     async def preview(self, ctx: Context, intent: Intent) -> list[Reply]:
         """The partners for a need asked inside another form: the form stays where it was."""
-        profile = self._profile(ctx).merged(intent.profile)
+        profile = self._profile(ctx).overridden(intent.profile)
         return await self._results(ctx, intent.text, profile, keep_flow=True)
 
     async def _results(self, ctx: Context, need: str, profile: Profile, *,

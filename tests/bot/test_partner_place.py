@@ -1,0 +1,31 @@
+"""A partner search that names a place measures from that place, not from the place an earlier
+search in the same conversation knew (found trying it as a person: "près de Lille" after an aid
+search in Arras gave "Lille, à environ 43 km")."""
+
+from __future__ import annotations
+
+import re
+
+from bot.i18n import Catalog
+from bot.messages import Incoming
+from bot.settings import Settings
+from bot.storage import Database
+from bot.wiring import build_assistant
+from knowledge.base import KnowledgeBase
+
+
+async def test_the_place_of_this_message_wins_over_the_previous_search(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+
+    async def say(text: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key="place",
+                                            user_id="place", text=text))
+        return "\n".join(r.text for r in replies)
+
+    await say("Quelles aides pour acheter une machine de découpe laser à Arras ?")
+    text = await say("qui peut faire de la confection textile près de Lille ?")
+    distances = [int(d) for d in re.findall(r"Lille, à environ (\d+) km", text)]
+    assert distances, text
+    assert max(distances) <= 5
