@@ -23,7 +23,7 @@ test: install  ## the whole test suite, offline
 
 check: install  ## lint and type-check
 	$(VENV)/bin/ruff check ops bot knowledge adapters prompts tests
-	$(VENV)/bin/mypy ops bot knowledge adapters
+	$(VENV)/bin/mypy ops bot knowledge adapters tests
 
 bench: install  ## latency, throughput and memory figures
 	$(VENV)/bin/relocbot bench

@@ -24,7 +24,7 @@ from bot.i18n import Catalog, Lang, normalise_lang
 from bot.leads.service import LeadService
 from bot.messages import Incoming, Reply
 from bot.middleware import Context, Middleware, pick_language, run_chain
-from bot.storage import Database
+from bot.storage import ConversationState, Database
 from bot.understanding import Intent, Memory, Understanding
 from knowledge.catalog import Profile
 from knowledge.embeddings import Vector
@@ -111,28 +111,29 @@ class Assistant:
         text = (incoming.text or "").strip()
         if text.startswith("/"):
             return await self._command(ctx, text)
-        form = self.flows.for_state(ctx.state.flow if ctx.state else None)
-        if form is not None:
-            return await self._in_form(ctx, form, text)
-        memory = Memory.load(ctx.state.data) if ctx.state else None
+        state = ctx.state
+        form = self.flows.for_state(state.flow) if state is not None else None
+        if state is not None and form is not None:
+            return await self._in_form(ctx, state, form, text)
+        memory = Memory.load(state.data) if state else None
         intent = self.understanding.understand(text, memory=memory)
         if intent.kind == "cancel":
             return _tag(await self._cancel(ctx), "cancel")
         return _tag(await self.flows.for_intent(intent.kind).handle(ctx, intent), intent.kind)
 
-    async def _in_form(self, ctx: Context, form: FormFlow, text: str) -> list[Reply]:
+    async def _in_form(self, ctx: Context, state: ConversationState, form: FormFlow,
+                       text: str) -> list[Reply]:
         """An answer goes to the form; a digression is answered, then the form resumes."""
-        assert ctx.state is not None
-        step = str((ctx.state.data.get(ctx.state.flow or "", {}) or {}).get("step", ""))
+        step = str((state.data.get(state.flow or "", {}) or {}).get("step", ""))
         intent = self.understanding.in_form(text, step=step)
         if intent.kind == "cancel":
             return _tag(await self._cancel(ctx), "cancel")
         if intent.kind == "form_answer":
             return _tag(await form.on_answer(ctx, text), "form_answer")
-        return _tag(await self._digression(ctx, form, intent), "digression")
+        return _tag(await self._digression(ctx, state, form, intent), "digression")
 
-    async def _digression(self, ctx: Context, form: FormFlow, intent: Intent) -> list[Reply]:
-        assert ctx.state is not None
+    async def _digression(self, ctx: Context, state: ConversationState, form: FormFlow,
+                          intent: Intent) -> list[Reply]:
         if intent.why == "dont_know":
             dont_know = getattr(form, "dont_know", None)
             if dont_know is not None:
@@ -142,8 +143,8 @@ class Assistant:
                                              "help", "greeting", "thanks") else "question"
         if intent.why in ("find_aid", "find_partner") and form.state != self.lead_form.state:
             # A new search replaces a half-finished one (nothing personal is lost).
-            ctx.state.flow = None
-            await self.db.save_state(ctx.state)
+            state.flow = None
+            await self.db.save_state(state)
             return await self.flows.for_intent(intent.why).handle(ctx, intent)
         if intent.why == "advisor" and form.state == self.lead_form.state:
             return form.resume(ctx)

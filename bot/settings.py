@@ -99,8 +99,18 @@ class Settings(BaseSettings):
     )
     lead_hot: int = Field(60, validation_alias=_env("RELOCBOT_LEAD_HOT", "lead_hot"))
     lead_warm: int = Field(30, validation_alias=_env("RELOCBOT_LEAD_WARM", "lead_warm"))
-    lead_sla_hours: float = Field(
-        48.0, validation_alias=_env("RELOCBOT_LEAD_SLA_HOURS", "lead_sla_hours")
+    # Reminder schedule of unclaimed leads, in working days (bot.leads.schedule).
+    lead_remind_days: int = Field(
+        3, validation_alias=_env("RELOCBOT_LEAD_REMIND_DAYS", "lead_remind_days")
+    )
+    lead_regional_days: int = Field(
+        9, validation_alias=_env("RELOCBOT_LEAD_REGIONAL_DAYS", "lead_regional_days")
+    )
+    lead_escalate_days: int = Field(
+        21, validation_alias=_env("RELOCBOT_LEAD_ESCALATE_DAYS", "lead_escalate_days")
+    )
+    lead_abandon_days: int = Field(
+        45, validation_alias=_env("RELOCBOT_LEAD_ABANDON_DAYS", "lead_abandon_days")
     )
     outbox_max_attempts: int = Field(
         6, validation_alias=_env("RELOCBOT_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts")

@@ -111,7 +111,8 @@ def build_assistant(
         finder,
         PartnerFinder(kb=kb, catalog=catalog, db=db, extractor=extractor, geo=extractor.geo),
         LeadForm(catalog=catalog, db=db, router=router, service=leads,
-                 vocab=understanding.vocab, company=check),
+                 vocab=understanding.vocab, company=check,
+                 sla_days=settings.lead_remind_days),
     ])
     chain = list(middleware) if middleware is not None else default_chain(
         catalog=catalog, db=db, settings=settings, metrics=metrics, clock=clock)

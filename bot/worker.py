@@ -1,4 +1,5 @@
-"""The background worker: delivers the outbox, runs the SLA timers and the retention sweep
+"""The background worker: delivers the outbox, runs the reminder schedule of unclaimed leads
+(``bot.leads.schedule``) and the retention sweep
 (``apply_retention``: idle conversations, old questions, feedback and event ids deleted, old
 leads anonymised; the periods are settings, see docs/advisors.md).
 
@@ -27,8 +28,8 @@ from bot.i18n import Catalog
 from bot.leads.desks import Desks
 from bot.leads.dispatcher import Dispatcher
 from bot.leads.notifiers import Notifier
+from bot.leads.schedule import run_schedule
 from bot.leads.service import LeadService
-from bot.leads.sla import check_sla
 from bot.settings import Settings
 from bot.storage import Database, utcnow
 from bot.storage.retention import Retention, prune
@@ -43,11 +44,12 @@ async def _sla_loop(db: Database, settings: Settings, *, stop: asyncio.Event,
     desks = Desks.load(settings.desks_file)
     while not stop.is_set():
         try:
-            escalated = await check_sla(db, desks=desks, settings=settings, now=utcnow())
-            if escalated:
-                log.info("leads escalated", extra={"status": escalated})
+            done = await run_schedule(db, desks=desks, settings=settings, now=utcnow())
+            if any(done.values()):
+                log.info("reminder schedule: %s", ", ".join(
+                    f"{step} {count}" for step, count in done.items() if count))
         except (StorageError, OSError) as exc:
-            log.warning("SLA check failed: %s", type(exc).__name__)
+            log.warning("reminder schedule failed: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
 

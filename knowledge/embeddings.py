@@ -196,7 +196,7 @@ class CachedEmbedder:
                 part = keys[start : start + 500]
                 marks = ",".join("?" * len(part))
                 rows = self._db.execute(
-                    f"SELECT key, vec FROM emb WHERE model = ? AND key IN ({marks})",
+                    f"SELECT key, vec FROM emb WHERE model = ? AND key IN ({marks})",  # noqa: S608 - only "?" placeholders are formatted in; values are bound
                     [self.name, *part],
                 )
                 for key, blob in rows:

@@ -37,7 +37,7 @@ def pdf_text(path: Path, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAG
     if size > max_bytes:
         raise CorpusError(f"{path}: PDF of {size} bytes, more than {max_bytes}: not read")
     try:
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - fixed argv (this interpreter, our module), no shell
             [sys.executable, "-m", "knowledge.pdf", str(path), str(max_pages)],
             capture_output=True, timeout=seconds, preexec_fn=_limit_memory, check=False)
     except subprocess.TimeoutExpired as exc:

@@ -19,4 +19,4 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load_yaml(source: str | bytes | IO[str] | IO[bytes]) -> Any:
     """``yaml.safe_load`` semantics (plain data only), on the C parser when available."""
-    return yaml.load(source, Loader=_Loader)
+    return yaml.load(source, Loader=_Loader)  # noqa: S506 - CSafeLoader or SafeLoader

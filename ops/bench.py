@@ -89,7 +89,7 @@ def _single_mode(retriever: HybridRetriever, mode: str) -> Callable[[str], Searc
 
 def _synthetic(retriever: HybridRetriever, size: int, folder: Path) -> HybridRetriever:
     """A corpus of ``size`` chunks recombined from real sentences, with nearby real vectors."""
-    rng = random.Random(size)
+    rng = random.Random(size)  # noqa: S311 - seeded synthetic bench data
     base = retriever.store.chunks
     vectors = retriever.embedder.embed_passages([c.text for c in base])
     sentences = [s for c in base for s in c.text.split(". ") if len(s) > 30]
@@ -114,7 +114,7 @@ def _synthetic(retriever: HybridRetriever, size: int, folder: Path) -> HybridRet
 
 def _finder_rows(aids: list[AidScheme]) -> list[tuple[str, str, str, str]]:
     """Matching latency over the real catalogue and a synthetic one of 10,000 schemes."""
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - seeded synthetic bench data
     profiles = [Profile(department=rng.choice(["59", "62", "80", "60", "02", "75", None]),
                         size=rng.choice(["TPE", "PME", "ETI", "GE", None]),
                         project_types=rng.sample(list(PROJECT_BUTTONS), rng.randint(0, 2)),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import tempfile
 import time
 
@@ -19,7 +18,16 @@ import numpy as np
 from bot.settings import Settings
 from ops.bench_telegram import _questions
 from ops.fakes import telegram_api
-from ops.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
+from ops.loadstack import (
+    SECRET,
+    exe,
+    free_port,
+    ingest,
+    stack_env,
+    start_chroma,
+    terminate,
+    wait_port,
+)
 
 __all__ = ["run"]
 
@@ -59,7 +67,7 @@ async def run(settings: Settings, *, chats: int = 200, per_chat: int = 3) -> lis
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         chroma_port = free_port()
-        chroma = start_chroma(tmp, chroma_port)
+        chroma = await start_chroma(tmp, chroma_port)
         env = stack_env(settings, tmp, chroma_port=chroma_port, api_base_url=fake.base_url,
                         token=make.TOKEN, database_url=f"sqlite:///{tmp}/bench.db")
         try:
@@ -67,20 +75,18 @@ async def run(settings: Settings, *, chats: int = 200, per_chat: int = 3) -> lis
             await ingest(env)
             single = 0.0
             for processes in (1, 2):
-                procs, urls = [], []
+                procs: list[asyncio.subprocess.Process] = []
+                urls: list[str] = []
                 for _ in range(processes):
                     port = free_port()
-                    procs.append(subprocess.Popen([exe("relocbot"), "serve", "--port", str(port)],
-                                                  env=env, stdout=subprocess.DEVNULL,
-                                                  stderr=subprocess.DEVNULL))
+                    procs.append(await asyncio.create_subprocess_exec(
+                        exe("relocbot"), "serve", "--port", str(port), env=env,
+                        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
                     urls.append(f"http://127.0.0.1:{port}")
                 for proc, url in zip(procs, urls, strict=True):
                     await wait_port(int(url.rsplit(":", 1)[1]), proc)
                 rate, latencies = await _load(urls, chats=chats, per_chat=per_chat)
-                for proc in procs:
-                    proc.terminate()
-                for proc in procs:
-                    await asyncio.to_thread(proc.wait, 60)
+                await asyncio.wait_for(asyncio.gather(*(terminate(p) for p in procs)), 60)
                 single = single or rate
                 p50, p95 = (float(np.percentile(np.array(latencies) * 1000, q)) for q in (50, 95))
                 rows.append((f"serve, {processes} process(es), {chats} chats: requests/s",
@@ -89,7 +95,6 @@ async def run(settings: Settings, *, chats: int = 200, per_chat: int = 3) -> lis
                              f"{p50:.0f} / {p95:.0f}", "in-process adapter: see telegram rows",
                              ""))
         finally:
-            chroma.terminate()
-            chroma.wait(10)
+            await asyncio.wait_for(terminate(chroma), 10)
             await fake.stop()
     return rows

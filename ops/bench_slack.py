@@ -45,7 +45,7 @@ __all__ = ["DEV_SET", "run"]
 
 DEV_SET = Path(__file__).resolve().parent / "evalsets" / "dev.yaml"
 Row = tuple[str, str, str, str]
-_SECRET = "bench-signing-secret"
+_SECRET = "bench-signing-secret"  # noqa: S105 - signs requests to a local bench app only
 _BOT = "U0BENCHBOT"
 
 

@@ -5,11 +5,15 @@ of `relocbot serve` against a fake Bot API, and an ingest into the Chroma server
 Usage::
 
     chroma_port = free_port()
-    chroma = start_chroma(tmp, chroma_port)
+    chroma = await start_chroma(tmp, chroma_port)
     env = stack_env(settings, tmp, chroma_port=chroma_port, api_base_url=fake.base_url,
                     token=TOKEN, database_url=f"sqlite:///{tmp}/x.db")
     await wait_port(chroma_port, chroma)
     await ingest(env)
+    ...
+    await asyncio.wait_for(terminate(chroma), 10)
+
+The processes are asyncio subprocesses (nothing blocks the event loop that drives the load).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import asyncio
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,9 +29,11 @@ from pathlib import Path
 from bot.settings import Settings
 from knowledge.ingest import index_paths
 
-__all__ = ["SECRET", "exe", "free_port", "ingest", "stack_env", "start_chroma", "wait_port"]
+__all__ = ["SECRET", "exe", "free_port", "ingest", "stack_env", "start_chroma", "terminate",
+           "wait_port"]
 
-SECRET = "bench-secret"
+SECRET = "bench-secret"  # noqa: S105 - webhook secret of a throw-away local load-test stack
+START_SECONDS = 120.0  # for a process of the stack to listen on its port
 
 
 def exe(name: str) -> str:
@@ -42,22 +47,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_port(port: int, proc: asyncio.subprocess.Process) -> None:
+    """Until ``proc`` listens on ``port`` (``START_SECONDS`` at most); an early exit fails."""
+    deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
+        if proc.returncode is not None:
             raise RuntimeError("a load-test process exited early")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        await asyncio.sleep(0.2)
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.2)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
     raise TimeoutError("load-test process did not start")
 
 
-def start_chroma(tmp: str, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([exe("chroma"), "run", "--path", f"{tmp}/chroma", "--host",
-                             "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+async def terminate(proc: asyncio.subprocess.Process) -> int:
+    """SIGTERM (unless it has exited already), then its exit code; bound it with
+    ``asyncio.wait_for(terminate(proc), seconds)``."""
+    if proc.returncode is None:
+        proc.terminate()
+    return await proc.wait()
+
+
+async def start_chroma(tmp: str, port: int) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        exe("chroma"), "run", "--path", f"{tmp}/chroma", "--host", "127.0.0.1",
+        "--port", str(port), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
 def stack_env(settings: Settings, tmp: str, *, chroma_port: int, api_base_url: str, token: str,

@@ -13,7 +13,6 @@ import itertools
 import json
 import random
 import shutil
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -26,7 +25,16 @@ from bot.settings import Settings
 from bot.storage import Database
 from ops.bench_telegram import _questions
 from ops.fakes import telegram_api
-from ops.loadstack import SECRET, exe, free_port, ingest, stack_env, start_chroma, wait_port
+from ops.loadstack import (
+    SECRET,
+    exe,
+    free_port,
+    ingest,
+    stack_env,
+    start_chroma,
+    terminate,
+    wait_port,
+)
 
 __all__ = ["run"]
 
@@ -66,7 +74,7 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
               think: float = 0.0, keep_log: Path | None = None) -> dict[str, float | int | str]:
     """``think``: mean pause (s) of a simulated person between an answer and their next
     message (uniform in [0.5, 1.5] x think); 0 sends back to back (saturation)."""
-    pace = random.Random(8)
+    pace = random.Random(8)  # noqa: S311 - seeded pauses of simulated people, not security
     make = telegram_api
     fake = make.FakeTelegramAPI()
     await fake.start()
@@ -76,22 +84,22 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
     latencies: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         chroma_port = free_port()
-        chroma = start_chroma(tmp, chroma_port)
+        chromas = [await start_chroma(tmp, chroma_port)]  # the second one after the fault
         data = Path(tmp) / "data"
         db_url = f"sqlite:///{tmp}/soak.db"
         env = stack_env(settings, tmp, chroma_port=chroma_port, api_base_url=fake.base_url,
                         token=make.TOKEN, database_url=db_url,
                         RELOCBOT_OUTBOX_BACKOFF_SECONDS="1")
         port = free_port()
-        serve: subprocess.Popen[bytes] | None = None
+        serve: asyncio.subprocess.Process | None = None
         try:
-            await wait_port(chroma_port, chroma)
+            await wait_port(chroma_port, chromas[0])
             await ingest(env)
             log_path = Path(tmp) / "serve.log"
-            log_file = log_path.open("wb")
-            serve = subprocess.Popen([exe("relocbot"), "--log-format", "json", "serve",
-                                      "--port", str(port)], env=env, stdout=log_file,
-                                     stderr=subprocess.STDOUT)
+            with log_path.open("wb") as log_file:  # the child writes to its own copy
+                serve = await asyncio.create_subprocess_exec(
+                    exe("relocbot"), "--log-format", "json", "serve", "--port", str(port),
+                    env=env, stdout=log_file, stderr=asyncio.subprocess.STDOUT)
             await wait_port(port, serve)
             url = f"http://127.0.0.1:{port}/telegram/webhook"
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET,
@@ -144,35 +152,31 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
                     if int(elapsed) % 45 < 5:
                         fake.fail("sendMessage", times=5)
                     if not chroma_stopped and elapsed > minutes * 30:
-                        chroma.terminate()
+                        chromas[0].terminate()
                         await asyncio.sleep(20)
-                        nonlocal_chroma[0] = start_chroma(tmp, chroma_port)
+                        chromas.append(await start_chroma(tmp, chroma_port))
                         chroma_stopped = True
 
-            nonlocal_chroma = [chroma]
             limits = httpx.Limits(max_connections=chats + 10)
             async with httpx.AsyncClient(timeout=60, limits=limits) as client:
                 await asyncio.gather(*(asker(client, n) for n in range(chats - lead_chats)),
                                      *(leader(client, n) for n in range(lead_chats)), faults())
-            chroma = nonlocal_chroma[0]
             rss["end"] = _rss_mb(serve.pid)
             await asyncio.sleep(8)                       # let the embedded worker deliver
-            serve.terminate()
-            await asyncio.to_thread(serve.wait, 60)
+            exit_code = await asyncio.wait_for(terminate(serve), 60)
             db = Database(Settings(database_url=db_url, _env_file=None).sqlalchemy_url)
             stored = await db.leads.count()
             sent = await db.outbox.count(status="sent")
             keys = await db.outbox.count_keys()
             await db.close()
             inbox = len(list((data / "inbox").glob("*.json"))) if (data / "inbox").exists() else 0
-            log_file.close()
             errors, unhandled, kinds = _log_errors(log_path)
             if keep_log is not None:
                 shutil.copy(log_path, keep_log)
             arr = np.array(latencies) * 1000
             stats.update({
                 "minutes": minutes, "chats": chats, "think_s": think,
-                "serve_exit_code": serve.returncode,
+                "serve_exit_code": exit_code,
                 "p50_ms": round(float(np.percentile(arr, 50))),
                 "p95_ms": round(float(np.percentile(arr, 95))),
                 "p99_ms": round(float(np.percentile(arr, 99))),
@@ -182,8 +186,9 @@ async def run(settings: Settings, *, minutes: float, chats: int = 50, lead_chats
                 "error_kinds": "; ".join(f"{k} x{n}" for k, n in kinds.most_common(5)) or "-",
             })
         finally:
-            if serve and serve.poll() is None:
+            if serve is not None and serve.returncode is None:
                 serve.kill()
-            chroma.terminate()
+                await serve.wait()
+            await asyncio.wait_for(asyncio.gather(*(terminate(c) for c in chromas)), 10)
             await fake.stop()
     return stats

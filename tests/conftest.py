@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ REQUIRE_POSTGRES = os.environ.get("RELOCBOT_REQUIRE_POSTGRES") == "1"
 
 
 @pytest.fixture(autouse=True)
-def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's settings or secrets; no stray .env is read."""
     for name in list(os.environ):
         if name.startswith(SCRUBBED_PREFIXES) and name not in (
@@ -34,12 +34,11 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
     # (build_assistant(company_lookup=...)) or point RELOCBOT_COMPANY_API_URL at ops/fakes.
     monkeypatch.setenv("RELOCBOT_COMPANY_LOOKUP", "off")
     monkeypatch.chdir(tmp_path)
-    yield
 
 
 @pytest.fixture(scope="session")
 def kb_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("kb"), _env_file=None)  # type: ignore[call-arg]
+    return Settings(data_dir=tmp_path_factory.mktemp("kb"), _env_file=None)
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +58,7 @@ def catalog() -> Catalog:
 async def postgres_url() -> AsyncIterator[str | None]:
     """A database of this test run's own on the local server (``relocbot_t<pid>``), so two
     test runs on one machine never drop each other's tables; dropped at the end."""
-    admin_url = Settings(database_url=POSTGRES_URL, _env_file=None).sqlalchemy_url  # type: ignore[call-arg]
+    admin_url = Settings(database_url=POSTGRES_URL, _env_file=None).sqlalchemy_url
     name = f"relocbot_t{os.getpid()}"
     admin = Database(admin_url)
     try:

@@ -29,7 +29,9 @@ def test_ask_json_reads_stdin_and_prints_one_object_per_line(env: dict[str, str]
     assert [line["question"] for line in lines] == [q for q in questions.split("\n") if q]
     first, second = lines
     assert set(first) == {"question", "answer", "declined", "lang", "sources"}
-    assert first["lang"] == "fr" and not first["declined"] and first["answer"]
+    assert first["lang"] == "fr"
+    assert not first["declined"]
+    assert first["answer"]
     assert len(first["sources"]) >= 5
     for source in first["sources"]:
         assert set(source) == {"id", "title", "url", "kind", "score", "text"}
@@ -37,15 +39,19 @@ def test_ask_json_reads_stdin_and_prints_one_object_per_line(env: dict[str, str]
     scores = [s["score"] for s in first["sources"]]
     assert scores == sorted(scores, reverse=True)
     assert "cci-grand-hainaut" in [s["id"] for s in first["sources"][:3]]
-    assert second["declined"] is True and second["lang"] == "en" and second["answer"] == ""
+    assert second["declined"] is True
+    assert second["lang"] == "en"
+    assert second["answer"] == ""
 
 
 def test_ask_prints_answer_and_sources_for_a_person(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["ask", "Quelle CCI couvre Valenciennes ?"], env=env)
     assert result.exit_code == 0, result.output
     answer, _, sources = result.stdout.partition("Sources")
-    assert "Valenciennes" in answer and "[1]" in answer        # the answer comes first
-    assert "[1] CCI Grand Hainaut" in sources and "http" in sources
+    assert "Valenciennes" in answer
+    assert "[1]" in answer        # the answer comes first
+    assert "[1] CCI Grand Hainaut" in sources
+    assert "http" in sources
 
 
 def test_chat_reads_lines_and_numbered_choices_press_buttons(env: dict[str, str]) -> None:
@@ -53,7 +59,8 @@ def test_chat_reads_lines_and_numbered_choices_press_buttons(env: dict[str, str]
     result = runner.invoke(app, ["chat"], input=script, env=env)
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "(1) Poser une question" in out and "(4) Parler à un conseiller CCI" in out
+    assert "(1) Poser une question" in out
+    assert "(4) Parler à un conseiller CCI" in out
     assert "Je vous écoute" in out
     assert "[1] CCI Grand Hainaut" in out
     assert "not reached" not in out
@@ -67,8 +74,10 @@ def test_chat_understands_typed_requests_and_follow_ups(env: dict[str, str]) -> 
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Bonjour ! Je peux vous dire" in out                # greeted, not declined
-    assert "Acceptez-vous" in out and "Quel est le nom de votre entreprise" in out
-    assert "9 chiffres" in out and "Pour reprendre" in out    # digression, then the form
+    assert "Acceptez-vous" in out
+    assert "Quel est le nom de votre entreprise" in out
+    assert "9 chiffres" in out
+    assert "Pour reprendre" in out    # digression, then the form
     assert "Demande annulée" in out
     assert "Lens, département 62, ETI, 300 salariés" in out    # the follow-up kept the place
 
@@ -85,8 +94,10 @@ def test_eval_prints_metrics_on_a_tiny_set(env: dict[str, str], tmp_path: Path) 
     rows = dict(line.split("│")[1:3] for line in result.stdout.splitlines() if "│" in line
                 and "metric" not in line)
     metrics = {k.strip(): float(v) for k, v in rows.items()}
-    assert metrics["hit@5"] == 1.0 and metrics["decline_recall"] == 1.0
-    assert metrics["decline_precision"] == 1.0 and metrics["items"] == 3
+    assert metrics["hit@5"] == 1.0
+    assert metrics["decline_recall"] == 1.0
+    assert metrics["decline_precision"] == 1.0
+    assert metrics["items"] == 3
 
 
 def test_ask_without_question_or_json_is_a_usage_error(env: dict[str, str]) -> None:
@@ -117,14 +128,16 @@ def test_leads_route_json(env: dict[str, str]) -> None:
         "rule": "commune Valenciennes (Valenciennes) -> cci-grand-hainaut"}
     ambiguous = json.loads(runner.invoke(app, ["leads", "route", "62500", "--json"],
                                          env=env).stdout)
-    assert ambiguous["ambiguous"] is True and len(ambiguous["desk_ids"]) == 3
+    assert ambiguous["ambiguous"] is True
+    assert len(ambiguous["desk_ids"]) == 3
 
 
 def test_aids_json_gives_reasons_and_warnings(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["aids", "--departement", "62", "--effectif", "40", "--projet",
                                  "relocalisation", "--json"], env=env)
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert rows and {"id", "name", "score", "reasons", "warnings", "status", "url"} <= set(rows[0])
+    assert rows
+    assert {"id", "name", "score", "reasons", "warnings", "status", "url"} <= set(rows[0])
     assert "✔ PME" in rows[0]["reasons"]
     assert "hdf-adge-grandes-entreprises" not in [r["id"] for r in rows]
 
@@ -133,5 +146,6 @@ def test_partners_json_nearest_first(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["partners", "--besoin", "confection textile", "--ville",
                                  "Roubaix", "--json"], env=env)
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert rows and all(r["distance_km"] is not None for r in rows[:3])
+    assert rows
+    assert all(r["distance_km"] is not None for r in rows[:3])
     assert "resilience" in [r["id"] for r in rows]

@@ -53,13 +53,15 @@ async def test_dry_run_shows_one_new_one_changed_one_ended(
     assert "~ changed Appel à projets France 2030 – Première usine [france2030-premiere-usine]" \
         in out
     assert "deadline: 2026-12-15 -> 2027-03-31" in out
-    assert "- ended   PME+ volet 1" in out and "[hdf-pme-plus-saut-technologique]" in out
+    assert "- ended   PME+ volet 1" in out
+    assert "[hdf-pme-plus-saut-technologique]" in out
     assert "1 new, 1 changed, 1 ended, 1 unchanged, 1 skipped" in out
     assert not (tmp_path / "data" / "aids-review").exists()       # a dry run writes nothing
     assert TOKEN not in result.output
     # the token was exchanged for a bearer, both pages read with the région's perimeter
     connexion, *pages = fake.requests
-    assert connexion.path == "/api/connexion/" and connexion.headers["X-AUTH-TOKEN"] == TOKEN
+    assert connexion.path == "/api/connexion/"
+    assert connexion.headers["X-AUTH-TOKEN"] == TOKEN
     assert [p.query.get("page", "1") for p in pages] == ["1", "2"]
     assert pages[0].query["organization_type_slugs"] == "private-sector"
     assert pages[0].query["perimeter"] == "70955"
@@ -79,7 +81,8 @@ async def test_without_dry_run_proposals_go_to_the_review_folder(
                      "ended-hdf-pme-plus-saut-technologique.yaml",
                      "new-7f1c-aide-a-limmobilier-dentreprise-douaisis.yaml"]
     new = yaml.safe_load((folder / names[2]).read_text(encoding="utf-8"))
-    assert new["review"] == "required" and new["action"] == "new"
+    assert new["review"] == "required"
+    assert new["action"] == "new"
     assert new["draft"]["funder"] == "Douaisis Agglo"
     assert new["draft"]["subvention_rate"] == "10–30 %"
     assert new["draft"]["aid_forms"] == ["subvention"]
@@ -96,7 +99,8 @@ async def test_the_client_retries_429_and_server_errors(fake: FakeAidesTerritoir
                                     backoff=0.01, sleep=pauses.append)
     aids = await asyncio.to_thread(client.aids, perimeter="70955")
     client.close()
-    assert len(aids) == 5 and pauses == [0.0, 0.02]
+    assert len(aids) == 5
+    assert pauses == [0.0, 0.02]
     assert aids[0].url == f"{fake.base_url}/aides/7f1c-aide-a-limmobilier-dentreprise-douaisis/"
 
 
@@ -111,7 +115,8 @@ async def test_the_client_gives_up_and_a_wrong_token_fails_at_once(
     client.close()
     env = {**_env(fake, tmp_path), "RELOCBOT_AIDES_TERRITOIRES_TOKEN": "wrong"}
     result = await _invoke(["aids", "import", "--dry-run"], env)
-    assert result.exit_code == 1 and "HTTP 401" in result.output
+    assert result.exit_code == 1
+    assert "HTTP 401" in result.output
     assert "wrong" not in result.output
 
 
@@ -135,5 +140,6 @@ def test_report_stale_lists_old_records(tmp_path: Path) -> None:
                      "last_verified": "2026-02-15", "months": 14}
     table = runner.invoke(app, ["report", "stale", "--months", "13", "--today", "2027-04-20"],
                           env={**env, "COLUMNS": "200"})
-    assert table.exit_code == 0 and "france2030-premiere-usine" in table.stdout
+    assert table.exit_code == 0
+    assert "france2030-premiere-usine" in table.stdout
     assert "> 13 months" in table.stdout

@@ -38,7 +38,7 @@ async def _seed(settings: Settings) -> None:
 
 def test_leads_export_and_reports_neutralise_formulas(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    asyncio.run(_seed(Settings(_env_file=None, data_dir=tmp_path,  # type: ignore[call-arg]
+    asyncio.run(_seed(Settings(_env_file=None, data_dir=tmp_path,
                                database_url=url)))
     env = {"RELOCBOT_DATA_DIR": str(tmp_path), "DATABASE_URL": url}
     runner = CliRunner()
@@ -52,4 +52,5 @@ def test_leads_export_and_reports_neutralise_formulas(tmp_path: Path) -> None:
         printed = runner.invoke(app, ["report", report, "--csv"], env=env)
         assert printed.exit_code == 0, printed.output
         cells = [cell for row in csv.reader(io.StringIO(printed.stdout)) for cell in row]
-        assert cells and not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+        assert cells
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]

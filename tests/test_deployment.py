@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def _compose() -> dict[str, Any]:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert isinstance(compose, dict)
+    return compose
 
 
 def test_compose_services_commands_and_dependencies() -> None:
@@ -45,19 +48,24 @@ def test_compose_env_volumes_and_telemetry() -> None:
 def test_dockerfile_is_multi_stage_slim_and_non_root() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert len(re.findall(r"^FROM ", text, re.MULTILINE)) == 2
-    assert "slim" in text and "USER relocbot" in text
+    assert "slim" in text
+    assert "USER relocbot" in text
     assert "ORT_DISABLE_TELEMETRY=1" in text
     final = text.split("FROM python:3.11-slim\n", 1)[1]
-    assert "gcc" not in final and "build-essential" not in final
+    assert "gcc" not in final
+    assert "build-essential" not in final
 
 
 def test_env_example_documents_every_setting() -> None:
+    from pydantic import AliasChoices
+
     from bot.settings import Settings
 
     example = (ROOT / ".env.example").read_text()
     for name, field in Settings.model_fields.items():
-        aliases = field.validation_alias.choices if field.validation_alias else [name]
-        env_name = str(aliases[0])
+        alias = field.validation_alias
+        assert alias is None or isinstance(alias, AliasChoices), name
+        env_name = str(alias.choices[0]) if alias else name
         assert env_name in example, env_name
 
 

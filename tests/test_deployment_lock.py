@@ -41,7 +41,8 @@ def test_floors_exclude_the_versions_with_known_advisories() -> None:
     for name, fixed in FIXED_IN.items():
         floors = [Version(s.version) for s in requirements[name].specifier
                   if s.operator == ">="]
-        assert floors and min(floors) >= Version(fixed), (name, floors)
+        assert floors, name
+        assert min(floors) >= Version(fixed), (name, floors)
 
 
 def test_the_lock_pins_every_dependency_within_its_range_with_hashes() -> None:

@@ -61,7 +61,8 @@ def test_the_command_builds_the_table_from_the_tarball(tmp_path: Path) -> None:
     assert set(rows) == {"62473", "62110", "80001", "76255"}   # Rouen: not a border EPCI's
     assert rows["62473"]["epci_nom"] == "CA de Béthune-Bruay"
     assert rows["62473"]["arrondissement_nom"] == "Béthune"
-    assert rows["62110"]["type"] == "deleguee" and rows["62110"]["parent"] == "62473"
+    assert rows["62110"]["type"] == "deleguee"
+    assert rows["62110"]["parent"] == "62473"
     assert rows["76255"]["epci_siren"] == "247600588"
 
 
@@ -74,4 +75,5 @@ def test_another_package_is_refused(tmp_path: Path) -> None:
         tar.addfile(info, io.BytesIO(blob))
     result = CliRunner().invoke(app, ["territory", "--tarball", str(tarball),
                                       "--out", str(tmp_path / "x.csv")])
-    assert result.exit_code != 0 and not (tmp_path / "x.csv").exists()
+    assert result.exit_code != 0
+    assert not (tmp_path / "x.csv").exists()

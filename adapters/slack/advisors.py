@@ -1,5 +1,5 @@
-"""Advisor buttons on lead notifications ("Je prends", "Contacté", "Non pertinent",
-"Réaffecter"): check, apply, audit, then redraw the message for everyone.
+"""Advisor buttons on lead cards ("Je prends", "Pas pour nous" with a reason, "Clore : ...",
+"Réaffecter"; ``bot.leads.states``): check, apply, audit, then redraw the message for everyone.
 
 Usage::
 
@@ -28,7 +28,9 @@ from bot.leads.service import LeadService
 
 __all__ = ["ACTION_PATTERN", "AdvisorActions"]
 
-ACTION_PATTERN = r"^lead_(claim|contacted|not_relevant|reassign)$"
+ACTION_PATTERN = (r"^lead_(claim|reassign|contacted|not_relevant"
+                  r"|refuse_(territory|competence|duplicate|other)"
+                  r"|close_(helped|no_help|unreachable))$")
 log = logging.getLogger("relocbot.slack.advisors")
 
 
@@ -70,9 +72,11 @@ class AdvisorActions:
             await respond(response_type="ephemeral", replace_original=False,
                           text=self.catalog.t(key, "fr"))
             return
-        except InputError:
+        except InputError as exc:
+            key = "lead_transition_refused" if str(exc) == "lead_transition_refused" else \
+                "unknown_action"
             await respond(response_type="ephemeral", replace_original=False,
-                          text=self.catalog.t("unknown_action", "fr"))
+                          text=self.catalog.t(key, "fr"))
             return
         blocks = lead_blocks(payload, catalog=self.catalog)
         try:

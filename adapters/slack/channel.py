@@ -170,7 +170,7 @@ class SlackChannel:
             self.client.session = aiohttp.ClientSession()
             self._own_session = True
 
-    async def drain(self, timeout: float = 10.0) -> bool:
+    async def drain(self, timeout: float = 10.0) -> bool:  # noqa: ASYNC109 - a grace period (False if work is left)
         """Wait until the work of the deliveries already acknowledged is done."""
         return await self.bot.work.drain(timeout)
 

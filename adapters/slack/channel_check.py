@@ -41,7 +41,8 @@ class ChannelCheck:
 
 async def check_channel(*, token: str, base_url: str, channel: str,
                         client: httpx.AsyncClient | None = None,
-                        timeout: float = 5.0) -> ChannelCheck:
+                        timeout: float = 5.0,  # noqa: ASYNC109 - httpx's, see post()
+                        ) -> ChannelCheck:
     url = base_url.rstrip("/") + "/conversations.info"
     try:
         response = await post(url, name="slack", client=client, timeout=timeout,

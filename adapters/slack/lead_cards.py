@@ -2,15 +2,17 @@
 clipping as the replies (``adapters.slack.blocks``).
 
 The card: a header (ref and tier), the intro (new / reminder / escalation), "Pris en charge
-par ..." once claimed, one section per part (company, contact, project, score and reasons, aid
-schemes and partners as links, routing rule), then the buttons ``lead_claim``,
-``lead_contacted``, ``lead_not_relevant`` and ``lead_reassign`` whose ``value`` is the lead ref.
-Every echoed value is escaped for mrkdwn, so no mention can be forged.
+par ..." once claimed, the status (and a refusal's reason, or the desk it was handed on to), one
+section per part (company, contact, project, score and reasons, aid schemes and partners as
+links, routing rule), then the buttons the lead's status allows (``bot.leads.states.buttons``:
+new -> "Je prends" and "Pas pour nous" with a reason; taken -> the three closings and
+"Réaffecter"; closed or abandoned -> none), each with the lead ref as ``value``. Every echoed
+value is escaped for mrkdwn, so no mention can be forged.
 
 Usage::
 
     blocks = lead_blocks(payload, catalog=catalog)              # post it (the notifier)
-    blocks = lead_blocks({**payload, "owner": "Camille", "status": "claimed"}, catalog=catalog)
+    blocks = lead_blocks({**payload, "owner": "Camille", "status": "taken"}, catalog=catalog)
     text = lead_fallback(render(payload, catalog=catalog))      # the notification text
 """
 
@@ -31,12 +33,18 @@ from adapters.slack.blocks import (
 )
 from bot.i18n import Catalog
 from bot.leads.notifiers.render import Layout, Section, render
+from bot.leads.states import REASONS, REFUSED, buttons
 
 __all__ = ["ACTIONS", "lead_blocks", "lead_fallback"]
 
-ACTIONS = (("lead_claim", "notify_button_claim"), ("lead_contacted", "notify_button_contacted"),
-           ("lead_not_relevant", "notify_button_not_relevant"),
-           ("lead_reassign", "notify_button_reassign"))
+# The label of each card button (catalog keys); which ones show: ``buttons(status)``.
+ACTIONS = {"lead_claim": "notify_button_claim",
+           **{f"lead_refuse_{reason}": f"lead_button_refuse_{reason}" for reason in REASONS},
+           "lead_close_helped": "lead_button_close_helped",
+           "lead_close_no_help": "lead_button_close_no_help",
+           "lead_close_unreachable": "lead_button_close_unreachable",
+           "lead_reassign": "notify_button_reassign"}
+_STYLES = {"lead_claim": "primary", "lead_close_helped": "primary"}
 
 
 def _section_text(section: Section, layout: Layout, catalog: Catalog) -> str:
@@ -65,8 +73,8 @@ def _context(text: str) -> Block:
 def lead_blocks(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") -> list[Block]:
     """The Block Kit card of a lead; the notifier posts it, the advisor buttons redraw it.
 
-    When ``payload["owner"]`` is set, a "Pris en charge par {owner}" line is shown and the claim
-    button is left out (the other buttons stay).
+    When ``payload["owner"]`` is set, a "Pris en charge par {owner}" line is shown. The buttons
+    follow ``payload["status"]`` (none when ``rerouted_to`` says the lead left this desk).
     """
     layout = render(payload, catalog=catalog, lang=lang)
     blocks: list[Block] = [
@@ -74,19 +82,33 @@ def lead_blocks(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr
                                     "text": clip(layout.title, MAX_HEADER_CHARS)}},
         _context(layout.intro),
     ]
-    blocks += [_context(text) for text in (layout.claimed, layout.status, *layout.notes) if text]
+    blocks += [_context(text) for text in (layout.claimed, layout.status,
+                                           *_state_notes(payload, catalog, lang), *layout.notes)
+               if text]
     blocks += [{"type": "section", "text": {"type": "mrkdwn",
                                             "text": _section_text(s, layout, catalog)}}
                for s in layout.sections]
     ref = str(payload.get("ref") or "")
-    buttons = [button(catalog.t(key, lang), action_id, ref,
-                      style="primary" if action_id == "lead_claim" else None)
-               for action_id, key in ACTIONS
-               if not (action_id == "lead_claim" and payload.get("owner"))]
-    blocks.append({"type": "actions", "block_id": f"lead_actions:{ref[:200]}",
-                   "elements": buttons})
+    shown = () if payload.get("rerouted_to") else buttons(str(payload.get("status") or "new"))
+    if shown:
+        blocks.append({"type": "actions", "block_id": f"lead_actions:{ref[:200]}",
+                       "elements": [button(catalog.t(ACTIONS[action_id], lang), action_id, ref,
+                                           style=_STYLES.get(action_id))
+                                    for action_id in shown]})
     blocks.append(_context(layout.footer))
     return blocks[:MAX_BLOCKS]
+
+
+def _state_notes(payload: Mapping[str, Any], catalog: Catalog, lang: str) -> list[str]:
+    """A refusal's reason and the desk a lead was handed on to."""
+    notes = []
+    reason = payload.get("status_reason")
+    if payload.get("status") == REFUSED and reason in REASONS:
+        notes.append(catalog.t("lead_refused_reason", lang,
+                               reason=catalog.label("lead_refusal_reason", str(reason), lang)))
+    if payload.get("rerouted_to"):
+        notes.append(catalog.t("lead_rerouted_to", lang, desk=str(payload["rerouted_to"])))
+    return notes
 
 
 def lead_fallback(layout: Layout) -> str:

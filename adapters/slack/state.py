@@ -60,7 +60,7 @@ class InFlight:
             lock = self._order[key] = asyncio.Lock()
         return lock
 
-    async def drain(self, timeout: float = 10.0) -> bool:
+    async def drain(self, timeout: float = 10.0) -> bool:  # noqa: ASYNC109 - a grace period (False if work is left)
         """Wait for the listeners already started; ``False`` if some were still running."""
         await asyncio.sleep(0)  # tasks scheduled just before this call start and register
         current = asyncio.current_task()

@@ -140,20 +140,22 @@ class TelegramChannel:
     async def run_forever(self) -> None:
         """Long polling until ``stop()`` or cancellation; in-flight updates finish first."""
         app = self.application
-        assert app.updater is not None
+        updater = app.updater
+        if updater is None:  # PTB builds one unless told ``ApplicationBuilder().updater(None)``
+            raise RuntimeError("long polling needs the Application's Updater; it has none")
         self._stop_requested.clear()
         await app.initialize()
         try:
             await self.register_commands()
-            await app.updater.start_polling(timeout=dt.timedelta(seconds=self.poll_timeout),
-                                            allowed_updates=list(ALLOWED_UPDATES))
+            await updater.start_polling(timeout=dt.timedelta(seconds=self.poll_timeout),
+                                        allowed_updates=list(ALLOWED_UPDATES))
             await app.start()
             self.ready.set()
             await self._stop_requested.wait()
         finally:
             self.ready.clear()
-            if app.updater.running:
-                await app.updater.stop()
+            if updater.running:
+                await updater.stop()
             if app.running:
                 await app.stop()
             await app.shutdown()

@@ -46,7 +46,7 @@ MEDIA_KEYS = frozenset({
     "photo", "poll", "sticker", "story", "venue", "video", "video_note", "voice",
 })
 _SHORT_LABEL = 4  # labels this short (👍, 👎) share a keyboard row
-_TOKEN_PREFIX = "tok:"
+_TOKEN_PREFIX = "tok:"  # noqa: S105 - the prefix of a callback-data token, not a secret
 
 
 class _HasToDict(Protocol):

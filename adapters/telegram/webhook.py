@@ -31,7 +31,7 @@ __all__ = ["SECRET_HEADER", "WEBHOOK_PATH", "webhook_routes"]
 
 log = logging.getLogger("relocbot.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 
 
 def webhook_routes(channel: TelegramChannel) -> list[BaseRoute]:

@@ -69,7 +69,8 @@ class AidFinder:
         return Profile.model_validate(data or {})
 
     async def _save(self, ctx: Context, profile: Profile, **flow: Any) -> None:
-        assert ctx.state is not None
+        if ctx.state is None:  # the Language middleware loads it first
+            raise RuntimeError("no conversation state")
         ctx.state.data["profile"] = profile.model_dump(exclude_none=True)
         if flow:
             ctx.state.flow = "finder"

@@ -63,18 +63,21 @@ class LeadForm:
 
     @staticmethod
     def _form(ctx: Context) -> dict[str, Any]:
-        assert ctx.state is not None
+        if ctx.state is None:  # the Language middleware loads it first
+            raise RuntimeError("no conversation state")
         form: dict[str, Any] = ctx.state.data.setdefault("lead", {})
         form.setdefault("answers", {})
         form.setdefault("history", [])
         return form
 
     async def _save(self, ctx: Context) -> None:
-        assert ctx.state is not None
+        if ctx.state is None:  # the Language middleware loads it first
+            raise RuntimeError("no conversation state")
         await self.db.save_state(ctx.state)
 
     async def _end(self, ctx: Context) -> None:
-        assert ctx.state is not None
+        if ctx.state is None:  # the Language middleware loads it first
+            raise RuntimeError("no conversation state")
         ctx.state.flow = None
         ctx.state.data.pop("lead", None)
         await self._save(ctx)
@@ -84,7 +87,8 @@ class LeadForm:
     async def start(self, ctx: Context) -> list[Reply]:
         if not ctx.incoming.private:  # SIREN, e-mail, phone: never in a group or a thread
             return [ctx.reply(self.catalog, "lead_private_only")]
-        assert ctx.state is not None
+        if ctx.state is None:  # the Language middleware loads it first
+            raise RuntimeError("no conversation state")
         ctx.state.flow = "lead"
         ctx.state.data["lead"] = {"step": "consent", "answers": {}, "history": []}
         await self._save(ctx)

@@ -34,7 +34,8 @@ from knowledge.catalog import Profile, size_from_headcount
 
 __all__ = ["PLACE_KEYS", "LeadAnswers"]
 
-PLACE_KEYS = ("place", "postal_code", "commune", "department", "routing_rule", "desk")
+PLACE_KEYS = ("place", "postal_code", "commune", "department", "routing_rule", "desk",
+              "desk_candidates")
 
 
 class LeadAnswers:
@@ -86,9 +87,12 @@ class LeadAnswers:
         answers.pop("desk", None)
         if routing.ambiguous:
             form["desk_candidates"] = routing.desk_ids
+            # kept with the lead: a desk's "pas pour nous" hands it to the next candidate
+            answers["desk_candidates"] = list(routing.desk_ids)
         else:
             answers["desk"] = routing.desk_ids[0]
             form.pop("desk_candidates", None)
+            answers.pop("desk_candidates", None)
         return True
 
     @staticmethod

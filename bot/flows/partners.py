@@ -46,7 +46,8 @@ class PartnerFinder:
 
     async def _save(self, ctx: Context, *, flow: str | None, need: str | None,
                     profile: Profile) -> None:
-        assert ctx.state is not None
+        if ctx.state is None:  # no conversation to remember the search in (as in _results)
+            return
         ctx.state.flow = flow
         ctx.state.data["profile"] = profile.model_dump(exclude_none=True)
         if need is None:

@@ -1,11 +1,20 @@
-"""Advisor actions on a lead (from Slack buttons or the CLI): claim, contacted, not relevant,
-reassign. Each one is checked, applied and audited in one transaction.
+"""Advisor actions on a lead (Slack card buttons, later the console): take, refuse with a
+reason, close with an outcome, reassign. Each one is checked against the state machine
+(``bot.leads.states``), applied and audited in one transaction.
 
 Who may act: the advisors listed for the lead's desk (or the regional desk) in the desks
 file; when a desk lists none, whoever clicks in the desk's own Slack channel, and only if that
 channel is private and not shared outside the workspace (``channel_restricted``, checked with
 the Slack API by the caller: ``adapters.slack.channel_check``). Anyone else gets ``AccessDenied``
-(``OpenChannel`` when the channel is the reason) and an ``action_refused`` event.
+(``OpenChannel`` when the channel is the reason) and an ``action_refused`` event. A move the
+state machine does not allow raises ``InputError("lead_transition_refused")`` and is audited as
+``transition_refused``.
+
+Every move is an audit event ``transition`` (actor, time, ``from``, ``to``, ``reason``,
+``via`` the action id, ``desk``). "Pas pour nous" (``refused``) re-routes the lead at once to
+the next candidate desk its routing gave (``details["desk_candidates"]``) not yet refused, or
+else the regional desk, with new outbox rows for that desk; refused by the regional desk too,
+it stays ``refused`` there (the region may still take or close it): never dropped.
 
 Usage::
 
@@ -20,12 +29,12 @@ from typing import Any
 
 from bot.errors import AccessDenied, InputError
 from bot.leads.service import LeadService
-from bot.storage import LeadRecord
+from bot.leads.states import ACTIONS, NEW, REFUSED, TAKEN, Action, allowed
+from bot.storage import LeadRecord, LeadTransaction
 from bot.storage.limits import RULE_CHARS
 
-__all__ = ["ACTIONS", "REGIONAL_DESK", "OpenChannel", "apply_action"]
+__all__ = ["ACTIONS", "REGIONAL_DESK", "OpenChannel", "apply_action", "next_desk"]
 
-ACTIONS = ("lead_claim", "lead_contacted", "lead_not_relevant", "lead_reassign")
 REGIONAL_DESK = "cci-hauts-de-france"
 
 
@@ -46,47 +55,113 @@ def _refusal(service: LeadService, lead: LeadRecord, actor: str, channel: str | 
     return None
 
 
+def next_desk(lead: LeadRecord) -> str | None:
+    """Where a refused lead goes: the first candidate desk of its routing that has not
+    refused it, else the regional desk; ``None`` once the regional desk refused it too."""
+    refused = {str(d) for d in lead.details.get("refused_by", [])} | {lead.desk_id}
+    candidates = [str(d) for d in lead.details.get("desk_candidates", [])]
+    for desk in (*candidates, REGIONAL_DESK):
+        if desk not in refused:
+            return desk
+    return None
+
+
 async def apply_action(service: LeadService, *, ref: str, action: str, actor: str,
                        channel: str | None = None,
                        channel_restricted: bool = False) -> dict[str, Any]:
-    """Apply ``action`` and return the lead's new payload (to redraw the notification)."""
-    if action not in ACTIONS:
+    """Apply ``action`` and return the lead's new payload (to redraw the card it was clicked
+    on: a lead re-routed away from the clicker's desk comes back with ``rerouted_to``)."""
+    move = ACTIONS.get(action)
+    if move is None:
         raise InputError("unknown_action")
     now = service.clock()
+    error: Exception | None = None
     async with service.db.leads.transaction() as tx:
         lead = await tx.get(ref=ref)
         if lead is None:
             raise InputError("unknown_action")
-        refused = _refusal(service, lead, actor, channel, channel_restricted)
-        if refused is not None:
+        desk_id = lead.desk_id
+        error = _refusal(service, lead, actor, channel, channel_restricted)
+        if error is not None:
             tx.add_event(lead_id=lead.id, action="action_refused", actor=actor,
                          detail={"action": action}, at=now)
+        elif not allowed(lead.status, move.to):
+            error = InputError("lead_transition_refused")
+            tx.add_event(lead_id=lead.id, action="transition_refused", actor=actor, at=now,
+                         detail={"from": lead.status, "to": move.to, "via": action})
         else:
-            lead = await tx.update(lead_id=lead.id, changes=_changes(lead, action, actor, now))
-            tx.add_event(lead_id=lead.id, action=action.removeprefix("lead_"), actor=actor,
-                         detail={"status": lead.status, "desk": lead.desk_id}, at=now)
-            if action == "lead_reassign" and lead.desk_id == REGIONAL_DESK:
-                count = await tx.count_outbox(lead_id=lead.id)
-                tx.add_outbox(items=service.outbox(lead, kind="new", stamp=f"r{count}"))
-        payload = service.payload(lead, kind="update")
-    if refused is not None:
-        raise refused
+            moved = await _move(service, tx, lead, move, action, actor, now)
+            if moved is None:   # someone else moved it meanwhile
+                error = InputError("lead_transition_refused")
+            else:
+                lead = moved
+        payload = service.payload(lead, kind="update") | _extra(lead)
+        if error is None and lead.desk_id != desk_id:   # the clicker's card: handed on
+            payload |= {"rerouted_to": service.desk_name(lead.desk_id),
+                        "status": move.to if move.to == REFUSED else lead.status}
+    if error is not None:
+        raise error
     return payload
 
 
-def _changes(lead: LeadRecord, action: str, actor: str, now: dt.datetime) -> dict[str, Any]:
-    """The columns ``action`` by ``actor`` changes."""
-    changes: dict[str, Any] = {"updated_at": now}
-    if action == "lead_claim":
-        changes |= {"status": "claimed", "owner": actor, "claimed_at": lead.claimed_at or now}
-    elif action == "lead_contacted":
-        changes |= {"status": "contacted", "owner": lead.owner or actor,
-                    "claimed_at": lead.claimed_at or now}
-    elif action == "lead_not_relevant":
-        changes["status"] = "not_relevant"
-    else:  # reassign: back to the pool; from a local desk, forwarded to the regional desk
-        changes |= {"status": "new", "owner": None, "claimed_at": None}
+def _extra(lead: LeadRecord) -> dict[str, Any]:
+    """What the card shows beyond ``LeadService.payload``: the last refusal's reason."""
+    reason = lead.details.get("status_reason")
+    return {"status_reason": reason} if reason else {}
+
+
+def _changes(lead: LeadRecord, move: Action, actor: str, now: dt.datetime) -> dict[str, Any]:
+    """The columns a move by ``actor`` changes."""
+    changes: dict[str, Any] = {"status": move.to, "updated_at": now}
+    if move.to == TAKEN:
+        changes |= {"owner": actor, "claimed_at": lead.claimed_at or now}
+    elif move.to == REFUSED:
+        changes["details"] = {**lead.details, "status_reason": move.reason,
+                              "refused_by": [*lead.details.get("refused_by", []),
+                                             lead.desk_id]}
+    elif move.reassign:   # back to the pool; from a local desk, forwarded to the region
+        changes |= {"owner": None, "claimed_at": None, "routed_at": now, "reminder_step": 0}
         if lead.desk_id != REGIONAL_DESK:
             changes |= {"desk_id": REGIONAL_DESK,
                         "rule": f"{lead.rule} ; réaffecté par {actor}"[:RULE_CHARS]}
     return changes
+
+
+async def _move(service: LeadService, tx: LeadTransaction, lead: LeadRecord, move: Action,
+                action: str, actor: str, now: dt.datetime) -> LeadRecord | None:
+    before = lead
+    moved = await tx.move(lead_id=lead.id, status=lead.status,
+                          changes=_changes(lead, move, actor, now))
+    if moved is None:
+        return None
+    tx.add_event(lead_id=moved.id, action="transition", actor=actor, at=now, detail={
+        "from": before.status, "to": moved.status, "reason": move.reason, "via": action,
+        "desk": before.desk_id})
+    if move.reassign and moved.desk_id != before.desk_id:
+        await _notify(service, tx, moved)
+    if move.to == REFUSED:
+        return await _reroute(service, tx, moved, now)
+    return moved
+
+
+async def _reroute(service: LeadService, tx: LeadTransaction, lead: LeadRecord,
+                   now: dt.datetime) -> LeadRecord:
+    """A refused lead to the next desk (a ``system`` transition ``refused`` -> ``new``)."""
+    desk = next_desk(lead)
+    if desk is None:   # the regional desk refused it too: it stays there, refused
+        return lead
+    moved = await tx.update(lead_id=lead.id, changes={
+        "status": NEW, "desk_id": desk, "owner": None, "claimed_at": None, "routed_at": now,
+        "reminder_step": 0, "updated_at": now,
+        "rule": f"{lead.rule} ; pas pour {lead.desk_id} -> {desk}"[:RULE_CHARS]})
+    tx.add_event(lead_id=lead.id, action="transition", actor="routing", at=now, detail={
+        "from": REFUSED, "to": NEW, "reason": lead.details.get("status_reason"),
+        "via": "reroute", "desk": lead.desk_id, "to_desk": desk})
+    await _notify(service, tx, moved)
+    return moved
+
+
+async def _notify(service: LeadService, tx: LeadTransaction, lead: LeadRecord) -> None:
+    """New outbox rows so the lead's (new) desk is notified."""
+    count = await tx.count_outbox(lead_id=lead.id)
+    tx.add_outbox(items=service.outbox(lead, kind="new", stamp=f"r{count}"))

@@ -92,7 +92,7 @@ class LeadService:
         payload = self.payload(lead, kind=kind)
         items = []
         for target in desk.targets(self.settings.inbox_dir):
-            digest = hashlib.sha1(target.address.encode()).hexdigest()[:10]
+            digest = hashlib.sha1(target.address.encode(), usedforsecurity=False).hexdigest()[:10]
             items.append(NewOutboxItem(
                 lead_id=lead.id, kind=kind, notifier=target.notifier, target=target.address,
                 payload=payload, idempotency_key=f"{lead.ref}:{kind}:{stamp}:{target.notifier}:"
@@ -130,6 +130,8 @@ class LeadService:
         details["score_reasons"] = self._score_reasons(scored.reasons)
         if answers.get("registry"):  # what the companies register said (flags, band, NAF)
             details["registry"] = answers["registry"]
+        if answers.get("desk_candidates"):  # the routing's choices: "pas pour nous" goes on
+            details["desk_candidates"] = [str(d) for d in answers["desk_candidates"]]
         now = self.clock()
         try:
             async with self.db.leads.transaction() as tx:

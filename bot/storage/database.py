@@ -109,7 +109,8 @@ class Database(ConversationStore):
         if not path or path == ":memory:":
             yield
             return
-        with open(f"{path}.migrate.lock", "a+b") as handle:
+        lock_file = Path(f"{path}.migrate.lock")
+        with await asyncio.to_thread(lock_file.open, "a+b") as handle:  # not on the event loop
             await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
             try:
                 yield

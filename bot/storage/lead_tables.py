@@ -60,6 +60,11 @@ class Lead(Base):
                                                            nullable=True)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
                                                              nullable=True)
+    # The reminder schedule (bot.leads.schedule): when the lead reached its current desk,
+    # and the last step done (0 none, 1 reminded, 2 region told, 3 escalated, 4 abandoned).
+    routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True, default=utcnow)
+    reminder_step: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class LeadEvent(Base):

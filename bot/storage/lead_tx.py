@@ -11,7 +11,7 @@ Usage::
     async with db.leads.transaction() as tx:
         lead = await tx.get(ref="REL-2026-00042")
         if lead is not None:
-            lead = await tx.update(lead_id=lead.id, changes={"status": "claimed"})
+            lead = await tx.move(lead_id=lead.id, status="new", changes={"status": "taken"})
             tx.add_event(lead_id=lead.id, action="claim", actor="U01", detail={}, at=now)
 """
 
@@ -71,7 +71,9 @@ class LeadTransaction:
     async def insert(self, *, values: Mapping[str, Any]) -> LeadRecord:
         """Write a new lead (``values``: column -> value) and return it with its id; raises
         ``ConstraintError`` (from the transaction) when its ``submission_key`` is taken."""
-        row = Lead(**_checked(values))
+        values = _checked(values)
+        values.setdefault("routed_at", values.get("created_at"))
+        row = Lead(**values)
         self._session.add(row)
         await self._session.flush()
         return lead_record(row)
@@ -94,6 +96,31 @@ class LeadTransaction:
             .execution_options(synchronize_session=False)
         )
         if getattr(taken, "rowcount", 0) != 1:   # claimed or escalated meanwhile
+            return None
+        row = (await self._session.scalars(select(Lead).where(Lead.id == lead_id)
+                                           .execution_options(populate_existing=True))).one()
+        return lead_record(row)
+
+    async def move(self, *, lead_id: int, status: str,
+                   changes: Mapping[str, Any]) -> LeadRecord | None:
+        """Apply ``changes`` if the lead's status is still ``status`` (a conditional UPDATE: of
+        two concurrent clicks, one wins); the new copy, or ``None`` when the status changed."""
+        return await self._conditional(lead_id, (Lead.status == status,), _checked(changes))
+
+    async def advance(self, *, lead_id: int, step: int,
+                      changes: Mapping[str, Any]) -> LeadRecord | None:
+        """Record reminder step ``step`` (with ``changes``) if the lead is still ``new`` and
+        behind that step: each step happens once, whoever runs the schedule; ``None`` if not."""
+        return await self._conditional(
+            lead_id, (Lead.status == "new", Lead.reminder_step < step),
+            {**_checked(changes), "reminder_step": step})
+
+    async def _conditional(self, lead_id: int, where: tuple[Any, ...],
+                           values: dict[str, Any]) -> LeadRecord | None:
+        done = await self._session.execute(
+            update(Lead).where(Lead.id == lead_id, *where).values(**values)
+            .execution_options(synchronize_session=False))
+        if getattr(done, "rowcount", 0) != 1:
             return None
         row = (await self._session.scalars(select(Lead).where(Lead.id == lead_id)
                                            .execution_options(populate_existing=True))).one()

@@ -8,6 +8,7 @@ Usage::
         tx.add_outbox(items=[...])
     first = await db.leads.by_submission(key=key)      # LeadRecord | None
     ids = await db.leads.overdue(cutoff=now - dt.timedelta(hours=48))
+    due = await db.leads.due_reminders(cutoffs=[c3, c9, c21, c45])   # list[DueLead]
     history = await db.leads.history(ref="REL-2026-00042")   # lead, events, deliveries
     erased = await db.leads.erase(user_key="telegram:42", actor="telegram:42", now=now,
                                   payload=service.payload)
@@ -16,11 +17,11 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.erasure import Payload, anonymise
@@ -36,7 +37,16 @@ from bot.storage.records import (
     outbox_record,
 )
 
-__all__ = ["LeadHistory", "LeadRepository"]
+__all__ = ["DueLead", "LeadHistory", "LeadRepository"]
+
+
+@dataclass(frozen=True)
+class DueLead:
+    """A lead the reminder schedule must look at: its last step and when it reached its desk."""
+
+    id: int
+    step: int
+    routed_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,23 @@ class LeadRepository:
                                       Lead.escalated_at.is_(None), Lead.anonymised_at.is_(None),
                                       Lead.created_at <= cutoff)
                 .order_by(Lead.created_at, Lead.id))).all())
+
+    async def due_reminders(self, *, cutoffs: Sequence[dt.datetime]) -> list[DueLead]:
+        """Live ``new`` leads behind their reminder schedule, oldest first, in ONE query on the
+        ``(status, routed_at)`` index: step ``k`` (1-based) is due when the lead reached its
+        desk at or before ``cutoffs[k-1]`` (cutoffs from the earliest step to the latest, so
+        decreasing) and its ``reminder_step`` is below ``k``."""
+        if not cutoffs:
+            return []
+        behind = or_(*(and_(Lead.reminder_step < k, Lead.routed_at <= cutoff)
+                       for k, cutoff in enumerate(cutoffs, start=1)))
+        query = (select(Lead.id, Lead.reminder_step, Lead.routed_at)
+                 .where(Lead.status == "new", Lead.routed_at <= max(cutoffs),
+                        Lead.anonymised_at.is_(None), behind)
+                 .order_by(Lead.routed_at, Lead.id))
+        async with reading(self._sessions) as session:
+            return [DueLead(row.id, row.reminder_step, row.routed_at)
+                    for row in (await session.execute(query)).all()]
 
     async def all(self, *, status: str | None = None, desk_id: str | None = None,
                   newest_first: bool = False) -> list[LeadRecord]:

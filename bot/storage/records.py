@@ -63,6 +63,8 @@ class LeadRecord:
     updated_at: dt.datetime
     claimed_at: dt.datetime | None
     escalated_at: dt.datetime | None
+    routed_at: dt.datetime | None = None
+    reminder_step: int = 0
 
 
 @dataclass(frozen=True)

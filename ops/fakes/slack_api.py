@@ -80,7 +80,8 @@ class FakeSlackAPI:
         return [c for c in self.calls if c.method == method
                 and (ok is None or (c.status == 200) == ok)]
 
-    async def wait_for(self, method: str, count: int = 1, *, timeout: float = 10.0,
+    async def wait_for(self, method: str, count: int = 1, *,
+                       timeout: float = 10.0,  # noqa: ASYNC109 - the failure lists the calls
                        ok: bool | None = True) -> list[Call]:
         """Wait until ``count`` calls of ``method`` were recorded; return them."""
         async def enough() -> list[Call]:

@@ -122,13 +122,15 @@ class FakeTelegramAPI:
                 if chat_id is None or c.params.get("chat_id") == chat_id]
 
     async def wait_for(self, predicate: Callable[[list[Call]], bool], *,
-                       timeout: float = 10.0) -> None:
+                       timeout: float = 10.0,  # noqa: ASYNC109 - a test's deadline, by design
+                       ) -> None:
         assert self._changed is not None, "start() first"
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self.calls)),
                                    timeout)
 
-    async def wait_calls(self, method: str, count: int = 1, *, timeout: float = 10.0,
+    async def wait_calls(self, method: str, count: int = 1, *,
+                         timeout: float = 10.0,  # noqa: ASYNC109 - a test's deadline, by design
                          chat_id: int | None = None) -> list[Call]:
         """Wait until ``count`` calls of ``method`` (to ``chat_id``) were recorded."""
 

@@ -42,9 +42,13 @@ def test_build_notifiers_configures_each_medium(tmp_path: Path, catalog: Catalog
                         webhook_allowed_hosts=["crm.example"], **SLACK, **SMTP)
     notifiers = build_notifiers(settings, catalog=catalog, lang="en")
     webhook, slack, email = notifiers["webhook"], notifiers["slack"], notifiers["email"]
-    assert isinstance(webhook, WebhookNotifier) and webhook.allowed_hosts == {"crm.example"}
+    assert isinstance(webhook, WebhookNotifier)
+    assert webhook.allowed_hosts == {"crm.example"}
     assert isinstance(slack, SlackNotifier)
     assert slack.client.base_url == "http://127.0.0.1:9/api/"     # the fake Slack server's
-    assert slack.client.token == "xoxb-1" and slack.lang == "en" and slack.catalog is catalog
-    assert isinstance(email, EmailNotifier) and email.lang == "en"
+    assert slack.client.token == "xoxb-1"
+    assert slack.lang == "en"
+    assert slack.catalog is catalog
+    assert isinstance(email, EmailNotifier)
+    assert email.lang == "en"
     assert (email.host, email.port, email.sender) == ("smtp.example", 2525, "relocbot@cci.example")

@@ -20,7 +20,7 @@ TOKEN = "ops-0123456789abcdef"
 
 def client(kb: KnowledgeBase, db: Database, catalog: Catalog,
            token: str | None) -> httpx.AsyncClient:
-    settings = Settings(_env_file=None, ops_token=token)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, ops_token=token)
     metrics = Metrics()
     runtime = Runtime(settings=settings, kb=kb, db=db, metrics=metrics,
                       assistant=build_assistant(kb=kb, db=db, catalog=catalog, settings=settings,

@@ -5,6 +5,8 @@ offered to continue in private."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from adapters.slack.convert import action_to_incoming, command_to_incoming, event_to_incoming
 from adapters.telegram.convert import CallbackStore, update_to_incoming
 from bot.i18n import Catalog
@@ -29,7 +31,9 @@ def test_telegram_private_chats_and_groups() -> None:
     pressed = update_to_incoming(callback_update("menu:advisor", sender=user(5),
                                                  in_chat=chat(-100, "group")),
                                  bot_username=BOT, store=store)
-    assert private is not None and group is not None and pressed is not None
+    assert private is not None
+    assert group is not None
+    assert pressed is not None
     assert (private.private, group.private, pressed.private) == (True, False, False)
 
 
@@ -41,15 +45,16 @@ def test_slack_dms_channels_and_threads() -> None:
     in_dm = command_to_incoming(command_form("conseiller", response_url="x", channel="D0DM"))
     body = action_payload("reloc.0", "menu:advisor", response_url="x")
     pressed = action_to_incoming(body, body["actions"][0])
-    assert in_channel is not None and in_dm is not None
+    assert in_channel is not None
+    assert in_dm is not None
     assert (dm.private, thread.private, in_channel.private, in_dm.private, pressed.private) == (
         True, False, False, True, False)
 
 
 async def test_the_form_starts_only_in_private(kb: KnowledgeBase, db: Database,
-                                               catalog: Catalog, tmp_path) -> None:
+                                               catalog: Catalog, tmp_path: Path) -> None:
     bot = build_assistant(kb=kb, db=db, catalog=catalog,
-                    settings=Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+                    settings=Settings(data_dir=tmp_path, _env_file=None))
     for incoming in (
         Incoming(channel="telegram", conversation_key="telegram:-100:5", user_id="5",
                  text="/conseiller", private=False),
@@ -62,7 +67,8 @@ async def test_the_form_starts_only_in_private(kb: KnowledgeBase, db: Database,
         assert [r.text for r in replies] == [catalog.t("lead_private_only", "fr")]
         assert not [b for r in replies for b in r.buttons if b.action.startswith("lf:")]
         state = await db.load_state("telegram:-100:5", channel="telegram")
-        assert state.flow != "lead" and "lead" not in state.data
+        assert state.flow != "lead"
+        assert "lead" not in state.data
     private = await bot.handle(Incoming(channel="telegram", conversation_key="telegram:5:5",
                                         user_id="5", text="/conseiller"))
     assert "lf:consent:yes" in [b.action for r in private for b in r.buttons]

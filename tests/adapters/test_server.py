@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from bot.i18n import Catalog
 from bot.messages import Incoming
@@ -18,18 +20,18 @@ from ops.runtime import Runtime, asgi_app
 
 OPS_TOKEN = "ops-token-for-tests"
 OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
+Client = tuple[httpx.AsyncClient, Runtime]
 
 
-def runtime_for(kb: KnowledgeBase, db: Database, catalog: Catalog, **overrides: object) -> Runtime:
-    settings = Settings(_env_file=None, max_body_bytes=2_000, ops_token=OPS_TOKEN,  # type: ignore[arg-type]
-                        **overrides)
+def runtime_for(kb: KnowledgeBase, db: Database, catalog: Catalog) -> Runtime:
+    settings = Settings(_env_file=None, max_body_bytes=2_000, ops_token=OPS_TOKEN)
     metrics = Metrics()
     assistant = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, metrics=metrics)
     return Runtime(settings=settings, kb=kb, db=db, assistant=assistant, metrics=metrics)
 
 
 @pytest.fixture
-async def client(kb, db, catalog) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime]]:
+async def client(kb: KnowledgeBase, db: Database, catalog: Catalog) -> AsyncIterator[Client]:
     runtime = runtime_for(kb, db, catalog)
     app = asgi_app(runtime, channels=[])
     transport = httpx.ASGITransport(app=app)
@@ -38,7 +40,7 @@ async def client(kb, db, catalog) -> AsyncIterator[tuple[httpx.AsyncClient, Runt
         yield http, runtime
 
 
-async def test_health_and_readiness(client) -> None:
+async def test_health_and_readiness(client: Client) -> None:
     http, _ = client
     assert (await http.get("/healthz")).json() == {"status": "ok"}
     ready = await http.get("/readyz")
@@ -46,7 +48,8 @@ async def test_health_and_readiness(client) -> None:
     assert ready.json()["checks"] == {"database": True, "index": True, "chroma": True}
 
 
-async def test_readiness_fails_when_the_database_is_down(kb, catalog, tmp_path) -> None:
+async def test_readiness_fails_when_the_database_is_down(kb: KnowledgeBase, catalog: Catalog,
+                                                           tmp_path: Path) -> None:
     down = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     runtime = runtime_for(kb, down, catalog)
     transport = httpx.ASGITransport(app=asgi_app(runtime, channels=[]))
@@ -60,7 +63,7 @@ async def test_readiness_fails_when_the_database_is_down(kb, catalog, tmp_path) 
     await down.close()
 
 
-async def test_metrics_expose_counters_after_a_few_messages(client) -> None:
+async def test_metrics_expose_counters_after_a_few_messages(client: Client) -> None:
     http, runtime = client
     for i, text in enumerate(["/start", "Quelle CCI couvre Valenciennes ?",
                               "Quelle est la météo demain ?"]):
@@ -74,7 +77,7 @@ async def test_metrics_expose_counters_after_a_few_messages(client) -> None:
     assert 'relocbot_outbox_items{status="dead"} 0.0' in body
 
 
-async def test_body_too_large_and_unknown_route(client) -> None:
+async def test_body_too_large_and_unknown_route(client: Client) -> None:
     http, _ = client
     assert (await http.post("/healthz", content=b"x" * 5_000)).status_code == 413
 
@@ -87,7 +90,9 @@ async def test_body_too_large_and_unknown_route(client) -> None:
     assert (await http.post("/nope", content=b"small")).status_code == 404
 
 
-async def test_json_access_logs_carry_a_request_id_and_no_text(client, caplog) -> None:
+async def test_json_access_logs_carry_a_request_id_and_no_text(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     import json
     import logging
 
@@ -104,9 +109,13 @@ async def test_json_access_logs_carry_a_request_id_and_no_text(client, caplog) -
     lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records
              if r.name in ("relocbot.http", "relocbot.messages")]
     access = [line for line in lines if line.get("path") == "/healthz"]
-    assert access and access[0]["request_id"] == "req-42" and access[0]["status"] == 200
+    assert access
+    assert access[0]["request_id"] == "req-42"
+    assert access[0]["status"] == 200
     handled = [line for line in lines if line["event"] == "event handled"]
-    assert handled and handled[-1]["channel"] == "test" and "latency_ms" in handled[-1]
+    assert handled
+    assert handled[-1]["channel"] == "test"
+    assert "latency_ms" in handled[-1]
     assert "a@b.fr" not in json.dumps(lines)
 
 
@@ -117,7 +126,7 @@ async def test_a_slow_request_times_out_with_504() -> None:
 
     from adapters.server import RequestTimeout
 
-    async def slow(scope, receive, send) -> None:
+    async def slow(scope: Scope, receive: Receive, send: Send) -> None:
         await asyncio.sleep(5)
         await PlainTextResponse("late")(scope, receive, send)
 

@@ -6,7 +6,9 @@ from adapters.terminal import line_to_incoming, render_reply, run_terminal
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Incoming, Reply
 from bot.settings import Settings
+from bot.storage import Database
 from bot.wiring import build_assistant
+from knowledge.base import KnowledgeBase
 from ops.fakes.core import WrappedCore
 
 
@@ -33,8 +35,9 @@ class Broken(WrappedCore):
         return await super().handle(incoming)
 
 
-async def test_an_error_is_answered_politely_and_the_chat_goes_on(kb, db, catalog: Catalog
-                                                                  ) -> None:
+async def test_an_error_is_answered_politely_and_the_chat_goes_on(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
     bot = Broken(build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None)))
     out = io.StringIO()
     await run_terminal(bot, lines=["boom\n", "/aide\n"], out=out, interactive=False)
@@ -44,7 +47,7 @@ async def test_an_error_is_answered_politely_and_the_chat_goes_on(kb, db, catalo
 
 
 async def test_a_later_session_on_the_same_database_gets_its_buttons_answered(
-    kb, db, catalog: Catalog
+    kb: KnowledgeBase, db: Database, catalog: Catalog
 ) -> None:
     bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
     await run_terminal(bot, lines=["/conseiller\n", "2\n"], out=io.StringIO(), interactive=False)

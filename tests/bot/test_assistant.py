@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select
 
@@ -23,13 +21,16 @@ class Clock:
         return self.now
 
 
+AssistantAndClock = tuple[Assistant, Clock]
+
+
 @pytest.fixture
 async def assistant(
     kb: KnowledgeBase, db: Database, catalog: Catalog
-) -> AsyncIterator[tuple[Assistant, Clock]]:
+) -> AssistantAndClock:
     clock = Clock()
-    settings = Settings(rate_limit_per_minute=5, max_message_chars=500, _env_file=None)  # type: ignore[call-arg]
-    yield build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, clock=clock), clock
+    settings = Settings(rate_limit_per_minute=5, max_message_chars=500, _env_file=None)
+    return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, clock=clock), clock
 
 
 def msg(text: str | None = None, *, action: str | None = None, user: str = "u1",
@@ -43,7 +44,9 @@ def text_of(replies: list[Reply]) -> str:
     return "\n".join(r.text for r in replies)
 
 
-async def test_start_welcomes_with_the_four_buttons(assistant, catalog: Catalog) -> None:
+async def test_start_welcomes_with_the_four_buttons(
+    assistant: AssistantAndClock, catalog: Catalog
+) -> None:
     bot, _ = assistant
     replies = await bot.handle(msg("/start"))
     assert catalog.t("welcome", "fr") in text_of(replies)
@@ -53,7 +56,9 @@ async def test_start_welcomes_with_the_four_buttons(assistant, catalog: Catalog)
     assert catalog.t("welcome", "en") in text_of(english)
 
 
-async def test_help_lang_and_unknown_command(assistant, catalog: Catalog) -> None:
+async def test_help_lang_and_unknown_command(
+    assistant: AssistantAndClock, catalog: Catalog
+) -> None:
     bot, _ = assistant
     assert catalog.t("help", "fr") in text_of(await bot.handle(msg("/aide")))
     assert text_of(await bot.handle(msg("/langue de"))) == catalog.t("lang_usage", "fr")
@@ -67,35 +72,40 @@ async def test_help_lang_and_unknown_command(assistant, catalog: Catalog) -> Non
 
 
 async def test_question_gets_a_cited_answer_with_feedback_buttons(
-    assistant, db: Database, catalog: Catalog
+    assistant: AssistantAndClock, db: Database, catalog: Catalog
 ) -> None:
     bot, _ = assistant
     replies = await bot.handle(msg("Combien de participants au hackathon des 24 heures pour "
                                    "relocaliser à Lille ?"))
     reply = replies[0]
-    assert reply.kind == "answer" and reply.citations
+    assert reply.kind == "answer"
+    assert reply.citations
     assert [b.action for b in reply.buttons][-3:] == ["fb:up", "fb:down", "menu:advisor"]
     thanks = await bot.handle(msg(action="fb:up"))
     assert text_of(thanks) == catalog.t("feedback_thanks", "fr")
     [feedback] = await db.feedback()
-    assert feedback.rating == 1 and "participants" in feedback.question
+    assert feedback.rating == 1
+    assert "participants" in feedback.question
     assert feedback.sources == [c.source_id for c in reply.citations]
     # The same button pressed again has nothing left to rate.
     again = await bot.handle(msg(action="fb:up"))
     assert text_of(again) == catalog.t("unknown_action", "fr")
 
 
-async def test_english_question_is_answered_in_english(assistant, catalog: Catalog) -> None:
+async def test_english_question_is_answered_in_english(
+    assistant: AssistantAndClock, catalog: Catalog
+) -> None:
     bot, _ = assistant
     replies = await bot.handle(msg("Which CCI covers the city of Valenciennes?"))
     assert replies[0].text.startswith(catalog.t("cci_desk", "en", place="Valenciennes",
                                                 name="CCI Grand Hainaut"))
     general = await bot.handle(msg("What is the think tank Relocalisations.fr?", user="u9"))
-    assert general[0].kind == "answer" and "think tank" in general[0].text
+    assert general[0].kind == "answer"
+    assert "think tank" in general[0].text
 
 
 async def test_out_of_scope_is_declined_with_an_advisor_offer(
-    assistant, db: Database, catalog: Catalog
+    assistant: AssistantAndClock, db: Database, catalog: Catalog
 ) -> None:
     bot, _ = assistant
     replies = await bot.handle(msg("Quel est le cours de l'action Decathlon aujourd'hui ?"))
@@ -108,7 +118,7 @@ async def test_out_of_scope_is_declined_with_an_advisor_offer(
 
 
 async def test_bad_input_is_answered_politely_and_changes_nothing(
-    assistant, db: Database, catalog: Catalog
+    assistant: AssistantAndClock, db: Database, catalog: Catalog
 ) -> None:
     bot, _ = assistant
     assert text_of(await bot.handle(msg("   "))) == catalog.t("empty_message", "fr")
@@ -118,17 +128,23 @@ async def test_bad_input_is_answered_politely_and_changes_nothing(
     assert text_of(sticker) == catalog.t("unsupported_media", "fr")
     forged = await bot.handle(msg(action="fb:down"))
     assert text_of(forged) == catalog.t("unknown_action", "fr")
-    assert await db.questions() == [] and await db.feedback() == []
+    assert await db.questions() == []
+    assert await db.feedback() == []
 
 
-async def test_duplicate_delivery_is_processed_once(assistant, db: Database) -> None:
+async def test_duplicate_delivery_is_processed_once(
+    assistant: AssistantAndClock, db: Database
+) -> None:
     bot, _ = assistant
     first = await bot.handle(msg("/start", event="42"))
     second = await bot.handle(msg("/start", event="42"))
-    assert first and second == []
+    assert first
+    assert second == []
 
 
-async def test_rate_limit_refuses_once_then_recovers(assistant, catalog: Catalog) -> None:
+async def test_rate_limit_refuses_once_then_recovers(
+    assistant: AssistantAndClock, catalog: Catalog
+) -> None:
     bot, clock = assistant
     for _ in range(5):
         assert await bot.handle(msg("/aide"))
@@ -139,12 +155,14 @@ async def test_rate_limit_refuses_once_then_recovers(assistant, catalog: Catalog
     assert catalog.t("help", "fr") in text_of(await bot.handle(msg("/aide")))
 
 
-async def test_forget_erases_the_conversation_state(assistant, db: Database,
-                                                    catalog: Catalog) -> None:
+async def test_forget_erases_the_conversation_state(
+    assistant: AssistantAndClock, db: Database, catalog: Catalog
+) -> None:
     bot, _ = assistant
     await bot.handle(msg("/langue en"))
     assert (await db.load_state("test:u1", channel="test")).lang == "en"
     reply = await bot.handle(msg("/oublier"))
     assert text_of(reply) == catalog.t("forgotten", "en")
     state = await db.load_state("test:u1", channel="test")
-    assert state.lang is None and state.data == {}
+    assert state.lang is None
+    assert state.data == {}

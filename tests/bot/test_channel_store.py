@@ -35,7 +35,8 @@ async def test_put_get_replace_delete(db: Database) -> None:
     await store.put(namespace="slack-thread", key="T1:C1:17.1", value=value)
     got = await store.get(namespace="slack-thread", key="T1:C1:17.1")
     assert got == value
-    assert got is not None and got is not value
+    assert got is not None
+    assert got is not value
     got["answers"] = {}                                   # a copy: the store is unchanged
     assert await store.get(namespace="slack-thread", key="T1:C1:17.1") == value
     assert await store.get(namespace="slack-share", key="T1:C1:17.1") == {"other": "namespace"}
@@ -76,18 +77,19 @@ async def test_concurrent_writers_of_one_key_never_fail(db: Database) -> None:
     finally:
         await other.close()
     value = await db.channel_store.get(namespace="ns", key="k")
-    assert value is not None and value["i"] in range(10)
+    assert value is not None
+    assert value["i"] in range(10)
 
 
 async def test_bad_arguments_are_refused_on_every_backend(db: Database) -> None:
     store = db.channel_store
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="namespace must have"):
         await store.put(namespace="", key="k", value={})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="namespace must have"):
         await store.get(namespace="n" * 65, key="k")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="key must have"):
         await store.delete(namespace="ns", key="k" * 256)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ttl_seconds must be positive"):
         await store.put(namespace="ns", key="k", value={}, ttl_seconds=0)
     with pytest.raises(TypeError):
         await store.put(namespace="ns", key="k", value=["not", "a", "dict"])  # type: ignore[arg-type]

@@ -54,10 +54,15 @@ async def test_recorded_answers_are_read_with_their_real_fields(fake: FakeCompan
     assert (dupont.size, dupont.department, dupont.place, dupont.flags) == (
         "PME", "59", "59600 Maubeuge", ())
     closed = await lookup.lookup(siren=CLOSED)
-    assert closed is not None and closed.closed and closed.naf25 is None  # field absent
-    assert closed.headcount_band is None and closed.size is None and closed.flags == ("closed",)
+    assert closed is not None
+    assert closed.closed
+    assert closed.naf25 is None
+    assert closed.headcount_band is None
+    assert closed.size is None
+    assert closed.flags == ("closed",)
     consultancy = await lookup.lookup(siren=CONSULTANCY)
-    assert consultancy is not None and consultancy.flags == ("intermediary",)
+    assert consultancy is not None
+    assert consultancy.flags == ("intermediary",)
     assert await lookup.lookup(siren=UNKNOWN) is None
     assert fake.requests[0] == {"q": DUPONT, "page": "1", "per_page": "5"}
     assert Company.from_dict(dupont.to_dict()) == dupont
@@ -99,9 +104,11 @@ async def test_a_429_is_retried_after_retry_after(fake: FakeCompanyAPI) -> None:
     lookup = client(fake, timeout=3.0)
     started = time.perf_counter()
     company = await lookup.lookup(siren=DUPONT)
-    assert company is not None and company.name == "ATELIERS DUPONT"
+    assert company is not None
+    assert company.name == "ATELIERS DUPONT"
     assert time.perf_counter() - started >= 0.95
-    assert len(fake.requests) == 2 and not lookup.paused
+    assert len(fake.requests) == 2
+    assert not lookup.paused
 
 
 async def test_a_429_longer_than_the_timeout_gives_up_at_once_and_honours_it(
@@ -112,7 +119,8 @@ async def test_a_429_longer_than_the_timeout_gives_up_at_once_and_honours_it(
     assert await lookup.lookup(siren=DUPONT) is None
     assert time.perf_counter() - started < 0.9                     # no 30 s wait
     assert lookup.paused                                            # nor a request before 30 s
-    assert await lookup.lookup(siren=DUPONT) is None and len(fake.requests) == 1
+    assert await lookup.lookup(siren=DUPONT) is None
+    assert len(fake.requests) == 1
 
 
 async def test_retries_on_429_are_bounded(fake: FakeCompanyAPI) -> None:
@@ -127,7 +135,8 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     now = time.time()
     assert retry_after_seconds(email.utils.formatdate(now + 10, usegmt=True), now=now) == \
         pytest.approx(10, abs=1)
-    assert retry_after_seconds("tomorrow") is None and retry_after_seconds(None) is None
+    assert retry_after_seconds("tomorrow") is None
+    assert retry_after_seconds(None) is None
 
 
 async def test_a_hanging_api_costs_the_timeout_once_then_lookups_pause(
@@ -141,12 +150,14 @@ async def test_a_hanging_api_costs_the_timeout_once_then_lookups_pause(
     assert 0.4 < time.perf_counter() - started < 2.0
     started = time.perf_counter()
     assert await lookup.lookup(siren=CLOSED) is None               # paused: no request at all
-    assert time.perf_counter() - started < 0.1 and len(fake.requests) == 1
+    assert time.perf_counter() - started < 0.1
+    assert len(fake.requests) == 1
     fake.delay = 0.0
     clock.now += 301                                                # the pause is over
     assert await lookup.lookup(siren=DUPONT) is not None
     assert "TimeoutError" in caplog.text                            # one line, no SIREN
-    assert DUPONT not in caplog.text and "ATELIERS" not in caplog.text
+    assert DUPONT not in caplog.text
+    assert "ATELIERS" not in caplog.text
 
 
 async def test_no_network_and_server_errors_pause_lookups(fake: FakeCompanyAPI) -> None:
@@ -156,11 +167,14 @@ async def test_no_network_and_server_errors_pause_lookups(fake: FakeCompanyAPI) 
     lookup = HttpCompanyLookup(base_url=url, timeout=1.0, per_second=0)
     started = time.perf_counter()
     assert await lookup.lookup(siren=DUPONT) is None
-    assert time.perf_counter() - started < 1.5 and lookup.paused
+    assert time.perf_counter() - started < 1.5
+    assert lookup.paused
     fake.status = 503
     failing = client(fake)
-    assert await failing.lookup(siren=DUPONT) is None and failing.paused
-    assert await failing.lookup(siren=DUPONT) is None and len(fake.requests) == 1
+    assert await failing.lookup(siren=DUPONT) is None
+    assert failing.paused
+    assert await failing.lookup(siren=DUPONT) is None
+    assert len(fake.requests) == 1
 
 
 async def test_requests_are_paced_under_the_api_limit(fake: FakeCompanyAPI) -> None:
@@ -173,17 +187,17 @@ async def test_requests_are_paced_under_the_api_limit(fake: FakeCompanyAPI) -> N
 
 def test_the_switch_and_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELOCBOT_COMPANY_LOOKUP", "off")
-    assert build_company_lookup(Settings(_env_file=None)) is None  # type: ignore[call-arg]
+    assert build_company_lookup(Settings(_env_file=None)) is None
     monkeypatch.setenv("RELOCBOT_COMPANY_LOOKUP", "on")
     monkeypatch.setenv("RELOCBOT_COMPANY_API_URL", "http://127.0.0.1:9/")
     monkeypatch.setenv("RELOCBOT_COMPANY_API_TIMEOUT_SECONDS", "1.5")
-    built = build_company_lookup(Settings(_env_file=None))  # type: ignore[call-arg]
+    built = build_company_lookup(Settings(_env_file=None))
     assert isinstance(built, HttpCompanyLookup)
     assert (built.url, built.timeout) == ("http://127.0.0.1:9/search", 1.5)
     for name in ("RELOCBOT_COMPANY_LOOKUP", "RELOCBOT_COMPANY_API_URL",
                  "RELOCBOT_COMPANY_API_TIMEOUT_SECONDS"):
         monkeypatch.delenv(name)
-    default = Settings(_env_file=None)  # type: ignore[call-arg]
+    default = Settings(_env_file=None)
     assert default.company_lookup is True                           # on, and harmless offline
     assert default.company_api_url == "https://recherche-entreprises.api.gouv.fr"
     assert default.company_api_timeout_seconds == 2.0
@@ -204,7 +218,9 @@ def test_codes_have_labels_in_both_languages_and_meanings(catalog: Catalog) -> N
         assert len(named) == 88                                     # the NAF rév. 2 divisions
     assert [size_of_band(b) for b in ("03", "11", "31", "32", "51", "52", None)] == [
         "TPE", "PME", "PME", "ETI", "ETI", "GE", None]
-    assert is_intermediary("69.20Z", None) and is_intermediary(None, "70.20Y")
+    assert is_intermediary("69.20Z", None)
+    assert is_intermediary(None, "70.20Y")
     assert not is_intermediary("25.62A", "70.20Y")                  # NAF rév. 2 first
     assert finder_sector("27.51Z", None) == "electromenager"
-    assert finder_sector("14.13Z", None) == "textile" and finder_sector("62.01Z", None) is None
+    assert finder_sector("14.13Z", None) == "textile"
+    assert finder_sector("62.01Z", None) is None

@@ -6,6 +6,8 @@ each conversation's order, and a throttled flood takes no connection at all."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import event
 
@@ -31,14 +33,15 @@ def press(i: int, action: str) -> Incoming:
 
 
 async def test_100_concurrent_conversations_are_all_answered_in_order(
-    kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path
+    kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path, rate_limit_per_minute=1000,  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, rate_limit_per_minute=1000,
                         rate_limit_global_per_second=0, _env_file=None)
     bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
-    steps = [lambda i: say(i, "Quelles aides pour relocaliser une usine ?"),
-             lambda i: say(i, "/conseiller"), lambda i: press(i, "lf:consent:yes"),
-             lambda i: say(i, f"Société {i}")]
+    steps: list[Callable[[int], Incoming]] = [
+        lambda i: say(i, "Quelles aides pour relocaliser une usine ?"),
+        lambda i: say(i, "/conseiller"), lambda i: press(i, "lf:consent:yes"),
+        lambda i: say(i, f"Société {i}")]
     # Every event of every conversation at once; a conversation's events in its order.
     incomings = [step(i) for step in steps for i in range(CONVERSATIONS)]
     results = await asyncio.gather(*(bot.handle(m) for m in incomings),
@@ -55,9 +58,9 @@ async def test_100_concurrent_conversations_are_all_answered_in_order(
 
 
 async def test_a_throttled_flood_takes_no_database_connection(
-    kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path
+    kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path, rate_limit_per_minute=5,  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, rate_limit_per_minute=5,
                         _env_file=None)
     bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
     for i in range(6):                  # five accepted, then the one polite refusal

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -23,9 +24,9 @@ QUESTION = "Pourquoi relocaliser la production en France ?"
 
 
 async def test_a_handling_cut_short_by_the_request_timeout_lets_the_retry_through(
-    kb: KnowledgeBase, db: Database, catalog: Catalog, fake_openai: FakeOpenAI, tmp_path
+    kb: KnowledgeBase, db: Database, catalog: Catalog, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path, llm_model="gpt-test",  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, llm_model="gpt-test",
                         llm_base_url=fake_openai.base_url, llm_api_key="sk-test",
                         llm_timeout=60, _env_file=None)
     bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings,
@@ -37,7 +38,8 @@ async def test_a_handling_cut_short_by_the_request_timeout_lets_the_retry_throug
         await asyncio.wait_for(bot.handle(update), timeout=1)
     fake_openai.delay = 0
     retried = await bot.handle(update)         # Telegram sends the same update again
-    assert retried and retried[0].blocks       # answered, not dropped as a duplicate
+    assert retried
+    assert retried[0].blocks       # answered, not dropped as a duplicate
     assert await bot.handle(update) == []      # once handled, a copy is a duplicate
 
 

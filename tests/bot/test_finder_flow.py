@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -19,9 +18,9 @@ TODAY = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
-async def bot(kb: KnowledgeBase, db: Database, catalog: Catalog) -> AsyncIterator[Assistant]:
+async def bot(kb: KnowledgeBase, db: Database, catalog: Catalog) -> Assistant:
     settings = Settings(_env_file=None)
-    yield build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, today=lambda: TODAY)
+    return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, today=lambda: TODAY)
 
 
 def text(value: str) -> Incoming:
@@ -45,7 +44,8 @@ async def test_guided_aid_search_with_buttons(bot: Assistant, catalog: Catalog,
                                               db: Database) -> None:
     first = await bot.handle(press("menu:aid"))
     assert catalog.t("finder_ask_department", "fr") in joined(first)
-    assert "fd:dep:59" in actions(first) and "fd:dep:out" in actions(first)
+    assert "fd:dep:59" in actions(first)
+    assert "fd:dep:out" in actions(first)
     size = await bot.handle(press("fd:dep:62"))
     assert catalog.t("finder_ask_size", "fr") in joined(size)
     project = await bot.handle(text("40 salariés"))
@@ -57,7 +57,8 @@ async def test_guided_aid_search_with_buttons(bot: Assistant, catalog: Catalog,
     assert "⚠ il faut créer au moins 20 emplois" in body
     assert "Aide au développement des grandes entreprises" not in body
     reply = results[-1]
-    assert reply.citations and all(c.kind == "aid" for c in reply.citations)
+    assert reply.citations
+    assert all(c.kind == "aid" for c in reply.citations)
     assert {"fd:refine", "menu:advisor"} <= set(actions(results))
     state = await db.load_state("terminal:t", channel="terminal")
     assert state.flow is None
@@ -90,13 +91,15 @@ async def test_unrecognised_answer_asks_again_and_cancel_stops(
         "finder_nothing_to_cancel", "fr")
 
 
-async def test_outside_the_region_gets_national_schemes_only(bot: Assistant, kb) -> None:
+async def test_outside_the_region_gets_national_schemes_only(bot: Assistant,
+                                                               kb: KnowledgeBase) -> None:
     await bot.handle(press("menu:aid"))
     await bot.handle(press("fd:dep:out"))
     await bot.handle(press("fd:size:PME"))
     results = await bot.handle(press("fd:proj:investissement"))
     cited = [c.source_id for r in results for c in r.citations]
-    assert cited and all(not kb.aids[i].departments for i in cited)
+    assert cited
+    assert all(not kb.aids[i].departments for i in cited)
 
 
 async def test_see_more_pages_through_results(bot: Assistant, catalog: Catalog) -> None:
@@ -145,4 +148,5 @@ async def test_dont_know_shows_what_fits_so_far_then_asks_to_refine(
     assert (await db.load_state("terminal:t", channel="terminal")).flow is None
     # The place stays known: a typed size afterwards refines the same search.
     refined = await bot.handle(text("on est 40 salariés"))
-    assert "40" in joined(refined) and catalog.t("finder_results_title", "fr") in joined(refined)
+    assert "40" in joined(refined)
+    assert catalog.t("finder_results_title", "fr") in joined(refined)

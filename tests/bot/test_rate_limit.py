@@ -74,7 +74,7 @@ async def test_idle_users_are_forgotten(catalog: Catalog) -> None:
 
 @pytest.fixture
 def bot(kb: KnowledgeBase, db: Database, catalog: Catalog) -> Assistant:
-    settings = Settings(rate_limit_per_minute=5, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(rate_limit_per_minute=5, _env_file=None)
     return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings, clock=Clock())
 
 

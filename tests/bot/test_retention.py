@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -24,6 +26,10 @@ ANSWERS = {"company": "Ateliers du Nord", "siren": "732829320", "postal_code": "
            "commune": "Valenciennes", "department": "59", "desk": "cci-grand-hainaut",
            "headcount": 40, "size": "PME", "contact_name": "Marie Curie",
            "email": "marie@example.fr"}
+
+
+def _frozen(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    return lambda: moment
 
 
 async def _seed(db: Database, settings: Settings, now: dt.datetime) -> None:
@@ -50,14 +56,14 @@ async def _seed(db: Database, settings: Settings, now: dt.datetime) -> None:
     for months, user in ((37, "old"), (35, "recent")):
         created = now - dt.timedelta(days=30 * months + 1)
         service = LeadService(db=db, settings=settings, desks=Desks(), catalog=Catalog.load(),
-                              desk_names={}, clock=lambda created=created: created)
+                              desk_names={}, clock=_frozen(created))
         await service.submit({**ANSWERS, "email": f"{user}@example.fr"}, channel="telegram",
                              conversation_key=f"telegram:{user}", user_key=f"telegram:{user}",
                              consent_at=created.isoformat(), consent_version="2026-11")
 
 
-async def test_the_worker_applies_the_retention_periods(db: Database, tmp_path) -> None:
-    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+async def test_the_worker_applies_the_retention_periods(db: Database, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, _env_file=None)
     assert (settings.retain_conversations_days, settings.retain_questions_days,
             settings.retain_event_ids_days, settings.retain_leads_months) == (30, 90, 7, 36)
     await _seed(db, settings, utcnow())

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +12,8 @@ from bot.storage import Database, scrub
 
 async def test_state_roundtrip_and_delete(db: Database) -> None:
     state = await db.load_state("c:1", channel="test")
-    assert state.lang is None and state.data == {}
+    assert state.lang is None
+    assert state.data == {}
     state.lang, state.flow, state.data = "en", "finder", {"step": 2, "answers": {"dep": "59"}}
     await db.save_state(state)
     again = await db.load_state("c:1", channel="test")
@@ -40,7 +42,8 @@ async def test_question_log_is_scrubbed(db: Database) -> None:
     await db.log_question(channel="t", lang="fr", question="Mon mail a@b.fr, tel 06 12 34 56 78",
                           declined=False, reason="", top_source="x", latency_ms=3.0)
     [row] = await db.questions()
-    assert "a@b.fr" not in row.question and "06 12" not in row.question
+    assert "a@b.fr" not in row.question
+    assert "06 12" not in row.question
 
 
 def test_scrub_keeps_ordinary_numbers() -> None:
@@ -89,17 +92,21 @@ async def test_database_errors_never_quote_the_values(db: Database) -> None:
     """Errors are logged with their traceback; the statement's values (personal data) must
     not be in them."""
     secret = "camille.secret@example.fr"
-    with pytest.raises(SQLAlchemyError) as caught:
+
+    async def insert_twice() -> None:
         async with db.sessions.begin() as session:
             await session.execute(text("INSERT INTO conversations (key) VALUES (:v)"),
                                   {"v": secret})
             await session.execute(text("INSERT INTO conversations (key) VALUES (:v)"),
                                   {"v": secret})
+
+    with pytest.raises(SQLAlchemyError) as caught:
+        await insert_twice()
     assert secret not in str(caught.value)
     assert "hidden due to hide_parameters" in str(caught.value)
 
 
-async def test_database_failures_are_storage_errors(tmp_path) -> None:
+async def test_database_failures_are_storage_errors(tmp_path: Path) -> None:
     """Above ``bot.storage`` nobody catches SQLAlchemy's exceptions: a failing database (here,
     one never migrated) raises ``StorageError``, the SQLAlchemy exception chained."""
     from bot.errors import StorageError
@@ -133,8 +140,10 @@ async def test_a_broken_unique_key_is_a_constraint_error(db: Database) -> None:
             await tx.insert(values={**values, "ref": "REL-Y"})
     assert await db.leads.count() == 1
     found = await db.leads.by_submission(key="same")
-    assert found is not None and found.id == first.id and found.ref == "REL-X"
-    with pytest.raises(ValueError):
+    assert found is not None
+    assert found.id == first.id
+    assert found.ref == "REL-X"
+    with pytest.raises(ValueError, match="not lead columns"):
         async with db.leads.transaction() as tx:
             await tx.update(lead_id=first.id, changes={"no_such_column": 1})
 

@@ -91,7 +91,8 @@ def test_a_partner_stays_the_subject_of_pointing_questions(
 ) -> None:
     memory = Memory(topic="record_question", focus=RecordRef("partner", "ceti"))
     where = understanding.understand("ils sont où ?", memory=memory)
-    assert where.record == RecordRef("partner", "ceti") and where.followup
+    assert where.record == RecordRef("partner", "ceti")
+    assert where.followup
     did = understanding.understand("what did they do?", memory=memory)
     assert (did.kind, did.record, did.followup) == ("record_question",
                                                     RecordRef("partner", "ceti"), True)

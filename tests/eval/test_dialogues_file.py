@@ -51,7 +51,8 @@ def fold(text: str) -> str:
 def load_dialogues() -> list[dict[str, Any]]:
     with DIALOGUES_FILE.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    assert isinstance(data, dict) and set(data) == {"dialogues"}, "top level: {dialogues: [...]}"
+    assert isinstance(data, dict), "top level: {dialogues: [...]}"
+    assert set(data) == {"dialogues"}, "top level: {dialogues: [...]}"
     dialogues = data["dialogues"]
     assert isinstance(dialogues, list)
     return dialogues
@@ -158,7 +159,7 @@ def test_expect_strings_are_in_the_corpus() -> None:
     assert not missing, "expect strings not found in knowledge/corpus/:\n" + "\n".join(missing)
 
 
-@pytest.mark.parametrize("text, folded", [
+@pytest.mark.parametrize(("text", "folded"), [
     ("Aide à l’implantation", "aide a l'implantation"),
     ("CCI Île-de-France", "cci ile-de-france"),
     ("3\u00a0M€", "3 m€"),

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.lead_tables import Lead, OutboxItem
 from bot.wiring import build_assistant
+from knowledge.base import KnowledgeBase
 from tests.faults.pg import PrivatePostgres, private_postgres
 
 
@@ -32,8 +33,8 @@ async def _chat(bot: Assistant, *lines: str) -> str:
     return out.getvalue()
 
 
-async def test_database_down_then_back(private_pg: PrivatePostgres, kb, catalog: Catalog,
-                                       tmp_path: Path) -> None:
+async def test_database_down_then_back(private_pg: PrivatePostgres, kb: KnowledgeBase,
+                                       catalog: Catalog, tmp_path: Path) -> None:
     db = Database(private_pg.url)
     await db.migrate()
     settings = Settings(_env_file=None, data_dir=tmp_path, rate_limit_per_minute=1000)

@@ -41,10 +41,12 @@ from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.tables import utcnow
 from bot.wiring import build_assistant
 from bot.worker import run_worker
+from knowledge.base import KnowledgeBase
 from ops.fakes.webhook_receiver import WebhookReceiver
 from tests.faults.pg import PrivatePostgres, private_postgres
 
 SECRET = "fault-s3cret"
+UNTIL_SECONDS = 60.0                # what _until waits for, at most
 DESK = "cci-grand-hainaut"          # Valenciennes, the place typed in FORM
 FORM = ["/conseiller", "1", "Ateliers du Nord", "passer", "Valenciennes", "40", "passer",
         "Chemises", "passer", "4", "4", "Marie", "marie@example.fr", "passer"]
@@ -86,9 +88,10 @@ def _desks_file(tmp_path: Path, url: str) -> Path:
     return path
 
 
-async def _until(check: Callable[[], Awaitable[bool] | bool], what: str,
-                 timeout: float = 60.0, *, worker: asyncio.Task[None] | None = None) -> None:
-    deadline = time.monotonic() + timeout
+async def _until(check: Callable[[], Awaitable[bool] | bool], what: str, *,
+                 worker: asyncio.Task[None] | None = None) -> None:
+    """Poll ``check`` (a database outage counts as "not yet") for ``UNTIL_SECONDS`` at most."""
+    deadline = time.monotonic() + UNTIL_SECONDS
     while True:
         assert worker is None or not worker.done(), f"the worker died waiting for {what}"
         try:
@@ -143,7 +146,7 @@ async def test_worker_killed_mid_delivery_redelivers_once_with_the_same_key(
     db: Database, receiver: HeldReceiver, catalog: Catalog, tmp_path: Path
 ) -> None:
     desks = _desks_file(tmp_path, receiver.url)
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", desks_file=desks)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", desks_file=desks)
     lead_id = await _submit(db, settings, catalog)
     url = db.url.replace("+aiosqlite", "").replace("+asyncpg", "")   # as an operator sets it
     env = {**os.environ, "DATABASE_URL": url, "RELOCBOT_DATA_DIR": str(tmp_path / "data"),
@@ -184,7 +187,8 @@ async def test_worker_killed_mid_delivery_redelivers_once_with_the_same_key(
     assert (item.lead_id, item.notifier, item.target) == (lead_id, "webhook", receiver.url)
     assert (item.status, item.attempts) == ("sent", 2)
     assert await _count(db, Lead) == 1
-    assert len(receiver.hits) == 2 and all(hit.valid for hit in receiver.hits)
+    assert len(receiver.hits) == 2
+    assert all(hit.valid for hit in receiver.hits)
     assert receiver.keys() == {item.idempotency_key}        # one key: the CRM drops the copy
     assert await _actions(db) == ["created", "delivered"]
 
@@ -198,13 +202,14 @@ async def _chat(bot: Assistant, *lines: str) -> str:
 
 
 async def test_database_down_mid_delivery_then_back(
-    private_pg: PrivatePostgres, receiver: HeldReceiver, kb, catalog: Catalog, tmp_path: Path,
+    private_pg: PrivatePostgres, receiver: HeldReceiver, kb: KnowledgeBase, catalog: Catalog,
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bot.leads.dispatcher")
     db = Database(private_pg.url)
     await db.migrate()
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, data_dir=tmp_path, rate_limit_per_minute=1000,
         desks_file=_desks_file(tmp_path, receiver.url), webhook_secret=SECRET,
         webhook_allowed_hosts=["127.0.0.1"], webhook_allow_local_network=True,
@@ -229,7 +234,8 @@ async def test_database_down_mid_delivery_then_back(
         await run_terminal(bot, lines=user(), out=out, interactive=False)
         shown, _, during = out.getvalue().rpartition("(1) Transmettre")
         assert shown, "the summary's buttons were not shown before the outage"
-        assert catalog.t("error_unavailable", "fr") in during and "REL-" not in during
+        assert catalog.t("error_unavailable", "fr") in during
+        assert "REL-" not in during
         receiver.gate.set()                               # 200, but "sent" cannot be written
         await _until(lambda: "outbox dispatch failed" in caplog.text, "a logged failure",
                      worker=worker)                      # logged, and still running
@@ -249,4 +255,5 @@ async def test_database_down_mid_delivery_then_back(
         stop.set()
         await asyncio.wait_for(worker, 30)                # clean exit, no exception
         await db.close()
-    assert len(receiver.hits) == 2 and all(hit.valid for hit in receiver.hits)
+    assert len(receiver.hits) == 2
+    assert all(hit.valid for hit in receiver.hits)

@@ -60,7 +60,7 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Pa
     (root / "aids").mkdir(parents=True)
     for name in ("hdf-aide-implantation", "bpi-pret-nouvelle-industrie", "ademe-tremplin"):
         shutil.copy(CORPUS_DIR / "aids" / f"{name}.yaml", root / "aids")
-    settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, _env_file=None)
     embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings.knowledge)["cache"])
     report = KnowledgeBase.build(settings.knowledge, embedder=embedder, corpus_dir=root)
     assert len(report.added) == 3
@@ -71,7 +71,8 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Pa
     hits = kb.retriever.dense.query(embedder.embed_query("prêt nouvelle industrie"), k=3)
     assert hits[0][0] == "aid:bpi-pret-nouvelle-industrie"
     again = KnowledgeBase.build(settings.knowledge, embedder=embedder, corpus_dir=root)
-    assert again.unchanged == 3 and not again.changed
+    assert again.unchanged == 3
+    assert not again.changed
 
 
 def test_chroma_down_falls_back_to_lexical_results(chroma_url: str, tmp_path: Path,
@@ -81,7 +82,7 @@ def test_chroma_down_falls_back_to_lexical_results(chroma_url: str, tmp_path: Pa
     (root / "aids").mkdir(parents=True)
     for name in ("hdf-aide-implantation", "bpi-pret-nouvelle-industrie", "ademe-tremplin"):
         shutil.copy(CORPUS_DIR / "aids" / f"{name}.yaml", root / "aids")
-    settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, _env_file=None,  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, _env_file=None,
                         min_dense=0.0, offtopic_margin=1.0)
     embedder = CachedEmbedder(HashEmbedder(), path=index_paths(settings.knowledge)["cache"])
     kb = KnowledgeBase.open(settings.knowledge, embedder=embedder, corpus_dir=root)
@@ -101,6 +102,7 @@ def test_chroma_down_falls_back_to_lexical_results(chroma_url: str, tmp_path: Pa
         time.sleep(0.2)
     with caplog.at_level(logging.WARNING):
         degraded = kb.search("prêt nouvelle industrie", lang="fr")
-    assert degraded.degraded and not degraded.declined
+    assert degraded.degraded
+    assert not degraded.declined
     assert degraded.hits[0].chunk.source_id == "bpi-pret-nouvelle-industrie"
     assert "lexical results only" in caplog.text

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from knowledge import CORPUS_DIR
 from knowledge.chunking import MAX_CHUNK_CHARS, chunk_corpus, chunk_document
 from knowledge.lexical import LexicalIndex, fold, tokenize
@@ -15,7 +17,9 @@ def test_one_chunk_per_record_and_documents_cut_at_headings() -> None:
     corpus = load_corpus(CORPUS_DIR)
     chunks = chunk_corpus(corpus)
     kinds = [c.kind for c in chunks]
-    assert kinds.count("aid") == 36 and kinds.count("partner") == 38 and kinds.count("cci") == 8
+    assert kinds.count("aid") == 36
+    assert kinds.count("partner") == 38
+    assert kinds.count("cci") == 8
     assert len({c.id for c in chunks}) == len(chunks)
     assert all(c.url and c.url.startswith("http") for c in chunks)
 
@@ -47,7 +51,7 @@ def test_folding_and_stemming_match_inflections_and_accents() -> None:
     assert "pour" not in tokenize("pour les PME", "fr")
 
 
-def test_lexical_index_ranks_the_matching_text_and_respects_the_mask(tmp_path) -> None:
+def test_lexical_index_ranks_the_matching_text_and_respects_the_mask(tmp_path: Path) -> None:
     import numpy as np
 
     texts = ["Prêt Bpifrance pour l'industrie", "Atelier de confection de chemises en lin",

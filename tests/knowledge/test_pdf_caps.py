@@ -28,7 +28,8 @@ def test_a_pdf_over_the_size_cap_is_not_opened(tmp_path: Path) -> None:
     corpus = load_corpus(tmp_path / "none", extra=[folder])
     assert [d.title for d in corpus.documents] == ["ok"]
     [error] = corpus.errors
-    assert "huge.pdf" in str(error) and "bytes" in str(error)
+    assert "huge.pdf" in str(error)
+    assert "bytes" in str(error)
 
 
 def test_a_pdf_over_the_page_cap_is_refused(tmp_path: Path) -> None:
@@ -41,7 +42,8 @@ def test_a_pdf_over_the_page_cap_is_refused(tmp_path: Path) -> None:
     corpus = load_corpus(tmp_path / "none", extra=[folder])
     assert [d.title for d in corpus.documents] == ["ok"]
     [error] = corpus.errors
-    assert "long.pdf" in str(error) and "pages" in str(error)
+    assert "long.pdf" in str(error)
+    assert "pages" in str(error)
 
 
 def test_parsing_runs_in_a_child_with_a_time_limit(tmp_path: Path) -> None:

@@ -63,7 +63,8 @@ def test_filters_restrict_kind_and_department(kb: KnowledgeBase) -> None:
 def test_english_question_prefers_english_documents(kb: KnowledgeBase) -> None:
     result = kb.search("How many companies does the Hauts-de-France region have?", lang="en")
     docs = [h for h in result.hits[:3] if h.chunk.kind == "document"]
-    assert docs and docs[0].chunk.lang == "en"
+    assert docs
+    assert docs[0].chunk.lang == "en"
 
 
 def test_intent_words_say_which_kind_of_source_is_wanted(kb: KnowledgeBase) -> None:

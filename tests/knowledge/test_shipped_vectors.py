@@ -114,13 +114,16 @@ def test_a_fresh_index_embeds_only_the_text_the_shipped_file_lacks(
     embedder = CachedEmbedder(counting, path=index_paths(config)["cache"],
                               shipped=ShippedVectors())
     report = ingest(config, embedder=embedder, extra=[notes])
-    assert len(counting.passages) == 1 and "Roubaix" in counting.passages[0]
-    assert report.embedded == 1 and report.seeded == report.chunks - 1
+    assert len(counting.passages) == 1
+    assert "Roubaix" in counting.passages[0]
+    assert report.embedded == 1
+    assert report.seeded == report.chunks - 1
     kb = KnowledgeBase.open(config, embedder=embedder, extra=[notes])   # off-topic anchors
     hits = kb.search("atelier de vélos à Roubaix", lang="fr", k=20).hits
     assert "doc:note-atelier#0" in [h.chunk.id for h in hits]
     embedder.embed_queries(shipped_texts()["q"])                         # intent examples
-    assert len(counting.passages) == 1 and counting.queries == ["atelier de vélos à Roubaix"]
+    assert len(counting.passages) == 1
+    assert counting.queries == ["atelier de vélos à Roubaix"]
 
 
 def test_another_embedder_never_reads_the_shipped_file(tmp_path: Path) -> None:

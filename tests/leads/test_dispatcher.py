@@ -41,10 +41,12 @@ class Recorder:
         self.transient = transient
         self.pause = pause
         self.calls: list[Delivery] = []
+        self.called = asyncio.Event()
         self.delivered: list[str] = []
 
     async def send(self, *, item: Delivery) -> str | None:
         self.calls.append(item)
+        self.called.set()
         if self.pause:
             await asyncio.sleep(self.pause)
         if len(self.calls) <= self.failures:
@@ -126,7 +128,9 @@ async def test_two_transient_failures_then_one_delivery(db: Database) -> None:
     [item] = await items(db)
     assert (item.status, item.attempts, item.remote_ref, item.dead) == ("sent", 3, "remote-1",
                                                                         False)
-    assert item.sent_at is not None and item.locked_until is None and item.last_error is None
+    assert item.sent_at is not None
+    assert item.locked_until is None
+    assert item.last_error is None
     trail = await events(db)
     assert [(e.action, e.actor, e.detail["attempt"]) for e in trail] == [
         ("delivery_failed", "dispatcher", 1), ("delivery_failed", "dispatcher", 2),
@@ -153,7 +157,8 @@ async def test_a_notifier_down_for_good_ends_as_a_dead_letter(db: Database) -> N
     assert [e.action for e in await events(db)][-1] == "dead_letter"
     async with db.sessions() as session:
         lead = await session.get(Lead, lead_id)
-    assert lead is not None and (lead.status, lead.email) == ("new", "camille@textiles.example")
+    assert lead is not None
+    assert (lead.status, lead.email) == ("new", "camille@textiles.example")
     assert [d.id for d in await dead_letters(db)] == [item.id]
 
 
@@ -234,8 +239,7 @@ async def test_a_dispatcher_that_lost_its_lease_does_not_overwrite(db: Database)
     clock = Clock()
     slow, fast = Recorder(pause=0.3), Recorder()
     slow_run = asyncio.create_task(dispatcher(db, slow, clock).run_once())
-    while not slow.calls:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(slow.called.wait(), 10)
     clock.advance(61)                                          # the slow one's lease expires
     assert await dispatcher(db, fast, clock).run_once() == DispatchReport(sent=1)
     assert await slow_run == DispatchReport()                  # its late result is dropped

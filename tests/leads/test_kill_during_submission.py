@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
+from knowledge.base import KnowledgeBase
 
 FORM = ["/conseiller", "1", "Ateliers du Nord", "passer", "Valenciennes", "40", "passer",
         "Chemises", "passer", "4", "4", "Marie", "marie@example.fr", "passer"]
@@ -25,8 +26,8 @@ def _relocbot() -> str:
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.05, 0.15, 0.4])
-def test_kill_9_during_submission_is_all_or_nothing(kb, kb_settings: Settings, tmp_path: Path,
-                                                    delay: float) -> None:
+def test_kill_9_during_submission_is_all_or_nothing(kb: KnowledgeBase, kb_settings: Settings,
+                                                    tmp_path: Path, delay: float) -> None:
     data = tmp_path / "data"
     shutil.copytree(kb_settings.index_dir, data / "index")          # no rebuild
     db_file = tmp_path / "leads.db"
@@ -35,7 +36,8 @@ def test_kill_9_during_submission_is_all_or_nothing(kb, kb_settings: Settings, t
            "RELOCBOT_LOG_LEVEL": "WARNING"}
     chat = subprocess.Popen([_relocbot(), "chat"], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert chat.stdin and chat.stdout
+    assert chat.stdin
+    assert chat.stdout
     for line in FORM:
         chat.stdin.write((line + "\n").encode())
     chat.stdin.flush()
@@ -60,7 +62,8 @@ def test_kill_9_during_submission_is_all_or_nothing(kb, kb_settings: Settings, t
         assert events == [(lead_id, "created")]
         assert [row[0] for row in outbox] == [lead_id]
     else:
-        assert events == [] and outbox == []
+        assert events == []
+        assert outbox == []
 
     if not leads:
         return

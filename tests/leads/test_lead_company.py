@@ -42,7 +42,7 @@ async def api() -> AsyncIterator[FakeCompanyAPI]:
 def make(kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path, *,
          url: str | None = None, lookup: CompanyLookup | None = None,
          timeout: float = 1.0) -> Assistant:
-    settings = Settings(data_dir=tmp_path, rate_limit_per_minute=1000, _env_file=None,  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path, rate_limit_per_minute=1000, _env_file=None,
                         company_lookup=url is not None, company_api_url=url or "http://x",
                         company_api_timeout_seconds=timeout)
     return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings,
@@ -92,8 +92,9 @@ async def stored(db: Database) -> tuple[Lead, dict[str, Any]]:
         return lead, dict(item.payload)
 
 
-async def test_a_confirmed_company_is_not_asked_again(kb, db, catalog, tmp_path,
-                                                      api: FakeCompanyAPI) -> None:
+async def test_a_confirmed_company_is_not_asked_again(
+        kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path,
+        api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     question = await until_siren(bot)
     assert joined(question) == "Est-ce bien ATELIERS DUPONT, Maubeuge, 20 à 49 salariés ?"
@@ -114,20 +115,24 @@ async def test_a_confirmed_company_is_not_asked_again(kb, db, catalog, tmp_path,
     assert (lead.size, lead.headcount, lead.tier) == ("PME", None, "chaud")
     assert lead.details["registry"] == {"naf": "25.62A", "headcount_band": "12", "flags": []}
     card = plain_text(render(payload, catalog=catalog), catalog=catalog)
-    assert "20 à 49 salariés (répertoire Sirene)" in card and "⚠" not in card
+    assert "20 à 49 salariés (répertoire Sirene)" in card
+    assert "⚠" not in card
     assert len(api.requests) == 1
 
 
 async def test_no_keeps_every_question_and_a_siret_or_a_typed_yes_work(
-        kb, db, catalog, tmp_path, api: FakeCompanyAPI) -> None:
+        kb: KnowledgeBase, db: Database, catalog: Catalog,
+        tmp_path: Path, api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     await until_siren(bot, siren="SIRET 812 345 676 00017")
     no = await bot.handle(say("non"))
     assert catalog.t("lead_q_place", "fr") in joined(no)
     state = await db.load_state("terminal:u", channel="terminal")
     answers = state.data["lead"]["answers"]
-    assert answers["company"] == "Ateliers Dupont" and answers["siren"] == "812345676"
-    assert "registry" not in answers and "filled" not in state.data["lead"]
+    assert answers["company"] == "Ateliers Dupont"
+    assert answers["siren"] == "812345676"
+    assert "registry" not in answers
+    assert "filled" not in state.data["lead"]
     await until_siren(bot, user="v", siren="81234567600017")
     yes = await bot.handle(say("oui c'est bien nous", "v"))
     assert catalog.t("lead_q_product", "fr") in joined(yes)
@@ -137,7 +142,8 @@ async def test_no_keeps_every_question_and_a_siret_or_a_typed_yes_work(
 
 
 async def test_back_from_the_question_after_the_register_takes_its_answers_back(
-        kb, db, catalog, tmp_path, api: FakeCompanyAPI) -> None:
+        kb: KnowledgeBase, db: Database, catalog: Catalog,
+        tmp_path: Path, api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     await until_siren(bot)
     await bot.handle(press("lf:company:yes"))
@@ -167,9 +173,11 @@ async def questions(bot: Assistant, user: str) -> list[str]:
 
 
 async def test_the_form_is_unchanged_when_the_register_is_off_or_down(
-        kb, db, catalog, tmp_path, api: FakeCompanyAPI) -> None:
+        kb: KnowledgeBase, db: Database, catalog: Catalog,
+        tmp_path: Path, api: FakeCompanyAPI) -> None:
     off = await questions(make(kb, db, catalog, tmp_path), "off")
-    assert "Est-ce bien" not in "\n".join(off) and catalog.t("lead_summary_title", "fr") in off[-1]
+    assert "Est-ce bien" not in "\n".join(off)
+    assert catalog.t("lead_summary_title", "fr") in off[-1]
     api.status = 503
     down = make(kb, db, catalog, tmp_path, url=api.base_url)
     assert await questions(down, "a") == off
@@ -192,8 +200,9 @@ class Broken:
         raise RuntimeError("register bug")
 
 
-async def test_a_hanging_or_broken_lookup_never_holds_the_form(kb, db, catalog,
-                                                               tmp_path) -> None:
+async def test_a_hanging_or_broken_lookup_never_holds_the_form(
+        kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path
+) -> None:
     for name, lookup in (("h", Hanging()), ("b", Broken())):
         bot = make(kb, db, catalog, tmp_path, lookup=lookup, timeout=0.3)
         started = time.perf_counter()
@@ -203,7 +212,8 @@ async def test_a_hanging_or_broken_lookup_never_holds_the_form(kb, db, catalog,
 
 
 async def test_closed_companies_and_intermediaries_are_flagged_to_the_advisor(
-        kb, db, catalog, tmp_path, api: FakeCompanyAPI) -> None:
+        kb: KnowledgeBase, db: Database, catalog: Catalog,
+        tmp_path: Path, api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     question = await until_siren(bot, company="Filature du Nord", siren=CLOSED)
     assert joined(question) == ("Est-ce bien FILATURE DU NORD, Roubaix, entreprise indiquée "
@@ -213,14 +223,16 @@ async def test_closed_companies_and_intermediaries_are_flagged_to_the_advisor(
     await finish(bot, answers=["12", "Fils de lin", "Inde"])
     await bot.handle(press("lf:confirm"))
     lead, payload = await stored(db)
-    assert lead.details["registry"]["flags"] == ["closed"] and lead.headcount == 12
+    assert lead.details["registry"]["flags"] == ["closed"]
+    assert lead.headcount == 12
     card = plain_text(render(payload, catalog=catalog), catalog=catalog)
     assert catalog.t("notify_company_closed", "fr") in card
     assert "Intermédiaire" not in card
 
 
-async def test_an_intermediary_is_flagged_with_its_naf_code(kb, db, catalog, tmp_path,
-                                                            api: FakeCompanyAPI) -> None:
+async def test_an_intermediary_is_flagged_with_its_naf_code(
+        kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path,
+        api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     await until_siren(bot, company="CCS", siren=CONSULTANCY)
     await bot.handle(press("lf:company:yes"))
@@ -233,7 +245,9 @@ async def test_an_intermediary_is_flagged_with_its_naf_code(kb, db, catalog, tmp
     assert lead.size == "TPE"
 
 
-async def test_in_english(kb, db, catalog, tmp_path, api: FakeCompanyAPI) -> None:
+async def test_in_english(
+        kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path,
+        api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     await bot.handle(say("/lang en"))
     question = await until_siren(bot)
@@ -247,7 +261,8 @@ async def test_in_english(kb, db, catalog, tmp_path, api: FakeCompanyAPI) -> Non
 
 
 async def test_the_finder_reads_a_siren_and_hands_the_company_over(
-        kb, db, catalog, tmp_path, api: FakeCompanyAPI) -> None:
+        kb: KnowledgeBase, db: Database, catalog: Catalog,
+        tmp_path: Path, api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     await bot.handle(press("menu:aid"))
     question = await bot.handle(say("notre SIREN : 812 345 676"))
@@ -270,12 +285,14 @@ async def test_the_finder_reads_a_siren_and_hands_the_company_over(
         "ATELIERS DUPONT", "812345676", "cci-grand-hainaut")
 
 
-async def test_the_finder_goes_on_when_it_is_not_the_company(kb, db, catalog, tmp_path,
-                                                             api: FakeCompanyAPI) -> None:
+async def test_the_finder_goes_on_when_it_is_not_the_company(
+        kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path,
+        api: FakeCompanyAPI) -> None:
     bot = make(kb, db, catalog, tmp_path, url=api.base_url)
     await bot.handle(press("menu:aid"))
     await bot.handle(say("812345676"))
     no = await bot.handle(say("non"))
     assert catalog.t("finder_ask_department", "fr") in joined(no)
     state = await db.load_state("terminal:u", channel="terminal")
-    assert "company" not in state.data and state.data["profile"] == {"project_types": []}
+    assert "company" not in state.data
+    assert state.data["profile"] == {"project_types": []}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -20,14 +20,14 @@ ANSWERS = ["Ateliers du Nord", "732 829 320", "Valenciennes", "40 salariés", "t
            "Confection de chemises en lin, 20 emplois", "Chine"]
 
 
-def make(kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path) -> Assistant:
+def make(kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path) -> Assistant:
     settings = Settings(data_dir=tmp_path, rate_limit_per_minute=1000, _env_file=None)
     return build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
 
 
 @pytest.fixture
-async def bot(kb, db, catalog, tmp_path) -> AsyncIterator[Assistant]:
-    yield make(kb, db, catalog, tmp_path)
+async def bot(kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path) -> Assistant:
+    return make(kb, db, catalog, tmp_path)
 
 
 def say(value: str, user: str = "u") -> Incoming:
@@ -67,24 +67,31 @@ async def test_happy_path_stores_lead_event_and_outbox_in_one_go(
     summary = await fill(bot)
     text = joined(summary)
     assert catalog.t("lead_summary_title", "fr") in text
-    assert "SIREN : 732829320" in text and "Téléphone : +33612345678" in text
+    assert "SIREN : 732829320" in text
+    assert "Téléphone : +33612345678" in text
     assert "CCI : CCI Grand Hainaut" in text
     done = await bot.handle(press("lf:confirm"))
-    assert "REL-" in joined(done) and "CCI Grand Hainaut" in joined(done)
+    assert "REL-" in joined(done)
+    assert "CCI Grand Hainaut" in joined(done)
     async with db.sessions() as session:
         lead = (await session.scalars(select(Lead))).one()
         assert (lead.desk_id, lead.company, lead.siren, lead.email, lead.tier) == (
             "cci-grand-hainaut", "Ateliers du Nord", "732829320", "marie@example.fr", "chaud")
-        assert lead.consent_at is not None and lead.consent_version
+        assert lead.consent_at is not None
+        assert lead.consent_version
         assert "Valenciennes" in lead.rule
-        assert lead.details["aids"] and lead.details["score_reasons"]
+        assert lead.details["aids"]
+        assert lead.details["score_reasons"]
         events = (await session.scalars(select(LeadEvent))).all()
         assert [e.action for e in events] == ["created"]
         [item] = (await session.scalars(select(OutboxItem))).all()
-        assert item.notifier == "inbox" and item.status == "pending"
-        assert item.payload["ref"] == lead.ref and item.payload["email"] == "marie@example.fr"
+        assert item.notifier == "inbox"
+        assert item.status == "pending"
+        assert item.payload["ref"] == lead.ref
+        assert item.payload["email"] == "marie@example.fr"
     state = await db.load_state("terminal:u", channel="terminal")
-    assert state.flow is None and "lead" not in state.data
+    assert state.flow is None
+    assert "lead" not in state.data
 
 
 async def test_consent_refused_stores_nothing(bot: Assistant, db: Database,
@@ -94,7 +101,8 @@ async def test_consent_refused_stores_nothing(bot: Assistant, db: Database,
     assert joined(replies) == catalog.t("lead_consent_refused", "fr")
     assert await count(db, Lead) == 0
     state = await db.load_state("terminal:u", channel="terminal")
-    assert "lead" not in state.data and state.flow is None
+    assert "lead" not in state.data
+    assert state.flow is None
 
 
 async def test_invalid_answers_are_explained_and_asked_again(bot: Assistant,
@@ -154,10 +162,12 @@ async def test_cancel_erases_the_answers(bot: Assistant, db: Database, catalog: 
     await bot.handle(say("Ateliers du Nord"))
     assert joined(await bot.handle(say("/annuler"))) == catalog.t("lead_cancelled", "fr")
     state = await db.load_state("terminal:u", channel="terminal")
-    assert "lead" not in state.data and state.flow is None
+    assert "lead" not in state.data
+    assert state.flow is None
 
 
-async def test_resume_after_a_restart(kb, db, catalog, tmp_path) -> None:
+async def test_resume_after_a_restart(kb: KnowledgeBase, db: Database, catalog: Catalog,
+                                      tmp_path: Path) -> None:
     first = make(kb, db, catalog, tmp_path)
     await first.handle(say("/conseiller"))
     await first.handle(press("lf:consent:yes"))
@@ -175,7 +185,9 @@ async def test_double_tap_on_confirm_gives_one_lead(bot: Assistant, db: Database
     first = await bot.handle(press("lf:confirm", event="tap-1"))
     again = await bot.handle(press("lf:confirm", event="tap-2"))     # second tap: flow is over
     retry = await bot.handle(press("lf:confirm", event="tap-1"))     # channel retry: deduped
-    assert "REL-" in joined(first) and "REL-" not in joined(again) and retry == []
+    assert "REL-" in joined(first)
+    assert "REL-" not in joined(again)
+    assert retry == []
     assert await count(db, Lead) == 1
 
 
@@ -191,7 +203,8 @@ async def test_same_siren_within_30_days_updates_the_lead(bot: Assistant, db: Da
     async with db.sessions() as session:
         kinds = [i.kind for i in (await session.scalars(select(OutboxItem))).all()]
         actions = [e.action for e in (await session.scalars(select(LeadEvent))).all()]
-    assert kinds == ["new", "update"] and actions == ["created", "updated"]
+    assert kinds == ["new", "update"]
+    assert actions == ["created", "updated"]
 
 
 async def test_forget_erases_personal_data_of_sent_leads(bot: Assistant, db: Database,
@@ -207,7 +220,8 @@ async def test_forget_erases_personal_data_of_sent_leads(bot: Assistant, db: Dat
             None, None, None, None, None)
         assert (lead.department, lead.size, lead.tier) == ("59", "PME", "chaud")
         [item] = (await session.scalars(select(OutboxItem))).all()
-        assert item.payload["email"] is None and item.payload["company"] is None
+        assert item.payload["email"] is None
+        assert item.payload["company"] is None
         assert "erased" in [e.action for e in (await session.scalars(select(LeadEvent))).all()]
 
 

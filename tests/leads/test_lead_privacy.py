@@ -81,7 +81,7 @@ def settings_for(tmp_path: Path, fake: FakeSlackAPI) -> Settings:
     desks = tmp_path / "desks.yaml"
     desks.write_text(f"desks:\n  cci-grand-hainaut:\n    slack_channel: {DESK_CHANNEL}\n"
                      f"    advisors: [U0ADVISOR]\n    inbox: true\n", encoding="utf-8")
-    return Settings(data_dir=tmp_path, rate_limit_per_minute=1000,  # type: ignore[call-arg]
+    return Settings(data_dir=tmp_path, rate_limit_per_minute=1000,
                     desks_file=desks, slack_bot_token="xoxb-test",
                     slack_api_base_url=fake.base_url, _env_file=None)
 
@@ -115,7 +115,8 @@ async def test_a_stranger_with_the_same_siren_gets_a_new_lead_flagged_for_the_ad
     stranger = joined(await INTRUDER.submit(bot))
     told_updated = catalog.t("lead_updated", "fr", ref="{}", desk="{}").split("{}")[1]
     assert told_updated not in stranger                                 # "... a été mise à jour"
-    assert marie_lead.ref not in stranger and MARIE.email not in stranger
+    assert marie_lead.ref not in stranger
+    assert MARIE.email not in stranger
     async with db.sessions() as session:
         leads = {lead.user_key: lead for lead in (await session.scalars(select(Lead))).all()}
         ivan = leads["terminal:intrus7"]
@@ -205,7 +206,8 @@ async def test_a_person_who_erased_can_ask_again(
     again = joined(await MARIE.submit(bot))                             # the very same answers
     async with db.sessions() as session:
         live = (await session.scalars(select(Lead).where(Lead.anonymised_at.is_(None)))).all()
-        assert len(live) == 1 and live[0].email == MARIE.email
+        assert len(live) == 1
+        assert live[0].email == MARIE.email
         assert live[0].ref in again
         new_items = (await session.scalars(select(OutboxItem).where(
             OutboxItem.lead_id == live[0].id, OutboxItem.kind == "new"))).all()

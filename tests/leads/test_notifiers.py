@@ -86,7 +86,8 @@ async def test_inbox_is_idempotent_and_atomic(tmp_path: Path, catalog: Catalog) 
     second = await notifier.send(item=delivery(str(folder), company="Seconde"))
     assert first == second
     files = sorted(p.name for p in folder.iterdir())
-    assert len(files) == 1 and files[0].endswith(".json")     # no temporary file left over
+    assert len(files) == 1
+    assert files[0].endswith(".json")     # no temporary file left over
     document = json.loads((folder / files[0]).read_text(encoding="utf-8"))
     assert document["idempotency_key"] == "REL-2026-00042:new:x"
     assert document["payload"]["company"] == "Seconde"
@@ -182,10 +183,13 @@ async def test_email_has_text_html_subject_and_stable_message_id(
     assert message["X-Relocbot-Idempotency-Key"] == item.idempotency_key
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     plain_text, html_text = text.get_content(), html.get_content()
-    assert "Textiles & Fils <du Nord>" in plain_text and "Je prends" not in plain_text
-    assert "Textiles &amp; Fils &lt;du Nord&gt;" in html_text and "<du Nord>" not in html_text
+    assert "Textiles & Fils <du Nord>" in plain_text
+    assert "Je prends" not in plain_text
+    assert "Textiles &amp; Fils &lt;du Nord&gt;" in html_text
+    assert "<du Nord>" not in html_text
     assert '<a href="https://aides.example/rebond">Prêt Rebond</a>' in html_text
 
 
@@ -196,7 +200,8 @@ async def test_email_rejection_is_permanent_and_names_no_address(
     with pytest.raises(DeliveryError) as caught:
         await email_notifier(smtp.port, catalog).send(item=delivery("conseiller@cci.example"))
     assert caught.value.transient is False
-    assert "550" in str(caught.value) and "@" not in str(caught.value)
+    assert "550" in str(caught.value)
+    assert "@" not in str(caught.value)
     assert smtp.messages == []
 
 
@@ -212,7 +217,8 @@ def test_english_rendering_uses_the_english_catalog(catalog: Catalog) -> None:
     assert "48 hours" in layout.intro
     french = render(payload(kind="escalation", sla_hours=48), catalog=catalog)
     assert french.subject.startswith("[Relocbot] Escalade")
-    assert "CCI Grand Hainaut" in french.intro and "48 heures" in french.intro
+    assert "CCI Grand Hainaut" in french.intro
+    assert "48 heures" in french.intro
 
 
 def test_core_notifiers_are_the_inbox_and_the_webhooks(tmp_path: Path) -> None:

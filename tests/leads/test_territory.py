@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import Catalog
 from bot.leads.routing import LOCAL_DESKS, Router
+from bot.storage import Database
+from knowledge.base import KnowledgeBase
 from knowledge.catalog.geo import HDF_DEPARTMENTS
 from knowledge.catalog.territory import TERRITORY_FILE, Territory, TerritoryError
 
@@ -29,8 +32,10 @@ def test_every_commune_routes_to_one_desk_or_a_documented_choice() -> None:
             assert (routing.desk_ids, routing.ambiguous) == ([commune.cci], False), place
             desks[commune.cci] += 1
         else:
-            assert routing.ambiguous and len(routing.desk_ids) >= 2, place
-            assert routing.reason and commune.territory, place  # the choice says why
+            assert routing.ambiguous, place
+            assert len(routing.desk_ids) >= 2, place
+            assert routing.reason, place  # the choice says why
+            assert commune.territory, place
             choices[" / ".join(routing.desk_ids)] += 1
         assert set(routing.desk_ids) <= set(LOCAL_DESKS), place
     print("\ncommunes per desk:", dict(desks.most_common()))
@@ -96,29 +101,34 @@ def test_name_variants_resolve(variant: str, name: str) -> None:
 
 def test_a_postal_code_shared_by_communes_of_two_desks_asks_which_commune() -> None:
     routing = ROUTER.route("59171")          # Hornaing, Erre (Douaisis) and Hélesmes (Hainaut)
-    assert routing.ambiguous and routing.commune is None
+    assert routing.ambiguous
+    assert routing.commune is None
     assert {"Hornaing", "Erre", "Hélesmes"} <= set(routing.communes)
     assert set(routing.desk_ids) == {"cci-grand-lille", "cci-grand-hainaut"}
     assert ROUTER.route("59171 Hélesmes").desk_ids == ["cci-grand-hainaut"]
     assert ROUTER.route("59171 Hornaing").desk_ids == ["cci-grand-lille"]
     same = ROUTER.route("59160")             # Lille (Lomme) and Capinghem: one desk, no question
-    assert same.desk_ids == ["cci-grand-lille"] and not same.ambiguous
+    assert same.desk_ids == ["cci-grand-lille"]
+    assert not same.ambiguous
 
 
 def test_homonyms_ask_which_commune_unless_one_dominates() -> None:
     dury = ROUTER.route("Dury")
-    assert dury.ambiguous and set(dury.communes) == {"Dury (02)", "Dury (62)", "Dury (80)"}
+    assert dury.ambiguous
+    assert set(dury.communes) == {"Dury (02)", "Dury (62)", "Dury (80)"}
     assert ROUTER.route("Bailleul").desk_ids == ["cci-grand-lille"]  # 15,000 people vs 300
 
 
 def test_documented_choices_are_sourced_and_name_real_desks() -> None:
     for choice in TERRITORY.choices.values():
-        assert choice["reason"] and choice["sources"], choice["id"]
+        assert choice["reason"], choice["id"]
+        assert choice["sources"], choice["id"]
         assert all(url.startswith(("http://", "https://")) for url in choice["sources"])
     for desk, spec in TERRITORY.desks.items():
         assert desk in LOCAL_DESKS
         refs = [*spec.get("sources", []), *(ref["url"] for ref in spec.get("legal", []))]
-        assert refs and all(url.startswith(("http://", "https://")) for url in refs), desk
+        assert refs, desk
+        assert all(url.startswith(("http://", "https://")) for url in refs), desk
 
 
 def test_a_unit_claimed_twice_is_an_error(tmp_path: Path) -> None:
@@ -131,8 +141,9 @@ def test_a_unit_claimed_twice_is_an_error(tmp_path: Path) -> None:
         Territory.load(path)
 
 
-async def test_the_lead_form_asks_which_commune_for_a_shared_postal_code(kb, db, catalog,
-                                                                        tmp_path) -> None:
+async def test_the_lead_form_asks_which_commune_for_a_shared_postal_code(
+    kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path: Path
+) -> None:
     from tests.leads.test_lead_flow import joined, make, press, say
 
     bot = make(kb, db, catalog, tmp_path)

@@ -44,10 +44,12 @@ def test_headcount() -> None:
 def test_scoring_is_transparent_and_tiered() -> None:
     hot = score_lead({"stage": "pret", "timeline": "moins-6-mois", "size": "PME",
                       "siren": "732829320", "email": "a@b.fr"}, thresholds=(60, 30))
-    assert hot.tier == "chaud" and hot.points == 30 + 25 + 12 + 5 + 5
+    assert hot.tier == "chaud"
+    assert hot.points == 30 + 25 + 12 + 5 + 5
     assert ("stage", "pret", 30) in hot.reasons
     cold = score_lead({"stage": "idee", "timeline": "inconnu"}, thresholds=(60, 30))
-    assert cold.tier == "froid" and cold.points == 5
+    assert cold.tier == "froid"
+    assert cold.points == 5
     warm = score_lead({"stage": "etude", "timeline": "6-12-mois", "size": "TPE"},
                       thresholds=(60, 30))
     assert warm.tier == "tiede"

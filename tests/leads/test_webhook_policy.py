@@ -40,7 +40,7 @@ async def refused(notifier: WebhookNotifier, url: str) -> DeliveryError:
 
 
 async def test_no_allow_list_means_no_webhook(receiver: WebhookReceiver, tmp_path: Path) -> None:
-    notifier = core_notifiers(Settings(_env_file=None, data_dir=tmp_path,  # type: ignore[call-arg]
+    notifier = core_notifiers(Settings(_env_file=None, data_dir=tmp_path,
                                        webhook_secret=SECRET))["webhook"]
     assert isinstance(notifier, WebhookNotifier)
     await refused(notifier, receiver.url)
@@ -73,7 +73,8 @@ async def test_an_internal_crm_needs_both_settings(receiver: WebhookReceiver) ->
     allowed = WebhookNotifier(secret=SECRET, allowed_hosts=["127.0.0.1"],
                               allow_local_network=True)
     assert await allowed.send(item=delivery(receiver.url))
-    assert len(receiver.hits) == 1 and receiver.hits[0].valid
+    assert len(receiver.hits) == 1
+    assert receiver.hits[0].valid
 
 
 async def test_config_check_says_an_empty_allow_list_refuses_every_webhook(
@@ -82,7 +83,7 @@ async def test_config_check_says_an_empty_allow_list_refuses_every_webhook(
     desks = tmp_path / "desks.yaml"
     desks.write_text("desks:\n  cci-aisne:\n    webhooks: [https://crm.example.org/hook, "
                      "http://crm.example.org/plain]\n")
-    settings = Settings(_env_file=None, data_dir=tmp_path, desks_file=desks,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path, desks_file=desks,
                         webhook_secret=SECRET)
     results = {r.name: r for r in await check_config(settings)}
     assert results["desks: webhooks"].status == "error"

@@ -22,6 +22,7 @@ from bot.messages import Button, Citation, Incoming, Reply
 from bot.settings import Settings
 from bot.storage import Database
 from bot.wiring import build_assistant
+from knowledge.base import KnowledgeBase
 from ops.fakes.telegram_api import parse_html
 
 CATALOG = Catalog.load()
@@ -72,7 +73,8 @@ def test_telegram_rendering_is_valid_html_within_limits(text: str, label: str) -
         checker = _TagChecker()
         checker.feed(message.text)
         checker.close()
-        assert not checker.bad and not checker.stack, checker.bad
+        assert not checker.bad, checker.bad
+        assert not checker.stack, checker.stack
         for row in message.keyboard:
             for button in row:
                 assert len(button.data.encode()) <= 64
@@ -129,8 +131,8 @@ def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
                                    st.sampled_from(["fb:up", "lf:consent:yes", "fd:size:XXL",
                                                     "fd:more", "lf:edit:email", "menu:aid",
                                                     "fp:dep:59", "lf:choice:pret"])))
-def test_the_assistant_always_answers_within_limits(kb, sqlite_db: Database, text: str,
-                                                    action: str | None) -> None:
+def test_the_assistant_always_answers_within_limits(kb: KnowledgeBase, sqlite_db: Database,
+                                                    text: str, action: str | None) -> None:
     settings_ = Settings(_env_file=None, rate_limit_per_minute=100_000)
     assistant = build_assistant(kb=kb, db=sqlite_db, catalog=CATALOG, settings=settings_)
     incoming = Incoming(channel="prop", conversation_key="prop:1", user_id="1",
@@ -139,5 +141,6 @@ def test_the_assistant_always_answers_within_limits(kb, sqlite_db: Database, tex
     replies = asyncio.run(assistant.handle(incoming))
     assert replies, "every event gets an answer"
     for reply in replies:
-        assert reply.blocks and all(isinstance(b, str) for b in reply.blocks)
+        assert reply.blocks
+        assert all(isinstance(b, str) for b in reply.blocks)
         assert sum(len(b) for b in reply.blocks) < 20_000

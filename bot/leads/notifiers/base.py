@@ -95,7 +95,8 @@ def safe_name(key: str) -> str:
     return f"{cleaned.lstrip('.')[:100]}-{digest}"
 
 
-async def post(url: str | httpx.URL, *, name: str, client: httpx.AsyncClient | None, timeout: float,
+async def post(url: str | httpx.URL, *, name: str, client: httpx.AsyncClient | None,
+               timeout: float,  # noqa: ASYNC109 - httpx's timeouts, raised as DeliveryError
                **request: Any) -> httpx.Response:
     """POST for an HTTP notifier (with its own client, or a throw-away one); a timeout or a
     transport error becomes a transient ``DeliveryError`` named ``"{name}: ..."``. Usage::

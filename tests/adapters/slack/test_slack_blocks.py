@@ -110,7 +110,8 @@ def test_split_text_prefers_natural_boundaries() -> None:
     assert split_text("un\n\ndeux", limit=5) == ["un", "deux"]
     assert split_text("une phrase. une autre", limit=14) == ["une phrase.", "une autre"]
     pieces = split_text("x" * 7 + "&amp;" + "y" * 10, limit=10)
-    assert pieces[0] == "x" * 7 and pieces[1].startswith("&amp;")
+    assert pieces[0] == "x" * 7
+    assert pieces[1].startswith("&amp;")
     assert "".join(pieces) == "x" * 7 + "&amp;" + "y" * 10
 
 
@@ -120,10 +121,14 @@ def test_text_is_escaped_and_no_mention_can_be_forged(catalog: Catalog) -> None:
                               Citation(2, "t", "ok", "https://a.fr/x|<!everyone>", "doc")))
     blocks = reply_to_blocks(reply, lang="fr", catalog=catalog)
     joined = "\n".join(texts(blocks))
-    assert "&lt;@U0EVE&gt;" in joined and "&lt;!everyone&gt;" in joined
+    assert "&lt;@U0EVE&gt;" in joined
+    assert "&lt;!everyone&gt;" in joined
     assert "&amp; co &gt; tout" in joined
-    assert "<@" not in joined and "<!" not in joined and "<#" not in joined
-    assert "<javascript" not in joined and "[2] ok" in joined  # unsafe URLs are never linked
+    assert "<@" not in joined
+    assert "<!" not in joined
+    assert "<#" not in joined
+    assert "<javascript" not in joined
+    assert "[2] ok" in joined  # unsafe URLs are never linked
     assert escape_mrkdwn(FORGED) in fallback_text(Reply(blocks=(FORGED,)))
     assert "<@" not in fallback_text(Reply(blocks=(FORGED,)))
 
@@ -138,7 +143,8 @@ def test_shared_blocks_credit_the_user_and_drop_buttons(catalog: Catalog) -> Non
     assert shared[0]["type"] == "context"
     assert shared[0]["elements"][0]["text"] == catalog.t("slack_shared_by", "fr",
                                                          user="<@U0ALICE>")
-    assert not buttons(shared) and len(shared) == len(blocks)  # + context - actions
+    assert not buttons(shared)
+    assert len(shared) == len(blocks)  # + context - actions
     forged = shared_blocks(blocks, user="<!everyone>", lang="fr", catalog=catalog)
     assert "<!" not in forged[0]["elements"][0]["text"]
 

@@ -31,8 +31,10 @@ def test_mention_is_stripped_and_the_thread_kept_in_the_key() -> None:
     incoming = event_to_incoming(event, team_id=TEAM_ID, event_id="Ev1", bot_user_id=BOT_USER_ID)
     assert incoming.text == "quelles aides pour une PME ?"
     assert incoming.conversation_key == f"slack:{TEAM_ID}:C0HACK:1700.000100:U0ALICE"
-    assert incoming.event_id == "Ev1" and incoming.channel == "slack"
-    assert incoming.kind == "text" and incoming.user_id == "U0ALICE"
+    assert incoming.event_id == "Ev1"
+    assert incoming.channel == "slack"
+    assert incoming.kind == "text"
+    assert incoming.user_id == "U0ALICE"
     assert reply_target(event).thread_ts == "1700.000100"  # a new thread under the mention
 
 
@@ -60,7 +62,9 @@ def test_dm_key_is_per_user_and_dm_replies_stay_top_level() -> None:
     incoming = event_to_incoming(event, team_id=TEAM_ID, bot_user_id=BOT_USER_ID)
     assert incoming.conversation_key == f"slack:{TEAM_ID}:dm:U0ALICE"
     target = reply_target(event)
-    assert target.dm and target.thread_ts is None and target.channel == "D0DM"
+    assert target.dm
+    assert target.thread_ts is None
+    assert target.channel == "D0DM"
 
 
 def test_a_file_without_text_is_unsupported() -> None:
@@ -102,29 +106,37 @@ def test_mentions_route_through_app_mention_only_outside_dms() -> None:
 
 def test_slash_command_text_and_subcommands() -> None:
     question = command_to_incoming(command_form("quelles aides ?", response_url=URL))
-    assert question is not None and question.text == "quelles aides ?"
+    assert question is not None
+    assert question.text == "quelles aides ?"
     assert question.conversation_key == f"slack:{TEAM_ID}:C0HACK:reloc:U0ALICE"
-    assert question.event_id and question.event_id.startswith("command:")
+    assert question.event_id
+    assert question.event_id.startswith("command:")
     lang = command_to_incoming(command_form("langue en", response_url=URL))
-    assert lang is not None and lang.text == "/langue en"
+    assert lang is not None
+    assert lang.text == "/langue en"
     advisor = command_to_incoming(command_form("conseiller", response_url=URL))
-    assert advisor is not None and advisor.text == "/conseiller"
+    assert advisor is not None
+    assert advisor.text == "/conseiller"
     # A question that starts with a command word stays a question.
     long = command_to_incoming(command_form("conseiller pour relocaliser ?", response_url=URL))
-    assert long is not None and long.text == "conseiller pour relocaliser ?"
+    assert long is not None
+    assert long.text == "conseiller pour relocaliser ?"
     assert command_to_incoming(command_form("", response_url=URL)) is None
     assert command_to_incoming(command_form("aide", response_url=URL)) is None
     dm = command_to_incoming(command_form("aides ?", response_url=URL, channel="D0DM"))
-    assert dm is not None and dm.conversation_key == f"slack:{TEAM_ID}:dm:U0ALICE"
+    assert dm is not None
+    assert dm.conversation_key == f"slack:{TEAM_ID}:dm:U0ALICE"
 
 
 def test_button_maps_back_to_the_conversation_of_its_message() -> None:
     in_thread = action_payload("reloc.0", "fb:up", response_url=URL, thread_ts="1700.000100")
     incoming = action_to_incoming(in_thread, in_thread["actions"][0])
-    assert incoming.kind == "action" and incoming.action == "fb:up"
+    assert incoming.kind == "action"
+    assert incoming.action == "fb:up"
     assert incoming.conversation_key == conversation_key(TEAM_ID, "C0HACK", "U0ALICE",
                                                          "1700.000100")
-    assert incoming.event_id and incoming.event_id.startswith("action:")
+    assert incoming.event_id
+    assert incoming.event_id.startswith("action:")
     private = action_payload("reloc.2", "menu:advisor", response_url=URL, ephemeral=True)
     assert action_to_incoming(private, private["actions"][0]).conversation_key.endswith(
         ":C0HACK:reloc:U0ALICE")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def notifier_for(base_url: str, catalog: Catalog, *, timeout: float = 10.0) -> S
 
 def update(previous_ref: str) -> Delivery:
     return Delivery(idempotency_key="REL-2026-00042:update:1:slack", kind="update",
-                    target="C0LEADS", payload=payload(owner="Camille", status="claimed"),
+                    target="C0LEADS", payload=payload(owner="Camille", status="taken"),
                     previous_ref=previous_ref)
 
 
@@ -45,22 +46,27 @@ async def test_slack_posts_a_lead_card_with_buttons(slack: FakeSlackAPI,
     remote = await notifier.send(item=delivery("C0LEADS", company="<!channel> & Co"))
     [call] = slack.calls_to("chat.postMessage")
     assert remote == f"C0LEADS:{'1700000000.000001'}"
-    assert call.token == "xoxb-test" and call.body["channel"] == "C0LEADS"
-    assert call.body["unfurl_links"] is False and "&lt;!channel&gt;" in call.body["text"]
+    assert call.token == "xoxb-test"
+    assert call.body["channel"] == "C0LEADS"
+    assert call.body["unfurl_links"] is False
+    assert "&lt;!channel&gt;" in call.body["text"]
     blocks = call.body["blocks"]
     assert len(blocks) <= 50
     texts = json.dumps(blocks, ensure_ascii=False)
-    assert "<!channel>" not in texts and "&lt;!channel&gt; &amp; Co" in texts
+    assert "<!channel>" not in texts
+    assert "&lt;!channel&gt; &amp; Co" in texts
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
-    assert blocks[0]["type"] == "header" and "REL-2026-00042" in blocks[0]["text"]["text"]
+    assert blocks[0]["type"] == "header"
+    assert "REL-2026-00042" in blocks[0]["text"]["text"]
     assert "chaud" in blocks[0]["text"]["text"]
     [actions] = [b for b in blocks if b["type"] == "actions"]
     buttons = {b["action_id"]: b for b in actions["elements"]}
-    assert list(buttons) == ["lead_claim", "lead_contacted", "lead_not_relevant",
-                             "lead_reassign"]
+    assert list(buttons) == ["lead_claim", "lead_refuse_territory", "lead_refuse_competence",
+                             "lead_refuse_duplicate", "lead_refuse_other"]
     assert {b["value"] for b in buttons.values()} == {"REL-2026-00042"}
-    assert [b["text"]["text"] for b in buttons.values()] == ["Je prends", "Contacté",
-                                                             "Non pertinent", "Réaffecter"]
+    assert [b["text"]["text"] for b in buttons.values()] == [
+        "Je prends", "Pas pour nous : hors territoire", "Pas pour nous : hors compétence",
+        "Pas pour nous : doublon", "Pas pour nous : autre motif"]
     assert "<https://aides.example/rebond|Prêt Rebond>" in texts
     assert "commune Valenciennes -&gt; cci-grand-hainaut" in texts
 
@@ -116,7 +122,8 @@ async def test_an_update_edits_the_card_and_says_so_in_its_thread(
     assert (edit.body["channel"], edit.body["ts"]) == ("C0LEADS", "1700000000.000042")
     assert "Pris en charge par Camille" in json.dumps(edit.body["blocks"], ensure_ascii=False)
     [note] = slack.calls_to("chat.postMessage")
-    assert note.body["thread_ts"] == "1700000000.000042" and "blocks" not in note.body
+    assert note.body["thread_ts"] == "1700000000.000042"
+    assert "blocks" not in note.body
 
 
 async def test_an_update_of_a_deleted_card_posts_a_new_one(slack: FakeSlackAPI,
@@ -125,21 +132,40 @@ async def test_an_update_of_a_deleted_card_posts_a_new_one(slack: FakeSlackAPI,
     notifier = notifier_for(slack.base_url, catalog)
     remote = await notifier.send(item=update("C0LEADS:1700000000.000042"))
     [card] = slack.calls_to("chat.postMessage")
-    assert "thread_ts" not in card.body and card.body["blocks"]
+    assert "thread_ts" not in card.body
+    assert card.body["blocks"]
     assert remote == f"C0LEADS:{card.answer['ts']}"
 
 
 # -- the card -----------------------------------------------------------------------------------
 
 def test_lead_blocks_show_the_owner_and_drop_the_claim_button(catalog: Catalog) -> None:
-    blocks = lead_blocks(payload(owner="Camille <@U0ADV>", status="claimed"), catalog=catalog)
+    blocks = lead_blocks(payload(owner="Camille <@U0ADV>", status="taken"), catalog=catalog)
     text = json.dumps(blocks, ensure_ascii=False)
     assert "Pris en charge par Camille &lt;@U0ADV&gt;" in text
     [actions] = [b for b in blocks if b["type"] == "actions"]
     assert [b["action_id"] for b in actions["elements"]] == [
-        "lead_contacted", "lead_not_relevant", "lead_reassign"]
+        "lead_close_helped", "lead_close_no_help", "lead_close_unreachable", "lead_reassign"]
     assert "Pris en charge" not in json.dumps(lead_blocks(payload(), catalog=catalog),
                                               ensure_ascii=False)
+
+
+def test_lead_blocks_follow_the_state(catalog: Catalog) -> None:
+    def ids(blocks: list[dict[str, Any]]) -> list[str]:
+        return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+    for status in ("closed_helped", "closed_no_help", "closed_unreachable", "abandoned"):
+        blocks = lead_blocks(payload(owner="Camille", status=status), catalog=catalog)
+        assert ids(blocks) == []
+        assert catalog.label("notify_status", status, "fr") in json.dumps(blocks,
+                                                                          ensure_ascii=False)
+    refused = lead_blocks(payload(status="refused", status_reason="duplicate"), catalog=catalog)
+    assert ids(refused) == ["lead_claim", "lead_close_no_help"]
+    assert "Motif : doublon" in json.dumps(refused, ensure_ascii=False)
+    handed = lead_blocks(payload(status="refused", status_reason="territory",
+                                 rerouted_to="CCI <Oise>"), catalog=catalog)
+    assert ids(handed) == []
+    assert "Transmis à CCI &lt;Oise&gt;" in json.dumps(handed, ensure_ascii=False)
 
 
 def test_lead_blocks_stay_within_slack_limits_for_huge_leads(catalog: Catalog) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import pytest
 from telegram import Update
@@ -53,16 +54,20 @@ def test_private_text_becomes_incoming_with_keys_and_event_id() -> None:
     update = message_update("Quelles aides ?", sender=user(7, lang="fr"), update_id=555)
     incoming = convert(update)
     assert incoming is not None
-    assert incoming.channel == "telegram" and incoming.kind == "text"
-    assert incoming.conversation_key == "telegram:7:7" and incoming.user_id == "7"
-    assert incoming.text == "Quelles aides ?" and incoming.event_id == "update:555"
+    assert incoming.channel == "telegram"
+    assert incoming.kind == "text"
+    assert incoming.conversation_key == "telegram:7:7"
+    assert incoming.user_id == "7"
+    assert incoming.text == "Quelles aides ?"
+    assert incoming.event_id == "update:555"
     assert incoming.lang_hint == "fr"
 
 
 @pytest.mark.parametrize("code", ["en", "en-GB", None])
 def test_language_code_becomes_lang_hint(code: str | None) -> None:
     incoming = convert(message_update("hello", sender=user(7, lang=code)))
-    assert incoming is not None and incoming.lang_hint == code
+    assert incoming is not None
+    assert incoming.lang_hint == code
 
 
 def test_update_objects_are_accepted_like_dicts() -> None:
@@ -81,7 +86,8 @@ def test_group_mention_is_answered_and_stripped_per_member() -> None:
                                    sender=user(1), in_chat=GROUP))
     second = convert(message_update(f"Et pour moi, @{BOT_USERNAME} ?", sender=user(2),
                                     in_chat=GROUP))
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.text == "Quelles aides pour un atelier ?"
     assert second.text == "Et pour moi, ?"
     assert first.conversation_key == "telegram:-100200:1"
@@ -93,27 +99,35 @@ def test_group_mention_is_answered_and_stripped_per_member() -> None:
 def test_group_reply_to_the_bot_is_answered() -> None:
     incoming = convert(message_update("Et dans le Pas-de-Calais ?", in_chat=GROUP,
                                       reply_to_bot=True))
-    assert incoming is not None and incoming.text == "Et dans le Pas-de-Calais ?"
+    assert incoming is not None
+    assert incoming.text == "Et dans le Pas-de-Calais ?"
 
 
 def test_commands_with_bot_name_pass_through_and_other_bots_are_ignored() -> None:
     ours = convert(message_update(f"/start@{BOT_USERNAME}", in_chat=GROUP))
     bare = convert(message_update("/langue en", in_chat=GROUP))
-    assert ours is not None and ours.text == f"/start@{BOT_USERNAME}"  # the core strips it
-    assert bare is not None and bare.text == "/langue en"
+    assert ours is not None
+    assert ours.text == f"/start@{BOT_USERNAME}"  # the core strips it
+    assert bare is not None
+    assert bare.text == "/langue en"
     assert convert(message_update("/start@another_bot", in_chat=GROUP)) is None
     private = convert(message_update(f"/aide@{BOT_USERNAME}"))
-    assert private is not None and private.text == f"/aide@{BOT_USERNAME}"
+    assert private is not None
+    assert private.text == f"/aide@{BOT_USERNAME}"
 
 
 def test_callback_query_becomes_an_action() -> None:
     incoming = convert(callback_update("fb:up", sender=user(5, lang="en"), update_id=900))
     assert incoming is not None
-    assert incoming.kind == "action" and incoming.action == "fb:up" and incoming.text is None
-    assert incoming.conversation_key == "telegram:5:5" and incoming.event_id == "update:900"
+    assert incoming.kind == "action"
+    assert incoming.action == "fb:up"
+    assert incoming.text is None
+    assert incoming.conversation_key == "telegram:5:5"
+    assert incoming.event_id == "update:900"
     assert incoming.lang_hint == "en"
     in_group = convert(callback_update("menu:ask", sender=user(5), in_chat=GROUP))
-    assert in_group is not None and in_group.conversation_key == "telegram:-100200:5"
+    assert in_group is not None
+    assert in_group.conversation_key == "telegram:-100200:5"
 
 
 def test_callback_query_without_message_or_data_is_ignored() -> None:
@@ -133,10 +147,12 @@ def test_callback_query_without_message_or_data_is_ignored() -> None:
      "caption": "Regardez"},
     {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
 ])
-def test_media_is_unsupported(media: dict[str, object]) -> None:
+def test_media_is_unsupported(media: dict[str, Any]) -> None:
     incoming = convert(message_update(None, **media))
-    assert incoming is not None and incoming.kind == "unsupported"
-    assert incoming.text is None and incoming.event_id is not None
+    assert incoming is not None
+    assert incoming.kind == "unsupported"
+    assert incoming.text is None
+    assert incoming.event_id is not None
     # In a group, media is only answered when it is addressed to the bot.
     assert convert(message_update(None, in_chat=GROUP, **media)) is None
     assert convert(message_update(None, in_chat=GROUP, reply_to_bot=True, **media)) is not None
@@ -147,7 +163,8 @@ def test_group_photo_with_a_mention_in_the_caption_is_answered() -> None:
                             photo=[{"file_id": "p", "file_unique_id": "p", "width": 1,
                                     "height": 1}])
     incoming = convert(update)
-    assert incoming is not None and incoming.kind == "unsupported"
+    assert incoming is not None
+    assert incoming.kind == "unsupported"
 
 
 @pytest.mark.parametrize("update", [
@@ -181,7 +198,8 @@ def test_text_is_escaped_and_sources_are_links(catalog: Catalog) -> None:
     [message] = reply_to_messages(reply, lang="en", catalog=catalog)
     parsed = parse(message.text)
     text = "".join(parsed.text)
-    assert "Tarifs <b>&\"' bruts [1]" in text and "<b>&" not in message.text
+    assert "Tarifs <b>&\"' bruts [1]" in text
+    assert "<b>&" not in message.text
     assert parsed.links == [('https://ex.fr/a?x=1&y="2"', "[1] Aides <région> & co")]
     assert "[2] Sans lien" in text
     assert f"<b>{catalog.t('sources_title', 'en')}</b>" in message.text
@@ -213,7 +231,8 @@ def test_long_replies_split_at_paragraphs_under_the_limit(catalog: Catalog) -> N
     for paragraph in paragraphs:
         escaped = html.escape(paragraph.strip(), quote=False)
         assert sum(escaped in m.text for m in messages) == 1
-    assert all(not m.keyboard for m in messages[:-1]) and messages[-1].keyboard
+    assert all(not m.keyboard for m in messages[:-1])
+    assert messages[-1].keyboard
     links = [link for m in messages for link in parse(m.text).links]
     assert len(links) == len(citations)
 
@@ -243,12 +262,15 @@ def test_long_callback_data_is_stored_server_side() -> None:
     [message] = reply_to_messages(reply, lang="fr", store=store)
     datas = [b.data for row in message.keyboard for b in row]
     assert all(len(d.encode("utf-8")) <= MAX_CALLBACK_BYTES for d in datas)
-    assert datas[1] == "fb:up" and datas[0] != long_action
+    assert datas[1] == "fb:up"
+    assert datas[0] != long_action
     incoming = convert(callback_update(datas[0]), store=store)
-    assert incoming is not None and incoming.action == long_action
+    assert incoming is not None
+    assert incoming.action == long_action
     # A token this process never issued (a restart, another replica) reads as a stale button.
     stale = convert(callback_update("tok:" + "0" * 32), store=CallbackStore())
-    assert stale is not None and stale.action == "tok:" + "0" * 32
+    assert stale is not None
+    assert stale.action == "tok:" + "0" * 32
 
 
 def test_empty_reply_renders_nothing() -> None:

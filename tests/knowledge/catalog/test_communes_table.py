@@ -21,7 +21,8 @@ def test_the_table_says_where_it_comes_from_and_holds_the_whole_region() -> None
                 if line.startswith("#")]
     text = "\n".join(manifest)
     assert "@etalab/decoupage-administratif 6.0.0" in text
-    assert "Licence Ouverte" in text and "make territory" in text
+    assert "Licence Ouverte" in text
+    assert "make territory" in text
     rows = read_table()
     in_region = [r for r in rows if r["departement"] in HDF_DEPARTMENTS]
     assert len(in_region) == 3881   # current, delegated and associated communes of région 32
@@ -34,24 +35,33 @@ def test_the_table_says_where_it_comes_from_and_holds_the_whole_region() -> None
 def test_every_commune_has_coordinates_known_or_approximated() -> None:
     lille, bouvines, zuytpeene, fruges = (GEO.get(n) for n in (
         "Lille", "Bouvines", "Zuytpeene", "Fruges"))
-    assert lille and lille.well_known and lille.placed_by == "commune"
-    assert bouvines and bouvines.placed_by == "postal code"   # 59830, with Cysoing
-    assert zuytpeene and zuytpeene.placed_by == "EPCI"        # Cœur de Flandre's towns
-    assert 50.6 < zuytpeene.lat < 50.85 and 2.4 < zuytpeene.lon < 2.9
-    assert fruges and fruges.placed_by == "arrondissement"    # too coarse for distances
+    assert lille
+    assert lille.well_known
+    assert lille.placed_by == "commune"
+    assert bouvines
+    assert bouvines.placed_by == "postal code"   # 59830, with Cysoing
+    assert zuytpeene
+    assert zuytpeene.placed_by == "EPCI"        # Cœur de Flandre's towns
+    assert 50.6 < zuytpeene.lat < 50.85
+    assert 2.4 < zuytpeene.lon < 2.9
+    assert fruges
+    assert fruges.placed_by == "arrondissement"    # too coarse for distances
     assert all(48.8 < c.lat < 51.2 and 1.3 < c.lon < 4.3 for c in GEO.communes)
     placed = Counter(c.placed_by for c in GEO.communes)
     print("\ncoordinates:", dict(placed))
-    assert placed["commune"] >= 230 and not placed["region"]
+    assert placed["commune"] >= 230
+    assert not placed["region"]
 
 
 def test_partner_distances_from_a_small_commune_only_when_it_is_placed_near_enough() -> None:
     partners = load_corpus(CORPUS_DIR).partners
     need = "atelier de confection textile"
     near = match_partners(need, Profile(city="Bouvines"), partners, geo=GEO, limit=3)
-    assert near and all(m.distance_km is not None for m in near)
+    assert near
+    assert all(m.distance_km is not None for m in near)
     coarse = match_partners(need, Profile(city="Fruges"), partners, geo=GEO, limit=3)
-    assert coarse and all(m.distance_km is None for m in coarse)
+    assert coarse
+    assert all(m.distance_km is None for m in coarse)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

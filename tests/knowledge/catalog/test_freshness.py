@@ -39,13 +39,15 @@ def test_a_closing_date_closes_the_scheme_from_that_day() -> None:
     day_before = DEADLINE - dt.timedelta(days=1)
     assert _ids(aid, day_before) == ({aid.id}, {aid.id})
     assert _ids(aid, DEADLINE) == (set(), set())
-    assert aid.is_closed(DEADLINE) and not aid.is_closed(day_before)
+    assert aid.is_closed(DEADLINE)
+    assert not aid.is_closed(day_before)
     assert closed_on(aid, DEADLINE) == DEADLINE
 
 
 def test_closed_status_without_a_date_has_no_since() -> None:
     aid = _aid(status="closed", closed_since=None, deadline=None)
-    assert aid.is_closed(DEADLINE) and closed_on(aid, DEADLINE) is None
+    assert aid.is_closed(DEADLINE)
+    assert closed_on(aid, DEADLINE) is None
 
 
 def test_months_since_counts_whole_calendar_months() -> None:

@@ -28,9 +28,11 @@ def test_communes_are_found_but_common_words_are_not_places(text: str,
 
 def test_postal_codes_and_distances() -> None:
     [roubaix] = GEO.by_postal_code("59100")
-    assert roubaix.name == "Roubaix" and roubaix.cci == "cci-grand-lille"
+    assert roubaix.name == "Roubaix"
+    assert roubaix.cci == "cci-grand-lille"
     lille, arras = GEO.get("Lille"), GEO.get("Arras")
-    assert lille and arras
+    assert lille
+    assert arras
     assert 40 < Geo.distance_km(lille, arras) < 55
 
 
@@ -48,7 +50,8 @@ def test_partner_matching_by_capability_and_nearest_first() -> None:
     assert all(m.distance_km is not None and m.distance_km <= 10 for m in matches[:3])
     far = match_partners("atelier de confection textile", Profile(city="Amiens"), PARTNERS,
                          geo=GEO)
-    assert far[0].distance_km is not None and far[0].distance_km > 50
+    assert far[0].distance_km is not None
+    assert far[0].distance_km > 50
     resilience = next(m for m in matches if m.partner.id == "resilience")
     assert resilience.distance_km == 0
     assert any(r.code == "capabilities" for r in resilience.reasons)

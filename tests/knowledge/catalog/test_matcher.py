@@ -74,7 +74,8 @@ def test_closed_schemes_are_never_proposed(profile: Profile) -> None:
 
 def test_outside_the_region_only_national_and_european_schemes() -> None:
     found = ids(Profile(department="75", size="PME", project_types=["relocalisation"]))
-    assert found and all(AIDS[i].departments == [] for i in found)
+    assert found
+    assert all(AIDS[i].departments == [] for i in found)
 
 
 def _with_deadline(deadline: dt.date) -> AidScheme:

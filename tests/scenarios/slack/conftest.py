@@ -40,7 +40,7 @@ async def make_slack(kb: KnowledgeBase, db: Database, catalog: Catalog, tmp_path
         values: dict[str, Any] = {"data_dir": tmp_path, "slack_bot_token": TOKEN,
                                   "slack_signing_secret": SECRET,
                                   "slack_api_base_url": fake_slack.base_url, **overrides}
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, **values)
         bot = assistant or build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
         runtime = Runtime(settings=settings, kb=kb, db=db, assistant=bot)
         channel = slack_channel(runtime)

@@ -75,7 +75,7 @@ async def test_members_of_a_private_unshared_desk_channel_may_act(
     await fake_slack.wait_for("chat.update")
     async with db.sessions() as session:
         lead = (await session.scalars(select(Lead).where(Lead.ref == ref))).one()
-    assert (lead.status, lead.owner) == ("claimed", MEMBER)
+    assert (lead.status, lead.owner) == ("taken", MEMBER)
 
 
 async def test_config_check_says_which_desk_channel_is_open(
@@ -87,7 +87,7 @@ async def test_config_check_says_which_desk_channel_is_open(
                      "  cci-artois:\n    slack_channel: C0ANY\n    advisors: [U1]\n")
     fake_slack.channels.update({"C0OPEN": {"is_private": False},
                                 "C0CLOSED": {"is_private": True}})
-    settings = Settings(_env_file=None, data_dir=tmp_path, desks_file=desks,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path, desks_file=desks,
                         slack_bot_token=TOKEN, slack_signing_secret="s",
                         slack_api_base_url=fake_slack.base_url)
     results = {r.name: r for r in await check_config(settings)}

@@ -23,23 +23,27 @@ async def test_slash_command_answers_privately_then_shares(
     slack: SlackHarness, catalog: Catalog
 ) -> None:
     response = await slack.command(QUESTION, name="cmd1")
-    assert response.status_code == 200 and response.text == ""
+    assert response.status_code == 200
+    assert response.text == ""
     [private] = await slack.fake.wait_for("response_url")
-    assert private.body["_name"] == "cmd1" and private.body["response_type"] == "ephemeral"
+    assert private.body["_name"] == "cmd1"
+    assert private.body["response_type"] == "ephemeral"
     assert not slack.fake.calls_to("chat.postMessage")
     values = button_values(private.body["blocks"])
     assert set(values) >= {"reloc.0", "reloc.1", "reloc.2", "reloc.share"}
     # "Share in the channel": the same answer, public, credited, without buttons.
     await slack.action("reloc.share", values["reloc.share"], name="share1", ephemeral=True)
     [public] = await slack.fake.wait_for("chat.postMessage")
-    assert public.body["channel"] == "C0HACK" and "thread_ts" not in public.body
+    assert public.body["channel"] == "C0HACK"
+    assert "thread_ts" not in public.body
     blocks = public.body["blocks"]
     assert blocks[0]["elements"][0]["text"] == catalog.t("slack_shared_by", "fr",
                                                          user="<@U0ALICE>")
     answer = [b for b in private.body["blocks"] if b["type"] != "actions"]
     assert blocks[1:] == answer
     done = (await slack.fake.wait_for("response_url", 2))[1]
-    assert done.body["_name"] == "share1" and done.body["replace_original"] is True
+    assert done.body["_name"] == "share1"
+    assert done.body["replace_original"] is True
     assert done.body["text"] == catalog.t("slack_share_done", "fr")
 
 
@@ -88,10 +92,13 @@ async def test_feedback_buttons_store_feedback(
     [thanks] = await slack.fake.wait_for("response_url")
     await slack.settle()
     assert thanks.body["text"] == catalog.t("feedback_thanks", "fr")
-    assert thanks.body["response_type"] == "ephemeral" and thanks.body["thread_ts"] == event["ts"]
+    assert thanks.body["response_type"] == "ephemeral"
+    assert thanks.body["thread_ts"] == event["ts"]
     [feedback] = await db.feedback()
-    assert feedback.channel == "slack" and feedback.rating == 1
-    assert "Lille" in feedback.question and feedback.sources
+    assert feedback.channel == "slack"
+    assert feedback.rating == 1
+    assert "Lille" in feedback.question
+    assert feedback.sources
 
 
 async def test_advisor_button_answers_the_user_privately(
@@ -102,7 +109,8 @@ async def test_advisor_button_answers_the_user_privately(
     await slack.fake.wait_for("chat.postMessage")
     await slack.action("reloc.2", "menu:advisor", name="adv", thread_ts=event["ts"])
     [advisor] = await slack.fake.wait_for("response_url")
-    assert advisor.body["response_type"] == "ephemeral" and advisor.body["blocks"]
+    assert advisor.body["response_type"] == "ephemeral"
+    assert advisor.body["blocks"]
     assert advisor.body["text"] not in (catalog.t("unknown_action", "fr"), catalog.t("error", "fr"))
     await slack.action("reloc.0", "fb:up", name="dm", channel="D0DM")
     in_dm = (await slack.fake.wait_for("chat.postMessage", 2))[1]

@@ -44,7 +44,7 @@ def make_channel(kb: KnowledgeBase, db: Database, catalog: Catalog, fake_api: Fa
             "telegram_api_base_url": fake_api.base_url, "telegram_webhook_secret": WEBHOOK_SECRET,
             **overrides,
         }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, **values)
         assistant = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
         channel = TelegramChannel(wrap(assistant) if wrap else assistant,
                                   config=TelegramConfig.from_settings(settings), poll_timeout=5)

@@ -30,6 +30,7 @@ from ops.fakes.telegram_api import (
     message_update,
     user,
 )
+from ops.loadstack import terminate, wait_port
 
 PG_ADMIN = os.environ.get("RELOCBOT_TEST_POSTGRES_URL",
                           "postgresql://postgres@127.0.0.1:5432/test")
@@ -63,7 +64,7 @@ def _exe(name: str) -> str:
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
     """A database of its own on the local server (the `test` database is the unit tests')."""
-    admin_url = Settings(database_url=PG_ADMIN, _env_file=None).sqlalchemy_url  # type: ignore[call-arg]
+    admin_url = Settings(database_url=PG_ADMIN, _env_file=None).sqlalchemy_url
 
     async def recreate() -> bool:
         admin = Database(admin_url)
@@ -111,7 +112,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 async def replicas(kb_settings: Settings, kb: object, database_url: str, chroma_server: str,
                    fake_api: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[list[str]]:
     data = tmp_path / "data"
-    cache = index_paths(Settings(data_dir=data, _env_file=None).knowledge)["cache"]  # type: ignore[call-arg]
+    cache = index_paths(Settings(data_dir=data, _env_file=None).knowledge)["cache"]
     cache.parent.mkdir(parents=True)
     shutil.copy(index_paths(kb_settings.knowledge)["cache"], cache)   # no re-embedding
     env = {**os.environ, "RELOCBOT_DATA_DIR": str(data), "DATABASE_URL": database_url,
@@ -123,21 +124,20 @@ async def replicas(kb_settings: Settings, kb: object, database_url: str, chroma_
                                                   stdout=asyncio.subprocess.DEVNULL,
                                                   stderr=asyncio.subprocess.DEVNULL)
     assert await ingest.wait() == 0
-    procs, urls = [], []
+    procs: list[asyncio.subprocess.Process] = []
+    urls: list[str] = []
     for _ in range(2):
         port = _port()
-        log = (tmp_path / f"serve-{port}.log").open("wb")
-        procs.append(subprocess.Popen([_exe("relocbot"), "serve", "--port", str(port)], env=env,
-                                      stdout=log, stderr=subprocess.STDOUT))
+        with (tmp_path / f"serve-{port}.log").open("wb") as log:  # the child keeps its copy
+            procs.append(await asyncio.create_subprocess_exec(
+                _exe("relocbot"), "serve", "--port", str(port), env=env,
+                stdout=log, stderr=asyncio.subprocess.STDOUT))
         urls.append(f"http://127.0.0.1:{port}")
     for proc, url in zip(procs, urls, strict=True):
-        await asyncio.to_thread(_wait_port, int(url.rsplit(":", 1)[1]), proc)
+        await wait_port(int(url.rsplit(":", 1)[1]), proc)
     yield urls
-    for proc in procs:
-        proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        await asyncio.to_thread(proc.wait, 30)
-        assert proc.returncode == 0
+    codes = await asyncio.wait_for(asyncio.gather(*(terminate(proc) for proc in procs)), 30)
+    assert codes == [0, 0]
 
 
 async def _post(client: httpx.AsyncClient, url: str, update: dict[str, object]) -> None:
@@ -168,7 +168,7 @@ async def test_a_lead_form_split_across_replicas_completes(
             await _post(client, replicas[i % 2], update)
             await fake_api.wait_calls("sendMessage", before + 1, chat_id=72)
     assert "REL-" in str(fake_api.sent(72)[-1]["text"])
-    db = Database(Settings(database_url=database_url, _env_file=None).sqlalchemy_url)  # type: ignore[call-arg]
+    db = Database(Settings(database_url=database_url, _env_file=None).sqlalchemy_url)
     async with db.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT company, desk_id, channel FROM leads"))).all()
     await db.close()

@@ -40,7 +40,8 @@ async def test_aid_finder_in_telegram(bot: TelegramChannel, fake_api: FakeTelegr
     results = await chat.say("PME de 40 salariés à Roubaix qui veut relocaliser la "
                              "fabrication de parasols")
     assert catalog.t("finder_results_title", "fr") in results
-    assert "✔ PME" in results and "Aide à l'implantation (IMPL)" in results
+    assert "✔ PME" in results
+    assert "Aide à l'implantation (IMPL)" in results
     keyboard = fake_api.sent(501)[-1]["reply_markup"]["inline_keyboard"]
     assert ["menu:advisor"] in [[b["callback_data"] for b in row if b["callback_data"] ==
                                  "menu:advisor"] for row in keyboard]
@@ -71,7 +72,8 @@ async def test_lead_form_in_telegram_prefilled_by_the_finder(
     assert catalog.t("lead_summary_title", "fr") in summary
     assert "Ateliers <Nord> & Fils" in summary          # escaped in HTML, intact for the user
     done = await chat.press("lf:confirm")
-    assert "REL-" in done and "CCI Grand Hainaut" in done
+    assert "REL-" in done
+    assert "CCI Grand Hainaut" in done
     async with db.sessions() as session:
         lead = (await session.scalars(select(Lead))).one()
         assert (lead.company, lead.desk_id, lead.channel) == (

@@ -59,11 +59,13 @@ async def test_question_gets_typing_then_an_answer_with_linked_sources(
     [answer] = await fake_api.wait_calls("sendMessage", chat_id=3)
     [typing] = fake_api.of("sendChatAction")
     assert typing.params == {"chat_id": 3, "action": "typing"}
-    assert typing.at < answer.at and answer.at - typing.at < 5
+    assert typing.at < answer.at
+    assert answer.at - typing.at < 5
     parsed = parse_html(answer.params["text"])
     assert "novembre" in "".join(parsed.text).split("[1]")[0]  # the answer comes first
     assert f"<b>{catalog.t('sources_title', 'fr')}</b>" in answer.params["text"]
-    assert parsed.links and all(href.startswith("http") for href, _ in parsed.links)
+    assert parsed.links
+    assert all(href.startswith("http") for href, _ in parsed.links)
     assert [label.split("]")[0] for _, label in parsed.links] == [
         f"[{n}" for n in range(1, len(parsed.links) + 1)]
     assert answer.params["link_preview_options"] == {"is_disabled": True}
@@ -87,10 +89,13 @@ async def test_button_presses_are_answered_and_feedback_cannot_be_given_twice(
     fake_api.push(callback_update("fb:up", sender=me, message_id=77, keyboard=rows))
     [edit] = await fake_api.wait_calls("editMessageReplyMarkup")
     assert plain(fake_api.sent(4)[-1]["text"]) == catalog.t("feedback_thanks", "fr")
-    assert edit.params["chat_id"] == 4 and edit.params["message_id"] == 77
+    assert edit.params["chat_id"] == 4
+    assert edit.params["message_id"] == 77
     assert keyboard(edit.params) == [[(catalog.t("button_advisor", "fr"), "menu:advisor")]]
     [feedback] = await db.feedback()
-    assert feedback.rating == 1 and "Lille" in feedback.question and feedback.sources
+    assert feedback.rating == 1
+    assert "Lille" in feedback.question
+    assert feedback.sources
 
     # The finder buttons answer something (their text is changing: not asserted here).
     fake_api.push(callback_update("menu:aid", sender=me), callback_update("menu:partner",
@@ -174,7 +179,8 @@ async def test_two_members_of_a_group_keep_separate_conversations(
     assert catalog.t("help", "en") in anne_help
     anne_state = await db.load_state(f"telegram:{GROUP['id']}:11", channel="telegram")
     bruno_state = await db.load_state(f"telegram:{GROUP['id']}:12", channel="telegram")
-    assert anne_state.lang == "en" and bruno_state.lang is None
+    assert anne_state.lang == "en"
+    assert bruno_state.lang is None
 
 
 async def test_the_same_update_delivered_twice_is_answered_once(
@@ -214,9 +220,11 @@ async def test_unexpected_updates_are_ignored_and_the_bot_keeps_going(
 async def test_forum_topics_keep_their_thread(
     bot: TelegramChannel, fake_api: FakeTelegramAPI
 ) -> None:
-    forum = {"id": -100555, "type": "supergroup", "title": "Forum", "is_forum": True}
+    forum_id = -100555
+    forum = {"id": forum_id, "type": "supergroup", "title": "Forum", "is_forum": True}
     fake_api.push(message_update(f"@{BOT_USERNAME} {QUESTION}", sender=user(15), in_chat=forum,
                                  message_thread_id=9, is_topic_message=True))
-    [answer] = await fake_api.wait_calls("sendMessage", chat_id=forum["id"])
+    [answer] = await fake_api.wait_calls("sendMessage", chat_id=forum_id)
     [typing] = fake_api.of("sendChatAction")
-    assert answer.params["message_thread_id"] == 9 and typing.params["message_thread_id"] == 9
+    assert answer.params["message_thread_id"] == 9
+    assert typing.params["message_thread_id"] == 9

@@ -73,9 +73,13 @@ async def test_an_exception_in_the_assistant_gets_a_polite_reply_and_the_bot_goe
     assert catalog.t("help", "en") in plain(fake_api.sent(31)[1]["text"])
 
     [failure] = [r for r in caplog.records if r.getMessage() == "telegram update failed"]
-    assert failure.exc_info and failure.exc_info[1].args == ("simulated failure",)
+    assert failure.exc_info
+    error = failure.exc_info[1]
+    assert error is not None
+    assert error.args == ("simulated failure",)
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
-    assert "552100554" not in logged and "SIREN" not in logged  # no message text in logs
+    assert "552100554" not in logged
+    assert "SIREN" not in logged  # no message text in logs
     assert "TEST-token" not in logged  # nor the bot token (httpx logs URLs)
 
 
@@ -161,7 +165,8 @@ async def test_bot_api_500s_are_retried_and_the_answer_arrives(
     await fake_api.wait_calls("sendMessage", 3, chat_id=63)
     await fake_api.settle(0.5)
     [*failed, answer] = fake_api.sent(63)
-    assert len(failed) == 2 and failed[0] == answer              # the same message, again
+    assert len(failed) == 2
+    assert failed[0] == answer              # the same message, again
     assert "CCI Grand Hainaut" in plain(answer["text"])
 
 
@@ -183,7 +188,7 @@ async def test_a_bot_api_outage_costs_one_answer_and_the_bot_goes_on(
 async def test_the_bench_drives_the_application_and_reports_rows(
     kb: KnowledgeBase, catalog: Catalog, tmp_path: Path
 ) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path)
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'runtime.db'}")
     await db.migrate()
     assistant = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
@@ -195,5 +200,8 @@ async def test_the_bench_drives_the_application_and_reports_rows(
     assert [row[0] for row in rows][:3] == [
         "telegram messages/s", "telegram latency p50 (ms)", "telegram latency p95 (ms)"]
     for figure, value, baseline, ratio in rows:
-        assert figure and value and baseline and ratio
+        assert figure
+        assert value
+        assert baseline
+        assert ratio
         assert float(value.split()[0]) > 0

@@ -19,12 +19,14 @@ from ops.fakes.telegram_api import (
     message_update,
     user,
 )
+from tests.scenarios.telegram.conftest import MakeChannel, StartPolling
 
 EMAIL, PHONE, SIREN = "secret.person@example.fr", "06 98 76 54 32", "732829320"
 
 
 async def test_logs_of_a_full_scenario_hold_no_secret_or_personal_data(
-    make_channel, polling, fake_api: FakeTelegramAPI, caplog: pytest.LogCaptureFixture
+    make_channel: MakeChannel, polling: StartPolling, fake_api: FakeTelegramAPI,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     await polling(make_channel())
@@ -47,7 +49,7 @@ async def test_logs_of_a_full_scenario_hold_no_secret_or_personal_data(
 
 
 async def test_one_users_flood_is_throttled_and_others_keep_being_served(
-    make_channel, polling, fake_api: FakeTelegramAPI, db: Database
+    make_channel: MakeChannel, polling: StartPolling, fake_api: FakeTelegramAPI, db: Database
 ) -> None:
     """1,000 messages from one user: 20 answers and one polite refusal; the rest are dropped
     before any database work, so they cost the others nothing (the latency ratio is in
