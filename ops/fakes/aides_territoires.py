@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ops.fakes.loopback import serve_on_loopback
+
 __all__ = ["BEARER", "FakeAidesTerritoires", "Request"]
 
 BEARER = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.fake.bearer"
@@ -106,11 +108,7 @@ class FakeAidesTerritoires:
         app = web.Application()
         app.router.add_post("/api/connexion/", self._connexion)
         app.router.add_get("/api/aids/", self._aids)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.base_url = f"http://127.0.0.1:{port}"
         return self.base_url
 

@@ -27,6 +27,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ops.fakes.loopback import serve_on_loopback
+
 __all__ = ["EMPTY", "FakeCompanyAPI"]
 
 EMPTY: dict[str, Any] = {"results": [], "total_results": 0, "page": 1, "per_page": 5,
@@ -78,11 +80,7 @@ class FakeCompanyAPI:
         self._closing = asyncio.Event()
         app = web.Application()
         app.router.add_get("/search", self._search)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.base_url = f"http://127.0.0.1:{port}"
         return self.base_url
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ops.fakes.loopback import serve_on_loopback
+
 
 class FakeOpenAI:
     def __init__(self) -> None:
@@ -41,11 +43,7 @@ class FakeOpenAI:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.base_url = f"http://127.0.0.1:{port}/v1"
         return self.base_url
 

@@ -28,6 +28,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ops.fakes.loopback import serve_on_loopback
+
 __all__ = [
     "BOT_USERNAME",
     "TOKEN",
@@ -83,11 +85,7 @@ class FakeTelegramAPI:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.base_url = f"http://127.0.0.1:{port}/bot"
         return self.base_url
 

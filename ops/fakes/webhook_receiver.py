@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ops.fakes.loopback import serve_on_loopback
+
 __all__ = ["Hit", "WebhookReceiver"]
 
 
@@ -63,11 +65,7 @@ class WebhookReceiver:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/hook", self._hook)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.url = f"http://127.0.0.1:{port}/hook"
         return self.url
 
