@@ -32,6 +32,8 @@ class Answerer:
         """Search and compose an answer (no state, no logging). ``kinds``: only these kinds
         of source (a definition is looked for in documents)."""
         filters = {"kind": kinds} if kinds else {}
+        if vector is None:  # one query embedding, shared by retrieval and sentence ranking
+            vector = await asyncio.to_thread(self.kb.embed_query, question)
         result = await asyncio.to_thread(
             self.kb.search, question, lang=lang, k=self.top_k, vector=vector, **filters
         )
