@@ -26,6 +26,10 @@ __all__ = ["validate_answer", "validate_email_address", "validate_headcount", "v
            "validate_siren", "validate_text"]
 
 _NUMBER = re.compile(r"\d[\d \u202f.]*")
+# "62310 Fruges" typed at the headcount question is a place (a postal code and a name), unless
+# it says it counts people ("12000 salariés").
+_PLACE = re.compile(r"^\s*\d{5}\s+[^\W\d_]")
+_PEOPLE = re.compile(r"salari|employ|personn|people|staff|\betp\b|\bfte\b", re.IGNORECASE)
 
 
 def validate_siren(value: str) -> str:
@@ -56,6 +60,8 @@ def validate_phone(value: str, *, region: str = "FR") -> str:
 
 
 def validate_headcount(value: str) -> int:
+    if _PLACE.match(value) and not _PEOPLE.search(value):
+        raise InputError("lead_invalid_headcount")
     match = _NUMBER.search(value)
     if not match:
         raise InputError("lead_invalid_headcount")

@@ -37,6 +37,9 @@ def test_email_syntax_only() -> None:
 def test_headcount() -> None:
     assert validate_headcount("40 salariés") == 40
     assert validate_headcount("2 500") == 2500
+    assert validate_headcount("12000 salariés") == 12000
+    with pytest.raises(InputError, match="lead_invalid_headcount"):
+        validate_headcount("62310 Fruges")  # a place typed at the wrong question
     with pytest.raises(InputError):
         validate_headcount("beaucoup")
 
