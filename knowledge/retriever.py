@@ -22,6 +22,7 @@ from knowledge.config import KnowledgeConfig
 from knowledge.dense import DenseIndex
 from knowledge.embeddings import CachedEmbedder, Vector
 from knowledge.errors import IndexError_
+from knowledge.glossary import Glossary
 from knowledge.ingest import index_paths, lexical_is_current
 from knowledge.lexical import LexicalIndex, fold
 from knowledge.models import Chunk
@@ -114,6 +115,7 @@ class HybridRetriever:
         self._anchors = anchors
         self._years = {y for c in store.chunks for y in _YEAR.findall(c.text)}
         self._intents = load_intents()
+        self._glossary = Glossary.load().rare_in([c.text for c in store.chunks])
 
     def intents(self, query: str) -> list[str]:
         """The kinds of source the question asks for (``["aid"]`` for "quelles aides...");
@@ -160,7 +162,9 @@ class HybridRetriever:
         else:
             degraded = False
         mask = self.store.mask(filters)
-        lexical_hits = self.lexical.query(query, lang=lang, k=CANDIDATES, mask=mask)
+        # acronyms also match their expansion ("PGE" -> "prêt garanti par l'État")
+        lexical_hits = self.lexical.query(self._glossary.expand(query), lang=lang, k=CANDIDATES,
+                                          mask=mask)
         lex_ids = [self.store.chunks[row].id for row, _ in lexical_hits]
         dense_ids = [cid for cid, _ in dense_hits if cid in self.store.row]
         rankings = [lex_ids, dense_ids]
