@@ -9,11 +9,12 @@ A lead still ``new`` N working days (``bot.leads.workdays``) after it reached it
    to the regional desk's targets;
 4. ``abandon``  : status ``abandoned`` (``states.ABANDONED``) and a
    ``company_notice`` outbox item for the company (notifier ``company``, target its
-   ``user_key``) telling it and offering another way in. TODO(#15 part 2): no ``company``
-   notifier exists yet; until one is registered these items go to the dead letters, from
-   which ``retry_dead`` re-queues them. TODO: the desk is not notified of the abandonment
-   (the notifiers' ``update`` wording says the company changed its request; a ``closed`` kind
-   in ``bot.leads.notifiers.render`` would let the card be redrawn without buttons).
+   ``user_key``) telling it and offering another way in.
+
+Known limits (recorded in issue #15's note): no ``company`` notifier is registered yet (issue
+#15 part 2), so ``company_notice`` items end as dead letters, which ``relocbot leads retry-dead``
+re-queues once one exists; and the desk gets no notice of the abandonment (the card keeps its
+buttons until a ``closed`` kind exists in ``bot.leads.notifiers.render``).
 
 Only the latest due step is done (a lead found 25 working days late is escalated, not also
 reminded twice). The scan is ONE query on the ``(status, routed_at)`` index

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ class Recorded:
         return list(self.body.get("messages", []))
 
 
-class ChatAPIFake:
+class ChatAPIFake(ABC):
     """Base: subclasses set ``route`` (the chat path), ``root`` (what the base URL ends with)
     and implement ``_chat``."""
 
@@ -71,8 +72,9 @@ class ChatAPIFake:
                 await asyncio.wait_for(self._released.wait(), min(self.delay, MAX_DELAY))
         return recorded
 
+    @abstractmethod
     async def _chat(self, request: web.Request) -> web.StreamResponse:
-        raise NotImplementedError
+        """Answer one chat request in the provider's JSON shape (each subclass)."""
 
     async def start(self) -> str:
         app = web.Application()
