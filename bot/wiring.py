@@ -15,7 +15,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 
-from bot.answering import Answerer, ExtractiveComposer, LLMComposer
+from bot.answering import Answerer
 from bot.answering.llm import ChatModel
 from bot.answering.records import RecordAnswers
 from bot.assistant import Assistant
@@ -81,10 +81,10 @@ def build_assistant(
     """Read the data files once and assemble the flows, the answerer and the chain.
     ``company_lookup``: the companies register (None: the HTTP client, unless switched off)."""
     embedder = getattr(getattr(kb, "retriever", None), "embedder", None)
-    extractive = ExtractiveComposer(catalog=catalog, kb=kb, today=today, embedder=embedder)
-    llm = (LLMComposer(model=chat_model, fallback=extractive, timeout=settings.llm_timeout)
-           if chat_model is not None else None)
-    answerer = Answerer(kb=kb, extractive=extractive, llm=llm, top_k=settings.top_k)
+    answerer = Answerer.build(kb=kb, catalog=catalog, top_k=settings.top_k,
+                              chat_model=chat_model, llm_timeout=settings.llm_timeout,
+                              today=today)
+    llm = answerer.llm
     extractor = ProfileExtractor.load()
     understanding = Understanding.build(kb=kb, extractor=extractor)
     check = CompanyCheck(lookup=company_lookup if company_lookup is not None

@@ -200,12 +200,9 @@ class DenseIndex:
         open, and the client's error (which opens it) when the server fails or stalls."""
         if self._clock() < self._down_until:
             raise IndexError_("dense index unavailable (retrying later)")
-        try:
-            total = self.count()
-            if total == 0:
-                return []
+        try:   # no count() first: Chroma returns fewer than k when it holds fewer
             result = self.collection.query(
-                query_embeddings=[vector], n_results=min(k, total), where=where or None,
+                query_embeddings=[vector], n_results=k, where=where or None,
                 include=["distances"],
             )
         except Exception:

@@ -21,17 +21,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.i18n import detect_language
+from bot.i18n import Catalog, detect_language
 from bot.logs import setup_logging
 from bot.settings import Settings
 from ops import process
-from ops.runtime import Runtime, open_runtime
+
+if TYPE_CHECKING:  # the runtime (database, flows, channels) is imported by the commands using it
+    from ops.runtime import Runtime
 
 __all__ = ["app", "main"]
 
@@ -71,6 +73,10 @@ def _progress(label: str) -> Iterator[Any]:
 
 
 async def _runtime(settings: Settings) -> Runtime:
+    from knowledge.embeddings import warm_up
+    warm_up(settings.embedder)       # the model loads while the rest is imported and opened
+    from ops.runtime import open_runtime
+
     with _progress("Construction de l'index / building the index") as update:
         return await open_runtime(settings, progress=update)  # notifiers: built when needed
 
@@ -230,33 +236,35 @@ def ask(
     if question is None and not as_json:
         raise typer.BadParameter("give a question, or use --json to read questions from stdin")
 
+    from knowledge.embeddings import warm_up
+    warm_up(settings.embedder)       # the model loads while the index opens
+    from ops.asking import open_asker
+
+    with _progress("Construction de l'index / building the index") as update:
+        asker = open_asker(settings, progress=update)
+    questions = [question] if question is not None else [
+        line.strip() for line in sys.stdin if line.strip()
+    ]
+
     async def main() -> None:
-        runtime = await _runtime(settings)
-        try:
-            questions = [question] if question is not None else [
-                line.strip() for line in sys.stdin if line.strip()
-            ]
-            for q in questions:
-                lang = detect_language(q)
-                answer = await runtime.assistant.compose(q, lang)
-                hits = answer.result.hits if answer.result else []
-                if as_json:
-                    text = "\n\n".join(answer.blocks) if not answer.declined else ""
-                    print(json.dumps({
-                        "question": q, "answer": text, "declined": answer.declined,
-                        "lang": lang, "sources": [_source_json(h) for h in hits],
-                    }, ensure_ascii=False), flush=True)
-                else:
-                    _print_answer(runtime, answer, lang)
-        finally:
-            await runtime.close()
+        for q in questions:
+            lang = detect_language(q)
+            answer = await asker.answerer.compose(q, lang)
+            hits = answer.result.hits if answer.result else []
+            if as_json:
+                text = "\n\n".join(answer.blocks) if not answer.declined else ""
+                print(json.dumps({
+                    "question": q, "answer": text, "declined": answer.declined,
+                    "lang": lang, "sources": [_source_json(h) for h in hits],
+                }, ensure_ascii=False), flush=True)
+            else:
+                _print_answer(asker.catalog, answer, lang)
 
     asyncio.run(main())
 
 
-def _print_answer(runtime: Runtime, answer: Any, lang: str) -> None:
+def _print_answer(catalog: Catalog, answer: Any, lang: str) -> None:
     out = Console()
-    catalog = runtime.assistant.catalog
     if answer.declined:
         out.print(catalog.t("decline", lang))
         out.print(catalog.t("decline_offer", lang))

@@ -1,4 +1,8 @@
-"""``relocbot aids`` and ``relocbot partners``: the finder's results and reasons, as in the chat."""
+"""``relocbot aids`` and ``relocbot partners``: the finder's results and reasons, as in the chat.
+
+The finder's modules are imported by the commands, not here: every `relocbot` command imports
+this module, and `relocbot ask` should not pay for them.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from bot.flows.render import reason_text
 from bot.i18n import Catalog
-from knowledge.catalog import AidIndex, Geo, Profile, ProfileExtractor, match_partners
-from knowledge.catalog.profile import size_from_headcount
 from ops import process
 
 __all__ = ["register"]
 
 
 def _reasons(items: list[Any], lang: str, catalog: Catalog) -> list[str]:
+    from bot.flows.render import reason_text
+
     return [reason_text(r, lang=lang, catalog=catalog) for r in items]
 
 
@@ -53,6 +56,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Aid schemes that fit a company, with why they fit and what to check."""
         from knowledge import CORPUS_DIR
+        from knowledge.catalog import AidIndex, Profile, ProfileExtractor
+        from knowledge.catalog.profile import size_from_headcount
         from knowledge.loader import load_corpus
 
         size = taille.upper() if taille else (size_from_headcount(effectif) if effectif
@@ -87,6 +92,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Partners of the catalogue for a need, nearest first when a place is given."""
         from knowledge.base import KnowledgeBase
+        from knowledge.catalog import Geo, ProfileExtractor, match_partners
 
         settings = process.settings()
         kb = KnowledgeBase.open(settings.knowledge)

@@ -10,14 +10,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import fields
 from datetime import timedelta
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.storage import Database, LeadHistory, LeadRecord
 from ops import process
+
+if TYPE_CHECKING:  # the SQL layer is imported by the commands that use it
+    from bot.storage import Database, LeadHistory, LeadRecord
 
 __all__ = ["leads_app", "spreadsheet_safe", "with_db"]
 
@@ -38,6 +40,8 @@ def spreadsheet_safe(value: object) -> object:
 
 def with_db(work: Callable[[Database], Awaitable[T]]) -> T:
     settings = process.settings()
+
+    from bot.storage import Database
 
     async def main() -> T:
         db = Database(settings.sqlalchemy_url)
@@ -88,6 +92,8 @@ def show(ref: str) -> None:
     if history is None:
         Console(stderr=True).print(f"no lead {ref}")
         raise typer.Exit(1)
+    from bot.storage import LeadRecord
+
     out = Console(emoji=False)
     for column in (f.name for f in fields(LeadRecord)):
         out.print(f"{column}: {getattr(history.lead, column)}", highlight=False, markup=False)
@@ -104,6 +110,8 @@ def export(as_csv: Annotated[bool, typer.Option("--csv")] = True) -> None:
     """All leads as CSV on stdout."""
     async def work(db: Database) -> list[LeadRecord]:
         return await db.leads.all()
+
+    from bot.storage import LeadRecord
 
     leads = with_db(work)
     columns = [f.name for f in fields(LeadRecord) if f.name != "details"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,7 +19,9 @@ from rich.table import Table
 from bot.i18n import detect_language
 from bot.settings import Settings
 from ops import process
-from ops.runtime import Runtime
+
+if TYPE_CHECKING:  # imported by the commands: every command imports this module
+    from ops.runtime import Runtime
 
 __all__ = ["register"]
 

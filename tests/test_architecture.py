@@ -150,3 +150,27 @@ def test_only_storage_knows_the_tables() -> None:
         and _modules_imported(path) & {"bot.storage.tables", "bot.storage.lead_tables"}
     ]
     assert offenders == []
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],  # noqa: S603 - our own interpreter
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(out.stdout.split())
+
+
+def test_the_command_line_imports_heavy_libraries_only_in_the_commands_using_them() -> None:
+    """Every `relocbot` command imports ``ops.cli`` and its sub-command modules: none of them
+    may pull the vector store, the SQL layer, the flows or a channel SDK at import time."""
+    loaded = _modules_after("import ops.cli")
+    heavy = {"chromadb", "sqlalchemy", "alembic", "bot.flows", "bot.storage", "ops.runtime",
+             *SDKS}
+    assert sorted(heavy & loaded) == []
+
+
+def test_relocbot_ask_needs_no_database_and_no_flows() -> None:
+    loaded = _modules_after("import ops.asking")
+    assert "chromadb" in loaded                    # the index, and nothing more
+    assert sorted({"sqlalchemy", "alembic", "bot.flows", "bot.storage", *SDKS} & loaded) == []

@@ -5,16 +5,22 @@ Usage::
 
     answerer = Answerer(kb=kb, extractive=ExtractiveComposer(catalog=catalog, kb=kb), top_k=8)
     answer = await answerer.compose("Quelles aides pour relocaliser ?", "fr")
+
+    answerer = Answerer.build(kb=kb, catalog=catalog, top_k=8)   # the usual assembly
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from collections.abc import Callable
 
 from bot.answering.extractive import Answer, ExtractiveComposer
-from bot.answering.llm import LLMComposer
+from bot.answering.llm import ChatModel, LLMComposer
+from bot.i18n import Catalog
 from knowledge.base import KnowledgeBase
 from knowledge.embeddings import Vector
+from knowledge.retriever import SearchResult
 
 __all__ = ["Answerer"]
 
@@ -27,20 +33,41 @@ class Answerer:
         self.llm = llm
         self.top_k = top_k
 
+    @classmethod
+    def build(cls, *, kb: KnowledgeBase, catalog: Catalog, top_k: int,
+              chat_model: ChatModel | None = None, llm_timeout: float = 20.0,
+              today: Callable[[], dt.date] = dt.date.today) -> Answerer:
+        """The extractive composer on the knowledge base's embedder, behind the LLM when a chat
+        model is given (no database: ``relocbot ask`` needs only this)."""
+        embedder = getattr(getattr(kb, "retriever", None), "embedder", None)
+        extractive = ExtractiveComposer(catalog=catalog, kb=kb, today=today, embedder=embedder)
+        llm = (LLMComposer(model=chat_model, fallback=extractive, timeout=llm_timeout)
+               if chat_model is not None else None)
+        return cls(kb=kb, extractive=extractive, llm=llm, top_k=top_k)
+
     async def compose(self, question: str, lang: str, vector: Vector | None = None, *,
                       kinds: list[str] | None = None) -> Answer:
         """Search and compose an answer (no state, no logging). ``kinds``: only these kinds
         of source (a definition is looked for in documents)."""
+        if self.llm is None:   # embedding, search and composition: one worker-thread hop
+            return await asyncio.to_thread(self._extractive, question, lang, vector, kinds)
+        result, _ = await asyncio.to_thread(self._search, question, lang, vector, kinds)
+        answer = await self.llm.compose(result)
+        answer.result = result
+        return answer
+
+    def _search(self, question: str, lang: str, vector: Vector | None,
+                kinds: list[str] | None) -> tuple[SearchResult, Vector]:
         filters = {"kind": kinds} if kinds else {}
         if vector is None:  # one query embedding, shared by retrieval and sentence ranking
-            vector = await asyncio.to_thread(self.kb.embed_query, question)
-        result = await asyncio.to_thread(
-            self.kb.search, question, lang=lang, k=self.top_k, vector=vector, **filters
-        )
-        if self.llm is not None:
-            answer = await self.llm.compose(result)
-        else:
-            answer = await asyncio.to_thread(self.extractive.compose, result, vector=vector)
+            vector = self.kb.embed_query(question)
+        return self.kb.search(question, lang=lang, k=self.top_k, vector=vector,
+                              **filters), vector
+
+    def _extractive(self, question: str, lang: str, vector: Vector | None,
+                    kinds: list[str] | None) -> Answer:
+        result, vector = self._search(question, lang, vector, kinds)
+        answer = self.extractive.compose(result, vector=vector)
         answer.result = result
         return answer
 

@@ -20,7 +20,7 @@ from bot.i18n import Catalog
 from bot.messages import Citation
 from knowledge.embeddings import Vector, Vectors
 from knowledge.lexical import tokenize
-from knowledge.models import AidScheme, Partner
+from knowledge.models import AidScheme, Chunk, Partner
 from knowledge.retriever import Hit, SearchResult
 
 __all__ = [
@@ -175,7 +175,7 @@ class ExtractiveComposer:
         floor = result.hits[0].score * RELATIVE_FLOOR if result.hits else 0.0
         used += [h for h in result.hits[:8] if h not in used and _group(h) in groups
                  and h.score >= floor and h.chunk.lang == result.lang][:EXTRA_SECTIONS]
-        candidates = [(i, s) for i, hit in enumerate(used) for s in self._candidates(hit, lang)]
+        candidates = [(i, s) for i, hit in enumerate(used) for s in self.quotable(hit.chunk, lang)]
         if not candidates:
             return Answer(declined=True)
         scores, best_dense = self._scores(candidates, result.query, lang, vector)
@@ -216,8 +216,9 @@ class ExtractiveComposer:
                                        and best_dense < MISSING_SIMILARITY)
         return answer
 
-    def _candidates(self, hit: Hit, lang: str) -> list[str]:
-        chunk = hit.chunk
+    def quotable(self, chunk: Chunk, lang: str) -> list[str]:
+        """The sentences of a source an answer in ``lang`` may quote (their vectors ship with
+        the package: ``relocbot vectors``)."""
         if chunk.kind == "aid" and chunk.source_id in self.kb.aids:
             aid = self.kb.aids[chunk.source_id]
             name = aid.name if lang == "fr" else aid.name_en

