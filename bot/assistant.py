@@ -9,6 +9,7 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
@@ -116,7 +117,8 @@ class Assistant:
         if state is not None and form is not None:
             return await self._in_form(ctx, state, form, text)
         memory = Memory.load(state.data) if state else None
-        intent = self.understanding.understand(text, memory=memory)
+        intent = await asyncio.to_thread(    # its embedding must not block the event loop
+            self.understanding.understand, text, memory=memory)
         if intent.kind == "cancel":
             return _tag(await self._cancel(ctx), "cancel")
         return _tag(await self.flows.for_intent(intent.kind).handle(ctx, intent), intent.kind)
@@ -125,7 +127,7 @@ class Assistant:
                        text: str) -> list[Reply]:
         """An answer goes to the form; a digression is answered, then the form resumes."""
         step = str((state.data.get(state.flow or "", {}) or {}).get("step", ""))
-        intent = self.understanding.in_form(text, step=step)
+        intent = await asyncio.to_thread(self.understanding.in_form, text, step=step)
         if intent.kind == "cancel":
             return _tag(await self._cancel(ctx), "cancel")
         if intent.kind == "form_answer":

@@ -10,14 +10,14 @@ Usage::
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from knowledge.yamlfile import load_yaml
 from prompts import PROMPTS_DIR
 
-__all__ = ["LANGS", "Catalog", "Lang", "detect_language", "normalise_lang"]
+__all__ = ["LANGS", "Catalog", "Lang", "detect_language", "normalise_lang", "warm_up_language"]
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
@@ -45,13 +45,30 @@ def normalise_lang(value: str | None) -> Lang | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _langid() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+_LANGID: dict[str, Any] = {}
+_LANGID_LOCK = threading.Lock()
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(["fr", "en"])
-    return identifier
+
+def _langid() -> Any:
+    """The identifier, loaded once per process (a message arriving during the warm-up waits
+    for it rather than loading a second one)."""
+    with _LANGID_LOCK:
+        if "model" not in _LANGID:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            identifier.set_languages(["fr", "en"])
+            _LANGID["model"] = identifier
+        return _LANGID["model"]
+
+
+def warm_up_language() -> threading.Thread:
+    """Load the language model (≈ 1 s, mostly decompression) in a background thread at start,
+    so that the first message of a conversation written in neither obvious way does not
+    wait for it."""
+    thread = threading.Thread(target=_langid, name="relocbot-langid-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def detect_language(text: str, *, default: Lang = "fr") -> Lang:

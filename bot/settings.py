@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         "https://api.telegram.org/bot",
         validation_alias=_env("TELEGRAM_API_BASE_URL", "telegram_api_base_url"),
     )
+    # "typing…" only when the answer takes longer than this (an instant answer needs none)
+    telegram_typing_after: float = Field(
+        0.5, ge=0, validation_alias=_env("RELOCBOT_TELEGRAM_TYPING_AFTER",
+                                         "telegram_typing_after"))
     telegram_webhook_secret: SecretStr | None = Field(
         None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret")
     )

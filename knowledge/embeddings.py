@@ -18,6 +18,7 @@ import hashlib
 import importlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -181,12 +182,20 @@ def make_embedder(spec: str) -> Embedder:
 class CachedEmbedder:
     """Wraps an embedder with a SQLite cache keyed by (model, sha256(text)); a miss is looked
     up in ``shipped`` (when its embedder identity is the inner one's) before the model runs.
-    ``computed`` counts the texts the model embedded, ``seeded`` those the shipped file gave."""
+    ``computed`` counts the texts the model embedded, ``seeded`` those the shipped file gave.
 
-    def __init__(self, inner: Embedder, *, path: Path, shipped: ShippedVectors | None = None
-                 ) -> None:
+    Questions (``embed_query``) are kept in memory, the ``recent`` last distinct ones: a
+    question asked again (a button's text, "bonjour", the FAQ of a hackathon) costs no model
+    run. Nothing of them is written to disk."""
+
+    def __init__(self, inner: Embedder, *, path: Path, shipped: ShippedVectors | None = None,
+                 recent: int = 2048) -> None:
         self.inner = inner
         self.shipped = shipped
+        self._recent: OrderedDict[str, Vector] = OrderedDict()
+        self._recent_max = recent
+        self._recent_lock = threading.Lock()
+        self.query_hits = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute(
@@ -256,14 +265,26 @@ class CachedEmbedder:
         return np.vstack([found[k] for k in keys]).astype(np.float32)
 
     def embed_query(self, text: str) -> Vector:
-        return self.inner.embed_query(text)
+        with self._recent_lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                self.query_hits += 1
+                return vector
+        vector = self.inner.embed_query(text)
+        vector.setflags(write=False)      # shared by every caller asking the same question
+        with self._recent_lock:
+            self._recent[text] = vector
+            if len(self._recent) > self._recent_max:
+                self._recent.popitem(last=False)
+        return vector
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Query embeddings of fixed texts (intent examples), cached like passages."""
         keys = [self._key("q", t) for t in texts]
         found = self._lookup(keys)
         found.update(self._from_shipped([k for k in keys if k not in found]))
-        fresh = [(k, self.embed_query(t)) for k, t in zip(keys, texts, strict=True)
+        fresh = [(k, self.inner.embed_query(t)) for k, t in zip(keys, texts, strict=True)
                  if k not in found]
         if fresh:
             self.computed += len(fresh)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot.answering.llm import ChatModel, build_chat_model
 from bot.assistant import Assistant
-from bot.i18n import Catalog
+from bot.i18n import Catalog, warm_up_language
 from bot.leads.notifiers import Notifier
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -87,6 +87,7 @@ async def open_runtime(
     the embedded worker delivers with ``notifiers`` (by default those the settings configure:
     inbox, webhooks, Slack with a bot token, e-mail with an SMTP host)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    warm_up_language()
     kb = KnowledgeBase.open(settings.knowledge, progress=progress, extra=extra)
     db = Database(settings.sqlalchemy_url)
     await db.migrate()

@@ -58,6 +58,10 @@ ALLOWED_UPDATES = ("message", "callback_query")
 COMMANDS = ("start", "aide", "langue", "conseiller", "oublier")
 
 
+POOL_SIZE = 16        # HTTP connections to the Bot API for replies
+POOL_TIMEOUT = 10.0   # seconds a reply may wait for one under load
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     """What the Telegram channel needs from the settings, and nothing else."""
@@ -65,13 +69,15 @@ class TelegramConfig:
     token: SecretStr
     api_base_url: str = "https://api.telegram.org/bot"
     webhook_secret: SecretStr | None = None
+    typing_after: float = 0.5   # seconds before "typing…" (an instant answer shows none)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramConfig:
         if settings.telegram_bot_token is None:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
         return cls(token=settings.telegram_bot_token, api_base_url=settings.telegram_api_base_url,
-                   webhook_secret=settings.telegram_webhook_secret)
+                   webhook_secret=settings.telegram_webhook_secret,
+                   typing_after=settings.telegram_typing_after)
 
 
 def build_application(config: TelegramConfig, *, concurrency: int = 64) -> TelegramApp:
@@ -80,8 +86,12 @@ def build_application(config: TelegramConfig, *, concurrency: int = 64) -> Teleg
         app = build_application(config)   # then add handlers, ``async with app: ...``
     """
     base_url = config.api_base_url
+    # A pool of 16 kept-alive connections, not PTB's 256: httpcore scans (and polls) every
+    # pooled connection on each request, which dominated a busy bot's CPU; a reply waits for
+    # a free connection (up to ``pool_timeout``) instead.
     builder = (ApplicationBuilder().token(config.token.get_secret_value())
-               .base_url(base_url).concurrent_updates(concurrency))
+               .base_url(base_url).concurrent_updates(concurrency)
+               .connection_pool_size(POOL_SIZE).pool_timeout(POOL_TIMEOUT))
     if base_url.endswith("/bot"):
         builder = builder.base_file_url(base_url[: -len("/bot")] + "/file/bot")
     return builder.build()
@@ -197,7 +207,8 @@ class TelegramChannel:
             return
         async with self._locks.hold(incoming.conversation_key):
             show_typing = incoming.kind == "text" and not (incoming.text or "").startswith("/")
-            async with typing(self.application.bot, target, enabled=show_typing):
+            async with typing(self.application.bot, target, enabled=show_typing,
+                              after=self.config.typing_after):
                 replies = await self.core.handle(incoming)
             for reply in replies:
                 await self._deliver(reply, incoming, target)

@@ -30,11 +30,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.guard import reading, writing
 from bot.storage.tables import ChannelEntry, utcnow
+from bot.storage.upsert import upsert
 
 __all__ = ["KEY_CHARS", "NAMESPACE_CHARS", "ChannelStore"]
 
@@ -91,17 +91,7 @@ class ChannelStore:
                else now + dt.timedelta(seconds=ttl_seconds),
                "updated_at": now}
         async with writing(self._sessions) as session:
-            dialect = session.get_bind().dialect.name
-            if dialect not in ("postgresql", "sqlite"):
-                await session.merge(ChannelEntry(**row))
-                return
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(ChannelEntry).values(**row)
-            await session.execute(statement.on_conflict_do_update(
-                index_elements=[ChannelEntry.namespace, ChannelEntry.key],
-                set_={"value": statement.excluded.value,
-                      "expires_at": statement.excluded.expires_at,
-                      "updated_at": statement.excluded.updated_at}))
+            await upsert(session, ChannelEntry, row, keys=("namespace", "key"))
 
     async def delete(self, *, namespace: str, key: str) -> bool:
         """Remove the entry; ``True`` when there was a live one (an expired one is left for

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.guard import ConstraintError, reading, writing
 from bot.storage.scrub import scrub
 from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog, utcnow
+from bot.storage.upsert import upsert
 
 __all__ = ["CLAIM_LEASE", "ConversationState", "ConversationStore", "FeedbackRecord",
            "QuestionRecord"]
@@ -78,13 +79,12 @@ class ConversationStore:
                                      data=dict(row.data or {}))
 
     async def save_state(self, state: ConversationState) -> None:
+        """One statement, whether the conversation is new or not (an upsert)."""
         async with writing(self.sessions) as session:
-            row = await session.get(Conversation, state.key)
-            if row is None:
-                row = Conversation(key=state.key, channel=state.channel)
-                session.add(row)
-            row.lang, row.lang_locked, row.flow = state.lang, state.lang_locked, state.flow
-            row.data, row.updated_at = dict(state.data), utcnow()
+            await upsert(session, Conversation, {
+                "key": state.key, "channel": state.channel, "lang": state.lang,
+                "lang_locked": state.lang_locked, "flow": state.flow, "data": dict(state.data),
+                "updated_at": utcnow()}, keys=("key",))
 
     async def delete_state(self, key: str) -> bool:
         async with writing(self.sessions) as session:

@@ -357,3 +357,22 @@ def parse_html(text: str) -> TelegramHTML:
 def plain(text: str) -> str:
     """What the user reads: the HTML message without tags, entities decoded."""
     return "".join(parse_html(text).text)
+
+
+def main() -> None:
+    """The fake in a process of its own, as the real Bot API is for the bot (the bench's remote
+    Telegram: its HTTP work does not share the bot's CPU): prints the base URL on stdout, then
+    serves until stdin closes. ``python -m ops.fakes.telegram_api``"""
+    import sys
+
+    async def serve() -> None:
+        fake = FakeTelegramAPI()
+        print(await fake.start(), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await fake.stop()
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

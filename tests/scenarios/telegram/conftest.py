@@ -42,6 +42,7 @@ def make_channel(kb: KnowledgeBase, db: Database, catalog: Catalog, fake_api: Fa
         values: dict[str, Any] = {
             "data_dir": tmp_path, "telegram_bot_token": TOKEN,
             "telegram_api_base_url": fake_api.base_url, "telegram_webhook_secret": WEBHOOK_SECRET,
+            "telegram_typing_after": 0,   # "typing…" at once: the tests see it before answers
             **overrides,
         }
         settings = Settings(_env_file=None, **values)

@@ -205,3 +205,25 @@ async def test_the_bench_drives_the_application_and_reports_rows(
         assert baseline
         assert ratio
         assert float(value.split()[0]) > 0
+
+
+async def test_typing_is_shown_only_for_an_answer_that_takes_a_while(
+    make_channel: MakeChannel, polling: StartPolling, fake_api: FakeTelegramAPI
+) -> None:
+    """An instant answer needs no "typing…" (half the Bot API calls); a slow one gets it, sent
+    before the answer."""
+    await polling(make_channel(telegram_typing_after=3.0))
+    fake_api.push(message_update("Quelle CCI couvre Valenciennes ?", sender=user(71)))
+    await fake_api.wait_calls("sendMessage", chat_id=71)
+    assert fake_api.of("sendChatAction") == []
+
+
+async def test_a_slow_answer_is_preceded_by_typing(
+    make_channel: MakeChannel, polling: StartPolling, fake_api: FakeTelegramAPI
+) -> None:
+    await polling(make_channel(SlowerAssistant, telegram_typing_after=0.1))
+    fake_api.push(message_update("Quelle CCI couvre Valenciennes ?", sender=user(72)))
+    [answer] = await fake_api.wait_calls("sendMessage", chat_id=72)
+    [typing] = fake_api.of("sendChatAction")
+    assert typing.params["chat_id"] == 72
+    assert typing.at < answer.at
