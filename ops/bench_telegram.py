@@ -88,7 +88,8 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
     fake = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ops.fakes.telegram_api", stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE)
-    assert fake.stdout is not None and fake.stdin is not None  # noqa: S101 - PIPE given above
+    if fake.stdout is None or fake.stdin is None:   # PIPE given above: never
+        raise RuntimeError("the fake Bot API process has no pipes")
     base_url = (await fake.stdout.readline()).decode().strip()
     quiet = logging.getLogger("relocbot.messages")
     level = quiet.level
