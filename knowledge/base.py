@@ -3,6 +3,7 @@
 Usage::
 
     kb = KnowledgeBase.open(config)              # builds the index when it is missing
+    kb = KnowledgeBase.open(config, background=True)   # answers lexically while it builds
     result = kb.search("aide implantation", lang="fr")
     kb.aids["hdf-aide-implantation"].status
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge import CORPUS_DIR
+from knowledge.background import DenseBuild
 from knowledge.config import KnowledgeConfig
 from knowledge.embeddings import CachedEmbedder, Vector, make_embedder
 from knowledge.ingest import (
@@ -23,6 +25,7 @@ from knowledge.ingest import (
     index_paths,
     indexed_extra,
     ingest,
+    ingest_lexical,
 )
 from knowledge.loader import load_corpus
 from knowledge.models import AidScheme, Cci, Partner
@@ -50,6 +53,13 @@ def _index_matches(config: KnowledgeConfig, embedder: CachedEmbedder, corpus_dir
     return bool(state.get("embedder") == embedder.name)
 
 
+def _dense_ready(retriever: HybridRetriever, build: DenseBuild) -> None:
+    """A build that succeeded makes searches hybrid again; a failed one leaves them lexical
+    (and marked so), the error logged by the build."""
+    if build.error is None:
+        retriever.building = None
+
+
 class KnowledgeBase:
     def __init__(
         self,
@@ -73,20 +83,41 @@ class KnowledgeBase:
         embedder: CachedEmbedder | None = None,
         progress: Progress | None = None,
         extra: Iterable[Path] = (),
+        background: bool = False,
     ) -> KnowledgeBase:
-        """Open the index, building (or rebuilding for a new embedder) it when needed."""
+        """Open the index, building (or rebuilding for a new embedder) it when needed. With
+        ``background``, a build needed writes the lexical index first and opens on it at
+        once; the dense index is built in a thread (``knowledge.background``), searches are
+        lexical meanwhile and say so (``SearchResult.building``)."""
         embedder = embedder or open_embedder(config)
         extra = list(extra) or indexed_extra(config)
+        build: DenseBuild | None = None
         if not _index_matches(config, embedder, corpus_dir, extra):
-            cls.build(config, embedder=embedder, corpus_dir=corpus_dir, progress=progress,
-                      extra=extra)
+            if background:
+                ingest_lexical(config, embedder_name=embedder.name, corpus_dir=corpus_dir,
+                               extra=extra)
+                build = DenseBuild(config, embedder=embedder, corpus_dir=corpus_dir,
+                                   extra=extra)
+            else:
+                cls.build(config, embedder=embedder, corpus_dir=corpus_dir,
+                          progress=progress, extra=extra)
         corpus = load_corpus(corpus_dir)
+        retriever = HybridRetriever.open(config, embedder=embedder)
+        if build is not None:
+            retriever.building = build
+            build.on_done = lambda done: _dense_ready(retriever, done)
+            build.start()
         return cls(
-            retriever=HybridRetriever.open(config, embedder=embedder),
+            retriever=retriever,
             aids={a.id: a for a in corpus.aids},
             partners={p.id: p for p in corpus.partners},
             ccis={c.id: c for c in corpus.ccis},
         )
+
+    @property
+    def building(self) -> DenseBuild | None:
+        """The background build of the dense index, while it runs (None: the index is whole)."""
+        return self.retriever.building
 
     @staticmethod
     def build(

@@ -31,7 +31,8 @@ from knowledge.loader import load_corpus
 from knowledge.models import Chunk
 from knowledge.store import ChunkStore
 
-__all__ = ["IngestReport", "Progress", "index_paths", "ingest", "lexical_is_current"]
+__all__ = ["IngestReport", "Progress", "index_paths", "ingest", "ingest_lexical",
+           "lexical_is_current"]
 
 Progress = Callable[[int, int], None]
 
@@ -104,20 +105,35 @@ def index_is_fresh(config: KnowledgeConfig, corpus_dir: Path, extra: Iterable[Pa
     if not lexical_is_current(config):
         return False
     state = json.loads(index_paths(config)["state"].read_text(encoding="utf-8"))
+    if not state.get("dense_complete", True):   # a background build was interrupted
+        return False
     folders = list(extra) or indexed_extra(config)
     wanted = corpus_fingerprint(corpus_dir, [*config.extra_corpus, *folders])
     return bool(state.get("corpus") == wanted)
 
 
 def _write_lexical(config: KnowledgeConfig, chunks: Sequence[Chunk], embedder: str,
-                   fingerprint: str = "", extra: Sequence[Path] = ()) -> None:
+                   fingerprint: str = "", extra: Sequence[Path] = (), *,
+                   dense_complete: bool = True) -> None:
     paths = index_paths(config)
     paths["lexical"].mkdir(parents=True, exist_ok=True)
     LexicalIndex.build([c.text for c in chunks]).save(paths["lexical"])
     ChunkStore(chunks).save(paths["chunks"])
     state = {"embedder": embedder, "chunks": len(chunks), "built_at": time.time(),
-             "corpus": fingerprint, "extra": [str(p) for p in extra]}
+             "corpus": fingerprint, "extra": [str(p) for p in extra],
+             "dense_complete": dense_complete}
     paths["state"].write_text(json.dumps(state), encoding="utf-8")
+
+
+def ingest_lexical(config: KnowledgeConfig, *, embedder_name: str, corpus_dir: Path = CORPUS_DIR,
+                   extra: Iterable[Path] = ()) -> int:
+    """The chunks and the bm25s index only (no embedding), the state marked ``dense_complete:
+    false`` until a full :func:`ingest` ends; returns the number of chunks."""
+    extra = list(extra)
+    chunks = chunk_corpus(load_corpus(corpus_dir, extra=[*config.extra_corpus, *extra]))
+    fingerprint = corpus_fingerprint(corpus_dir, [*config.extra_corpus, *extra])
+    _write_lexical(config, chunks, embedder_name, fingerprint, extra, dense_complete=False)
+    return len(chunks)
 
 
 def ingest(

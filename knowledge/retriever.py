@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from knowledge.background import DenseBuild
 from knowledge.config import KnowledgeConfig
 from knowledge.dense import DenseIndex
 from knowledge.embeddings import CachedEmbedder, Vector
@@ -61,6 +62,7 @@ class SearchResult:
     declined: bool = False
     reason: str = ""
     degraded: bool = False  # the dense index was unreachable: lexical results only
+    building: float | None = None  # the dense index is being built (fraction done): lexical
 
 
 class Retriever(Protocol):
@@ -116,6 +118,9 @@ class HybridRetriever:
         self._years = {y for c in store.chunks for y in _YEAR.findall(c.text)}
         self._intents = load_intents()
         self._glossary = Glossary.load().rare_in([c.text for c in store.chunks])
+        # While a background build fills the dense index (``knowledge.background``), searches
+        # are lexical and say so; the build clears this when it succeeds.
+        self.building: DenseBuild | None = None
 
     def intents(self, query: str) -> list[str]:
         """The kinds of source the question asks for (``["aid"]`` for "quelles aides...");
@@ -153,14 +158,17 @@ class HybridRetriever:
         """``vector``: the query's embedding when the caller already has it (one per message)."""
         if vector is None:
             vector = self.embedder.embed_query(query)
-        try:
-            dense_hits = self.dense.query(vector, k=CANDIDATES, where=ChunkStore.where(filters))
-        except Exception as exc:  # Chroma server down: answer from the lexical index alone
-            log.warning("dense index unavailable, lexical results only: %s", type(exc).__name__)
-            dense_hits = []
-            degraded = True
-        else:
-            degraded = False
+        building = self.building
+        dense_hits: list[tuple[str, float]] = []
+        degraded = building is not None   # still building: the lexical index alone
+        if building is None:
+            try:
+                dense_hits = self.dense.query(vector, k=CANDIDATES,
+                                              where=ChunkStore.where(filters))
+            except Exception as exc:  # Chroma server down: answer from the lexical index alone
+                log.warning("dense index unavailable, lexical results only: %s",
+                            type(exc).__name__)
+                degraded = True
         mask = self.store.mask(filters)
         # acronyms also match their expansion ("PGE" -> "prêt garanti par l'État")
         lexical_hits = self.lexical.query(self._glossary.expand(query), lang=lang, k=CANDIDATES,
@@ -190,7 +198,8 @@ class HybridRetriever:
                 score *= OTHER_LANG_PENALTY
             hits.append(Hit(chunk, score, dense_score.get(cid), lex_score.get(cid)))
         hits.sort(key=lambda h: h.score, reverse=True)
-        result = SearchResult(query=query, lang=lang, hits=hits[:k], degraded=degraded)
+        result = SearchResult(query=query, lang=lang, hits=hits[:k], degraded=degraded,
+                              building=building.fraction if building is not None else None)
         result.confidence = max((s for _, s in dense_hits), default=0.0)
         if len(self._anchors):
             result.offtopic = float(np.max(self._anchors @ vector))

@@ -72,13 +72,20 @@ def _progress(label: str) -> Iterator[Any]:
         yield update
 
 
-async def _runtime(settings: Settings) -> Runtime:
+async def _runtime(settings: Settings, *, background: bool = False) -> Runtime:
+    """``background``: a needed index build does not hold the start (the lexical index answers
+    meanwhile, and says so; ``knowledge.background``)."""
     from knowledge.embeddings import warm_up
     warm_up(settings.embedder)       # the model loads while the rest is imported and opened
     from ops.runtime import open_runtime
 
     with _progress("Construction de l'index / building the index") as update:
-        return await open_runtime(settings, progress=update)  # notifiers: built when needed
+        runtime = await open_runtime(settings, progress=update, background=background)
+    building = runtime.kb.building
+    if building is not None:
+        console.print(runtime.assistant.catalog.t("index_building_notice", "fr",
+                                                  chunks=len(runtime.kb.retriever.store.chunks)))
+    return runtime  # notifiers: built when needed
 
 
 @app.command()
@@ -93,7 +100,7 @@ def run() -> None:
     _setup_logging(settings)
 
     async def main() -> None:
-        runtime = await _runtime(settings)
+        runtime = await _runtime(settings, background=True)
         runtime.start_worker()
         try:
             channels = enabled_channels(runtime, webhook=False)
@@ -134,7 +141,7 @@ def serve(
     _setup_logging(settings)
 
     async def main() -> None:
-        runtime = await _runtime(settings)
+        runtime = await _runtime(settings, background=True)
         runtime.start_worker()
         try:
             asgi = asgi_app(runtime, channels=enabled_channels(runtime, webhook=True))
@@ -159,8 +166,8 @@ def chat() -> None:
     settings = process.settings()
     _setup_logging(settings, to_file=sys.stdin.isatty())
 
-    async def main() -> None:
-        runtime = await _runtime(settings)
+    async def main() -> None:   # a person typing need not wait for the index; a script does
+        runtime = await _runtime(settings, background=sys.stdin.isatty())
         runtime.start_worker()
         try:
             if sys.stdin.isatty():

@@ -82,13 +82,15 @@ async def open_runtime(
     chat_model: ChatModel | None = None,
     extra: Iterable[Path] = (),
     notifiers: Mapping[str, Notifier] | None = None,
+    background: bool = False,
 ) -> Runtime:
     """Open (building when missing) the index, migrate the database, build the Assistant;
     the embedded worker delivers with ``notifiers`` (by default those the settings configure:
     inbox, webhooks, Slack with a bot token, e-mail with an SMTP host)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     warm_up_language()
-    kb = KnowledgeBase.open(settings.knowledge, progress=progress, extra=extra)
+    kb = KnowledgeBase.open(settings.knowledge, progress=progress, extra=extra,
+                            background=background)
     db = Database(settings.sqlalchemy_url)
     await db.migrate()
     model = chat_model if chat_model is not None else build_chat_model(settings)

@@ -156,8 +156,9 @@ def _modules_after(code: str) -> set[str]:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],  # noqa: S603 - our own interpreter
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    script = f"{code}\nimport sys\nprint(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
     return set(out.stdout.split())
 
 

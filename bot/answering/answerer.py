@@ -54,6 +54,13 @@ class Answerer:
         result, _ = await asyncio.to_thread(self._search, question, lang, vector, kinds)
         answer = await self.llm.compose(result)
         answer.result = result
+        return self._noted(answer, result)
+
+    def _noted(self, answer: Answer, result: SearchResult) -> Answer:
+        """While the dense index builds, an answer says it comes from the keyword search."""
+        if result.building is not None and not answer.declined:
+            answer.blocks.append(self.extractive.catalog.t(
+                "index_building", result.lang, percent=round(100 * result.building)))
         return answer
 
     def _search(self, question: str, lang: str, vector: Vector | None,
@@ -69,7 +76,7 @@ class Answerer:
         result, vector = self._search(question, lang, vector, kinds)
         answer = self.extractive.compose(result, vector=vector)
         answer.result = result
-        return answer
+        return self._noted(answer, result)
 
     async def compose_or_wider(self, question: str, lang: str, vector: Vector | None, *,
                                kinds: list[str] | None = None) -> Answer:

