@@ -78,6 +78,9 @@ def cci_chunk(cci: Cci) -> Chunk:
         f"Territoire : {cci.territories}",
         f"Siège : {cci.head_office_city}." if cci.head_office_city else None,
         "Antennes : " + ", ".join(cci.local_offices) + "." if cci.local_offices else None,
+        f"Site web : {cci.url}" if cci.url else None,
+        f"Adresse : {cci.address}." if cci.address else None,
+        f"Téléphone : {cci.phone}." if cci.phone else None,
         " ".join(cci.facts),
         cci.note,
     )

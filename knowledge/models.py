@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "FRENCH_PHONE",
     "AidForm",
     "AidScheme",
     "Cci",
@@ -20,6 +21,8 @@ __all__ = [
     "Status",
 ]
 
+# A French number as people write it: "03 23 06 02 02", or a special number "0 806 800 059".
+FRENCH_PHONE = r"^(0[1-9]( \d{2}){4}|0 [89]\d{2} \d{3} \d{3})$"
 Size = Literal["TPE", "PME", "ETI", "GE"]
 Status = Literal["open", "permanent", "closed", "uncertain"]
 ProjectType = Literal[
@@ -37,6 +40,13 @@ PartnerKind = Literal[
 ]
 
 
+def _check_urls(value: list[str]) -> list[str]:
+    for url in value:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"not a URL: {url!r}")
+    return value
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,10 +62,7 @@ class _Record(BaseModel):
     @field_validator("sources")
     @classmethod
     def _urls(cls, value: list[str]) -> list[str]:
-        for url in value:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"not a URL: {url!r}")
-        return value
+        return _check_urls(value)
 
 
 class AidScheme(_Record):
@@ -110,9 +117,13 @@ class Partner(_Record):
 
 
 class Cci(_Record):
-    """A CCI (regional or local) and the territory it covers."""
+    """A CCI (regional or local), the territory it covers and how to reach it.
 
-    url: str | None = None
+    ``url`` (its website, https), ``address`` and ``phone`` are filled only from the public
+    pages of ``contact_sources``, read on ``contact_verified``; ``None`` is "not found"."""
+
+    level: Literal["regional", "local"] = "local"
+    url: str | None = Field(None, pattern=r"^https://")
     departments: list[str]
     department_split: str | None = None
     territories: str
@@ -120,8 +131,23 @@ class Cci(_Record):
     local_offices: list[str] = Field(default_factory=list)
     facts: list[str] = Field(default_factory=list)
     territories_en: str | None = None
-    phone: str | None = None
+    phone: str | None = Field(None, pattern=FRENCH_PHONE)
     address: str | None = None
+    contact_sources: list[str] = Field(default_factory=list)
+    contact_verified: dt.date
+    contact_uncertain: bool = False  # read in dated articles: to be confirmed
+    contact_note: str | None = None  # what was looked for or set aside (for maintainers)
+
+    @field_validator("contact_sources")
+    @classmethod
+    def _contact_urls(cls, value: list[str]) -> list[str]:
+        return _check_urls(value)
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Cci:
+        if (self.url or self.address or self.phone) and not self.contact_sources:
+            raise ValueError("contact details without contact_sources")
+        return self
 
 
 class CciNetwork(BaseModel):
@@ -129,6 +155,12 @@ class CciNetwork(BaseModel):
 
     regional: Cci
     local: list[Cci]
+
+    @model_validator(mode="after")
+    def _levels(self) -> CciNetwork:
+        if self.regional.level != "regional" or any(c.level != "local" for c in self.local):
+            raise ValueError("the regional CCI has level: regional, the local ones level: local")
+        return self
 
 
 class Document(BaseModel):

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from bot.answering.cci_contact import contact_sentences
 from bot.answering.extractive import (
     Answer,
     SentenceEmbedder,
@@ -249,18 +250,10 @@ class RecordAnswers:
     def _cci(self, cci: Cci, attribute: str, lang: str) -> list[str]:
         territories = cci.territories_en if lang == "en" and cci.territories_en else \
             cci.territories
-        name = cci.name.split(" (")[0]
         if attribute in ("contact", "apply"):
-            ways = [x for x in (cci.url, cci.phone, cci.address) if x]
-            first = self._t("rec_cci_contact", lang, name=name,
-                            office=cci.head_office_city or "—",
-                            ways=", ".join(ways)) if ways else \
-                self._t("rec_cci_no_contact", lang, name=name,
-                        office=cci.head_office_city or "—")
-        else:
-            first = self._t("rec_cci_territory", lang, name=name,
-                            value=shorten(territories, 300))
-        return [first]
+            return contact_sentences(cci, self.kb.ccis, self.catalog, lang)
+        return [self._t("rec_cci_territory", lang, name=cci.name.split(" (")[0],
+                        value=shorten(territories, 300))]
 
     # -- the full card ---------------------------------------------------------------------
 

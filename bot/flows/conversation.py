@@ -310,7 +310,8 @@ class CciLookup:
         contact = self.records.answer(ref, "contact", lang)
         ctx.outcome = "cci:desk"
         first = t("cci_desk", lang, place=label, name=self.records.name(ref, lang))
-        return [Reply(blocks=(f"{first} {contact.blocks[0]}", t("cci_offer", lang)),
+        return [Reply(blocks=(f"{first} {contact.blocks[0]}", *contact.blocks[1:],
+                              t("cci_offer", lang)),
                       citations=tuple(contact.citations), buttons=(offer,), kind="answer")]
 
     async def on_action(self, ctx: Context, action: Action) -> list[Reply]:
