@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 __all__ = [
     "FEEDBACK_DOWN", "FEEDBACK_UP", "MENU_ADVISOR", "MENU_AID", "MENU_ASK", "MENU_PARTNER",
-    "PREFIXES", "Action", "card",
+    "PREFIXES", "Action", "card", "relay_reply",
 ]
 
 # flow prefixes: menu, fd (aid finder), fp (partner finder), lf (lead form), fb (feedback),
-# card (a record's full card), cci (CCI lookup choices)
-PREFIXES = ("menu", "fd", "fp", "lf", "fb", "card", "cci")
+# card (a record's full card), cci (CCI lookup choices), rl (reply to an advisor's message)
+PREFIXES = ("menu", "fd", "fp", "lf", "fb", "card", "cci", "rl")
 MAX_BYTES = 64
 
 
@@ -61,3 +61,8 @@ FEEDBACK_DOWN = Action("fb", "down")
 def card(kind: str, record_id: str) -> Action:
     """"Voir la fiche" of one record (ids are short slugs: well under 64 bytes)."""
     return Action("card", kind, record_id)
+
+
+def relay_reply(ref: str) -> Action:
+    """"Répondre" under an advisor's message relayed to the company (``bot.flows.relay``)."""
+    return Action("rl", "reply", ref)

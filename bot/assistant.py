@@ -17,7 +17,7 @@ from dataclasses import replace
 from bot.actions import MENU_ADVISOR, MENU_AID, MENU_ASK, MENU_PARTNER, Action
 from bot.answering import Answer, Answerer
 from bot.errors import StorageError, user_message_key
-from bot.flows import AidFinder, PartnerFinder
+from bot.flows import AidFinder, PartnerFinder, relay
 from bot.flows.base import FlowRegistry, FormFlow
 from bot.flows.conversation import main_menu
 from bot.flows.lead import LeadForm
@@ -110,6 +110,11 @@ class Assistant:
         if incoming.kind == "action" and incoming.action:
             return await self._action(ctx, incoming.action)
         text = (incoming.text or "").strip()
+        relayed = await relay.turn(ctx, text, leads=self.leads, catalog=self.catalog,
+                                   db=self.db, cancel=self.understanding.vocab.is_only(
+                                       "cancel", text))   # after "Répondre" (bot.flows.relay)
+        if relayed is not None:
+            return relayed
         if text.startswith("/"):
             return await self._command(ctx, text)
         state = ctx.state
@@ -230,6 +235,9 @@ class Assistant:
                 return await self.partner_finder.start(ctx)
             if action == MENU_ADVISOR:
                 return await self.lead_form.handle(ctx, Intent("advisor", ""))
+        if action is not None and action.flow == "rl":   # "Répondre" to an advisor's message
+            return await relay.arm(ctx, action, leads=self.leads, catalog=self.catalog,
+                                   db=self.db)
         flow = self.flows.for_action(action) if action is not None else None
         if flow is not None and ctx.state is not None:
             return await flow.on_action(ctx, action)  # type: ignore[arg-type]

@@ -44,7 +44,7 @@ class AdvisorActions:
         self.token = token
         self.api_base_url = api_base_url
 
-    async def _restricted(self, channel: str) -> bool:
+    async def restricted(self, channel: str) -> bool:
         """Whether ``channel`` is private and not shared (asked of Slack at each click: a
         channel can be made public or shared at any time); any doubt counts as no."""
         if not channel:
@@ -64,7 +64,7 @@ class AdvisorActions:
             payload = await apply_action(self.leads, ref=ref,
                                          action=str(action.get("action_id")), actor=actor,
                                          channel=channel,
-                                         channel_restricted=await self._restricted(channel))
+                                         channel_restricted=await self.restricted(channel))
         except AccessDenied as exc:
             log.info("advisor action refused", extra={"lead_ref": ref})
             key = "lead_action_refused_channel" if isinstance(exc, OpenChannel) else \

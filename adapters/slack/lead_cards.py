@@ -6,8 +6,10 @@ par ..." once claimed, the status (and a refusal's reason, or the desk it was ha
 section per part (company, contact, project, score and reasons, aid schemes and partners as
 links, routing rule), then the buttons the lead's status allows (``bot.leads.states.buttons``:
 new -> "Je prends" and "Pas pour nous" with a reason; taken -> the three closings and
-"Réaffecter"; closed or abandoned -> none), each with the lead ref as ``value``. Every echoed
-value is escaped for mrkdwn, so no mention can be forged.
+"Réaffecter"; closed or abandoned -> none), each with the lead ref as ``value``, and a line
+saying that a reply in the card's thread goes to the company (``bot.leads.relay``; not on an
+erased lead, nor on a card the lead has left). Every echoed value is escaped for mrkdwn, so
+no mention can be forged.
 
 Usage::
 
@@ -95,6 +97,8 @@ def lead_blocks(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr
                        "elements": [button(catalog.t(ACTIONS[action_id], lang), action_id, ref,
                                            style=_STYLES.get(action_id))
                                     for action_id in shown]})
+    if not payload.get("erased") and not payload.get("rerouted_to"):
+        blocks.append(_context(catalog.t("notify_relay_hint", lang)))
     blocks.append(_context(layout.footer))
     return blocks[:MAX_BLOCKS]
 

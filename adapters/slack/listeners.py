@@ -1,7 +1,8 @@
 """The Slack listeners on slack-bolt: one ``AsyncApp`` for HTTP mode and Socket Mode.
 
 ``app_mention`` / ``message`` (DMs, threads the bot answered in) -> 👀 -> ``core.handle``
--> Block Kit in the thread; ``/reloc`` -> private answer with a "share" button; buttons ->
+-> Block Kit in the thread; an advisor's reply in a lead card's thread -> the company
+(``adapters.slack.relay``); ``/reloc`` -> private answer with a "share" button; buttons ->
 the core (feedback, advisor, flows) or "share"; ``app_home_opened`` -> the guide. ``ack()`` is
 immediate (``process_before_response=False``): the work runs after, in bolt's task, tracked
 (``InFlight``) so that shutdown (and tests) can wait for it. One error handler logs the
@@ -52,6 +53,7 @@ from adapters.slack.convert import (
     reply_to_blocks,
     slack_to_plain,
 )
+from adapters.slack.relay import CardReplies
 from adapters.slack.state import InFlight, ShareStore, ThreadMarks
 from bot.errors import user_message_key
 from bot.i18n import Lang, detect_language
@@ -297,7 +299,10 @@ def build_bolt_app(bot: SlackBot, *, advisors: AdvisorActions, client: AsyncWebC
     app = AsyncApp(client=client, authorize=authorize, signing_secret=signing_secret,
                    process_before_response=False, name="relocbot-slack",
                    logger=logging.getLogger("relocbot.slack.bolt"))
+    replies = CardReplies(leads=advisors.leads, catalog=advisors.catalog,
+                          restricted=advisors.restricted)
     app.event("app_mention")(bot.on_mention)
+    app.event("message", matchers=[replies.matches])(replies.on_reply)   # first: bolt runs one
     app.event("message")(bot.on_message)
     app.event("app_home_opened")(bot.on_home)
     app.command("/reloc")(bot.on_command)

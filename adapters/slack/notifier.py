@@ -1,6 +1,9 @@
 """Slack lead notifications: the lead card (``adapters.slack.lead_cards``) posted with
-``chat.postMessage``; an update of a lead edits its card (``chat.update``) and says so in the
-card's thread; an erasure redraws the card without personal data.
+``chat.postMessage``; an update or the abandonment of a lead edits its card (``chat.update``:
+an abandoned card has no buttons) and says so in the card's thread; an erasure redraws the
+card without personal data. The company's reply to an advisor (``company_reply``,
+``bot.leads.relay``) is posted in the thread of the card the advisor wrote under, quoted and
+escaped; erased, it is redrawn as "Message effacé".
 
 The Web API is reached through ``slack_sdk``'s ``AsyncWebClient`` at ``SLACK_API_BASE_URL``
 (the fake Slack server in tests), without its own retries: the outbox dispatcher retries.
@@ -23,16 +26,20 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import Block, escape_mrkdwn
+from adapters.slack.blocks import MAX_SECTION_CHARS, Block, clip, escape_mrkdwn
 from adapters.slack.lead_cards import lead_blocks, lead_fallback
 from bot.errors import DeliveryError
 from bot.i18n import Catalog
 from bot.leads.notifiers.base import Delivery
 from bot.leads.notifiers.render import render
 
-__all__ = ["CARD_GONE", "TRANSIENT_ERRORS", "SlackNotifier", "delivery_error"]
+__all__ = ["CARD_GONE", "EDITS", "REPLY", "TRANSIENT_ERRORS", "SlackNotifier",
+           "delivery_error"]
 
 CARD_GONE = frozenset({"message_not_found", "channel_not_found"})  # post a new card instead
+# Kinds that redraw the lead's first card and leave a note (catalog key) in its thread.
+EDITS = {"update": "notify_update_thread", "abandoned": "notify_abandoned_thread"}
+REPLY = "company_reply"
 TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error",
                               "service_unavailable", "request_timeout"})
 
@@ -74,17 +81,22 @@ class SlackNotifier:
             retry_handlers=[])
 
     async def send(self, *, item: Delivery) -> str | None:
-        """Post the card; an update of a lead whose card was posted edits that card and says
-        so in its thread (advisors are notified, the channel shows one card per lead)."""
+        """Post the card; an update or the abandonment of a lead whose card was posted edits
+        that card and says so in its thread (advisors are notified, the channel shows one
+        card per lead); a company's reply goes to its thread."""
+        if item.kind == REPLY:
+            return await self._reply(item)
+        if item.kind == "erased" and item.payload.get("erased_kind") == REPLY:
+            return await self._erase_reply(item)
         layout = render(item.payload, catalog=self.catalog, lang=self.lang)
         text = lead_fallback(layout)
         blocks = lead_blocks(item.payload, catalog=self.catalog, lang=self.lang)
         if item.kind == "erased":
             return await self._redraw_erased(item, text, blocks)
         channel, _, ts = (item.previous_ref or "").partition(":")
-        if item.kind == "update" and channel and ts \
+        if item.kind in EDITS and channel and ts \
                 and await self._update_card(channel, ts, text, blocks):
-            note = self.catalog.t("notify_update_thread", self.lang, ref=layout.ref)
+            note = self.catalog.t(EDITS[item.kind], self.lang, ref=layout.ref)
             await self._call("chat.postMessage", {"channel": channel, "thread_ts": ts,
                                                   "text": escape_mrkdwn(note)})
             return item.previous_ref
@@ -92,6 +104,31 @@ class SlackNotifier:
             "channel": item.target, "text": text, "blocks": blocks, "unfurl_links": False,
             "unfurl_media": False})
         return f"{data.get('channel') or item.target}:{data.get('ts')}"
+
+    async def _reply(self, item: Delivery) -> str | None:
+        """The company's answer, quoted in the thread it answers (nothing left to post once
+        erased: the row's text is gone)."""
+        quoted = str(item.payload.get("text") or "").strip()
+        thread = str(item.payload.get("thread_ts") or "")
+        if item.payload.get("erased") or not quoted or not thread:
+            return None
+        head = self.catalog.t("notify_company_reply", self.lang,
+                              ref=str(item.payload.get("ref") or ""))
+        body = "\n".join(f"> {escape_mrkdwn(line)}" if line else ">"
+                         for line in quoted.splitlines())
+        text = clip(f"*{escape_mrkdwn(head)}*\n{body}", MAX_SECTION_CHARS)
+        data = await self._call("chat.postMessage", {
+            "channel": item.target, "thread_ts": thread, "text": text, "unfurl_links": False,
+            "unfurl_media": False})
+        return f"{data.get('channel') or item.target}:{data.get('ts')}"
+
+    async def _erase_reply(self, item: Delivery) -> str | None:
+        """The person asked for erasure: their reply in the thread says so instead."""
+        channel, _, ts = str(item.payload.get("erased_ref") or "").partition(":")
+        if not (channel and ts):
+            return None
+        note = escape_mrkdwn(self.catalog.t("notify_reply_erased", self.lang))
+        return f"{channel}:{ts}" if await self._update_card(channel, ts, note, None) else None
 
     async def _redraw_erased(self, item: Delivery, text: str, blocks: list[Block]) -> str | None:
         """The person asked for erasure: their card (``payload["erased_ref"]``) is redrawn
@@ -101,11 +138,15 @@ class SlackNotifier:
             return None
         return f"{channel}:{ts}" if await self._update_card(channel, ts, text, blocks) else None
 
-    async def _update_card(self, channel: str, ts: str, text: str, blocks: list[Block]) -> bool:
-        """Redraw a posted card; ``False`` when Slack says it is gone (deleted, archived)."""
+    async def _update_card(self, channel: str, ts: str, text: str,
+                           blocks: list[Block] | None) -> bool:
+        """Redraw a posted card (``blocks`` None: a text message); ``False`` when Slack says
+        it is gone (deleted, archived)."""
+        body: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
+        if blocks is not None:
+            body["blocks"] = blocks
         try:
-            await self._call("chat.update", {"channel": channel, "ts": ts, "text": text,
-                                             "blocks": blocks})
+            await self._call("chat.update", body)
         except DeliveryError as exc:
             if exc.code not in CARD_GONE:
                 raise

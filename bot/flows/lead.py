@@ -296,6 +296,7 @@ class LeadForm:
             user_key=f"{incoming.channel}:{incoming.user_id}",
             consent_at=str(form.get("consent_at")),
             consent_version=str(form.get("consent_version", CONSENT_VERSION)),
+            lang=ctx.lang,
         )
         await self._end(ctx)
         ctx.outcome = "lead:submitted"

@@ -11,7 +11,10 @@ state machine does not allow raises ``InputError("lead_transition_refused")`` an
 ``transition_refused``.
 
 Every move is an audit event ``transition`` (actor, time, ``from``, ``to``, ``reason``,
-``via`` the action id, ``desk``). "Pas pour nous" (``refused``) re-routes the lead at once to
+``via`` the action id, ``desk``, ``company_told``). Taking a lead in charge and each closing
+also queue, in the same transaction, a ``company_notice`` telling the company in its own chat
+and language (``bot.leads.company``: the desk, and the advisor's first name only if the
+advisor allows it), once per move. "Pas pour nous" (``refused``) re-routes the lead at once to
 the next candidate desk its routing gave (``details["desk_candidates"]``) not yet refused, or
 else the regional desk, with new outbox rows for that desk; refused by the regional desk too,
 it stays ``refused`` there (the region may still take or close it): never dropped.
@@ -28,12 +31,14 @@ import datetime as dt
 from typing import Any
 
 from bot.errors import AccessDenied, InputError
+from bot.leads.company import NOTICE, company_item, notice_key
 from bot.leads.service import LeadService
-from bot.leads.states import ACTIONS, NEW, REFUSED, TAKEN, Action, allowed
+from bot.leads.states import ACTIONS, CLOSED, NEW, REFUSED, TAKEN, Action, allowed
 from bot.storage import LeadRecord, LeadTransaction
 from bot.storage.limits import RULE_CHARS
 
-__all__ = ["ACTIONS", "REGIONAL_DESK", "OpenChannel", "apply_action", "next_desk"]
+__all__ = ["ACTIONS", "REGIONAL_DESK", "OpenChannel", "access_error", "apply_action",
+           "next_desk"]
 
 REGIONAL_DESK = "cci-hauts-de-france"
 
@@ -42,8 +47,10 @@ class OpenChannel(AccessDenied):
     """Refused because the desk lists no advisors and its channel is public or shared."""
 
 
-def _refusal(service: LeadService, lead: LeadRecord, actor: str, channel: str | None,
-             restricted: bool) -> AccessDenied | None:
+def access_error(service: LeadService, lead: LeadRecord, *, actor: str, channel: str | None,
+                 restricted: bool) -> AccessDenied | None:
+    """Why ``actor`` may not act on ``lead`` (a button, a reply relayed to the company), or
+    ``None`` when they may (see the module's docstring)."""
     desk = service.desks.desk(lead.desk_id)
     regional = service.desks.desk(REGIONAL_DESK)
     if actor in desk.advisors or actor in regional.advisors:
@@ -81,7 +88,8 @@ async def apply_action(service: LeadService, *, ref: str, action: str, actor: st
         if lead is None:
             raise InputError("unknown_action")
         desk_id = lead.desk_id
-        error = _refusal(service, lead, actor, channel, channel_restricted)
+        error = access_error(service, lead, actor=actor, channel=channel,
+                             restricted=channel_restricted)
         if error is not None:
             tx.add_event(lead_id=lead.id, action="action_refused", actor=actor,
                          detail={"action": action}, at=now)
@@ -134,9 +142,19 @@ async def _move(service: LeadService, tx: LeadTransaction, lead: LeadRecord, mov
                           changes=_changes(lead, move, actor, now))
     if moved is None:
         return None
+    told = False
+    if moved.status == TAKEN or moved.status in CLOSED:
+        stamp = await tx.count_events(lead_id=moved.id, action="transition") + 1
+        item = company_item(moved, kind=NOTICE, key=notice_key(moved, moved.status, stamp),
+                            now=now, notice=moved.status,
+                            desk_name=service.desk_name(moved.desk_id),
+                            advisor=service.desks.first_name(actor))
+        if item is not None:
+            tx.add_outbox(items=[item])
+            told = True
     tx.add_event(lead_id=moved.id, action="transition", actor=actor, at=now, detail={
         "from": before.status, "to": moved.status, "reason": move.reason, "via": action,
-        "desk": before.desk_id})
+        "desk": before.desk_id, "company_told": told})
     if move.reassign and moved.desk_id != before.desk_id:
         await _notify(service, tx, moved)
     if move.to == REFUSED:

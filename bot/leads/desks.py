@@ -11,7 +11,18 @@ Example::
         emails: [relocalisation@grand-lille.example]
         webhooks: [https://crm.example/hooks/relocbot]
         advisors: [U01ADVISOR, U02ADVISOR]   # Slack user ids allowed to act; round-robin owners
+        advisor_profiles:                    # optional, per advisor
+          U01ADVISOR: {first_name: Camille, share_first_name: true}
         inbox: false
+
+The company is told who took its request: the desk, and the advisor's first name only when
+that advisor's profile says ``share_first_name: true`` (off by default: the desk alone).
+
+Usage::
+
+    desks = Desks.load(settings.desks_file)
+    desks.desk("cci-grand-lille").targets(settings.inbox_dir)     # [DeskTarget(...), ...]
+    desks.first_name("U01ADVISOR")                                 # "Camille" or None
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.errors import ConfigError
 from knowledge.yamlfile import load_yaml
 
-__all__ = ["Desk", "DeskTarget", "Desks"]
+__all__ = ["AdvisorProfile", "Desk", "DeskTarget", "Desks"]
 
 
 class DeskTarget(BaseModel):
@@ -34,6 +45,16 @@ class DeskTarget(BaseModel):
     address: str    # folder, channel id, e-mail address, URL
 
 
+class AdvisorProfile(BaseModel):
+    """What an advisor agrees to show the companies: their first name, only when
+    ``share_first_name`` is true (default: the company is told the desk alone)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_name: str | None = Field(None, max_length=64)
+    share_first_name: bool = False
+
+
 class Desk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -41,6 +62,7 @@ class Desk(BaseModel):
     emails: list[str] = Field(default_factory=list)
     webhooks: list[str] = Field(default_factory=list)
     advisors: list[str] = Field(default_factory=list)
+    advisor_profiles: dict[str, AdvisorProfile] = Field(default_factory=dict)
     inbox: bool | None = None
 
     def targets(self, inbox_dir: Path) -> list[DeskTarget]:
@@ -74,3 +96,16 @@ class Desks(BaseModel):
 
     def advisors(self) -> set[str]:
         return {a for d in self.desks.values() for a in d.advisors}
+
+    def first_name(self, advisor: str | None) -> str | None:
+        """The first name ``advisor`` (a Slack user id) lets the companies see, or ``None``
+        (no profile, no first name, or ``share_first_name`` not set)."""
+        for desk in self.desks.values():
+            profile = desk.advisor_profiles.get(advisor or "")
+            if profile is not None and profile.share_first_name and profile.first_name:
+                return profile.first_name.strip() or None
+        return None
+
+    def slack_channels(self) -> frozenset[str]:
+        """The desks' Slack channels (where a reply in a lead card's thread is relayed)."""
+        return frozenset(d.slack_channel for d in self.desks.values() if d.slack_channel)

@@ -7,14 +7,11 @@ A lead still ``new`` N working days (``bot.leads.workdays``) after it reached it
 2. ``regional`` : a ``reminder`` to its desk and an ``escalation`` to the regional desk;
 3. ``escalate`` : the regional desk takes it over (``desk_id``, ``escalated_at``), ``escalation``
    to the regional desk's targets;
-4. ``abandon``  : status ``abandoned`` (``states.ABANDONED``) and a
-   ``company_notice`` outbox item for the company (notifier ``company``, target its
-   ``user_key``) telling it and offering another way in.
-
-Known limits (recorded in issue #15's note): no ``company`` notifier is registered yet (issue
-#15 part 2), so ``company_notice`` items end as dead letters, which ``relocbot leads retry-dead``
-re-queues once one exists; and the desk gets no notice of the abandonment (the card keeps its
-buttons until a ``closed`` kind exists in ``bot.leads.notifiers.render``).
+4. ``abandon``  : status ``abandoned`` (``states.ABANDONED``); an ``abandoned`` notification to
+   every desk target the lead was sent to (its card is redrawn without buttons), and a
+   ``company_notice`` for the company (``bot.leads.company``: notifier ``company``, target
+   its ``user_key``, in its language) telling it and offering another way in; none once the
+   person erased their data.
 
 Only the latest due step is done (a lead found 25 working days late is escalated, not also
 reminded twice). The scan is ONE query on the ``(status, routed_at)`` index
@@ -38,6 +35,7 @@ import logging
 from typing import Any
 
 from bot.errors import ConfigError
+from bot.leads.company import NOTICE, company_item, notice_key
 from bot.leads.desks import Desks, DeskTarget
 from bot.leads.states import ABANDONED, NEW, check_transition
 from bot.leads.workdays import working_cutoff
@@ -46,12 +44,15 @@ from bot.storage import Database, LeadRecord, LeadTransaction, NewOutboxItem
 from bot.storage.leads import DueLead
 from bot.storage.limits import RULE_CHARS
 
-__all__ = ["ACTOR", "REGIONAL_DESK", "STEPS", "outbox_key", "run_schedule", "schedule_days"]
+__all__ = ["ACTOR", "DESK_KINDS", "REGIONAL_DESK", "STEPS", "outbox_key", "run_schedule",
+           "schedule_days"]
 
 log = logging.getLogger(__name__)
 REGIONAL_DESK = "cci-hauts-de-france"
 ACTOR = "schedule"
 STEPS = ("remind", "regional", "escalate", "abandon")
+# What desks were sent about a lead: every target of these is told of its abandonment.
+DESK_KINDS = ("new", "update", "reminder", "escalation")
 
 
 def schedule_days(settings: Settings) -> tuple[int, int, int, int]:
@@ -124,35 +125,33 @@ async def _step(tx: LeadTransaction, due: DueLead, step: int, *, desks: Desks,
     hours = int((now - _utc(due.routed_at)).total_seconds() // 3600)
     base |= {"status": lead.status, "owner": lead.owner, "desk_id": lead.desk_id,
              "sla_hours": hours, "working_days": days}
-    plan: list[tuple[str, str]] = []
+    plan: list[tuple[str, DeskTarget]] = []
     if step in (1, 2):
-        plan.append(("reminder", desk_id))
+        plan += [("reminder", t) for t in desks.desk(desk_id).targets(settings.inbox_dir)]
     if (step == 2 and desk_id != REGIONAL_DESK) or step == 3:
-        plan.append(("escalation", REGIONAL_DESK))
+        plan += [("escalation", t) for t in desks.desk(REGIONAL_DESK).targets(
+            settings.inbox_dir)]
+    if step == 4:   # every desk that saw the lead: its card loses its buttons
+        plan += [("abandoned", DeskTarget(notifier=notifier, address=address)) for
+                 notifier, address in await tx.notified_targets(lead_id=lead.id,
+                                                                kinds=DESK_KINDS)]
     items = [NewOutboxItem(lead_id=lead.id, kind=kind, notifier=target.notifier,
                            target=target.address, payload={**base, "kind": kind},
                            idempotency_key=outbox_key(lead, kind, step, target),
                            next_attempt_at=now, created_at=now)
-             for kind, desk in plan
-             for target in dict.fromkeys(desks.desk(desk).targets(settings.inbox_dir))]
-    if step == 4 and lead.user_key and lead.anonymised_at is None:
-        company = DeskTarget(notifier="company", address=lead.user_key)
-        items.append(NewOutboxItem(
-            lead_id=lead.id, kind="company_notice", notifier="company", target=lead.user_key,
-            payload={"ref": lead.ref, "kind": "company_notice", "notice": ABANDONED,
-                     "channel": lead.channel, "conversation_key": lead.conversation_key,
-                     "desk_id": desk_id},
-            idempotency_key=outbox_key(lead, "company_notice", step, company),
-            next_attempt_at=now, created_at=now))
-    tx.add_outbox(items=items)
+             for kind, target in dict.fromkeys(plan)]
+    told = company_item(lead, kind=NOTICE, key=notice_key(lead, ABANDONED, f"step{step}"),
+                        now=now, notice=ABANDONED, desk_name=None) if step == 4 else None
+    tx.add_outbox(items=[*items, *([told] if told else [])])
     detail = {"step": STEPS[step - 1], "working_days": days, "desk_id": desk_id,
-              "notifications": len(items)}
+              "notifications": len(items) + (told is not None)}
     if step == 3:
         tx.add_event(lead_id=lead.id, action="escalated", actor=ACTOR, at=now,
                      detail=detail | {"to": lead.desk_id})
     elif step == 4:
         tx.add_event(lead_id=lead.id, action="transition", actor=ACTOR, at=now,
-                     detail=detail | {"from": NEW, "to": ABANDONED, "reason": "unclaimed"})
+                     detail=detail | {"from": NEW, "to": ABANDONED, "reason": "unclaimed",
+                                      "company_told": told is not None})
     else:
         tx.add_event(lead_id=lead.id, action="reminded", actor=ACTOR, at=now, detail=detail)
     log.info("lead %s: %s after %d working days", lead.ref, STEPS[step - 1], days)

@@ -6,8 +6,12 @@ Usage::
     service = LeadService(db=db, settings=settings, desks=Desks.load(settings.desks_file),
                           enrich=enricher)
     result = await service.submit(answers, channel="telegram", conversation_key="telegram:1:1",
-                                  user_key="telegram:1", consent_at=iso, consent_version="2026-11")
+                                  user_key="telegram:1", consent_at=iso, consent_version="2026-11",
+                                  lang="fr")
     result.ref   # "REL-2026-00042"
+
+The company's language (``lang``) is kept in the lead's details: what the company is told
+later about its request (``bot.leads.company``) is written in it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.i18n import Catalog
+from bot.i18n import Catalog, normalise_lang
 from bot.leads.desks import Desks
 from bot.leads.scoring import Scored, score_lead
 from bot.settings import Settings
@@ -122,9 +126,11 @@ class LeadService:
         return own, other
 
     async def submit(self, answers: dict[str, Any], *, channel: str, conversation_key: str,
-                     user_key: str, consent_at: str, consent_version: str) -> SubmitResult:
+                     user_key: str, consent_at: str, consent_version: str,
+                     lang: str | None = None) -> SubmitResult:
         key = _submission_key(conversation_key, answers)
         details = self.enrich(answers) if self.enrich else {}
+        details["lang"] = normalise_lang(lang) or "fr"   # what the company is told later
         scored = score_lead({**answers, **details.get("figures", {})},
                             thresholds=(self.settings.lead_hot, self.settings.lead_warm))
         details["score_reasons"] = self._score_reasons(scored.reasons)

@@ -13,7 +13,12 @@ the lead erased:
 - what was already delivered: one ``erased`` outbox item per Slack card and inbox file (redrawn
   or overwritten without personal data) and per e-mail address and webhook (told to delete
   their copy). A delivery in flight at that moment is followed by its own ``erased`` item
-  (``erase_notice``, called when the dispatcher records the delivery).
+  (``erase_notice``, called when the dispatcher records the delivery);
+- the follow-up with the company (``COMPANY_KINDS``: notices and relayed messages to it, its
+  replies to the desk): what waits to go out is ``cancelled`` (nothing more is said to or
+  for a person who asked to be forgotten), the address of the company's chat is
+  scrubbed from every row, and a reply already posted in a card's thread is redrawn as
+  erased (its ``erased`` notice says ``erased_kind``); the company's own chat is left alone.
 
 Internal to ``bot.storage`` (it works on ORM rows in an open session): callers go through
 ``LeadRepository.erase`` / ``purge`` and ``OutboxRepository.mark_sent``.
@@ -38,7 +43,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.records import lead_record
 
-__all__ = ["ERASED_RULE", "PERSON", "PERSONAL_FIELDS", "anonymise", "erase_notice"]
+__all__ = ["COMPANY_KINDS", "COMPANY_NOTIFIER", "ERASED_RULE", "PERSON", "PERSONAL_FIELDS",
+           "anonymise", "erase_notice"]
 
 PERSONAL_FIELDS = ("company", "siren", "postal_code", "commune", "product", "origin",
                    "contact_name", "email", "phone")
@@ -47,6 +53,8 @@ PERSON = "personne"                   # the audit trail's name for an erased per
 KEPT_DETAILS = ("aids", "score_reasons", "assigned_to")
 DROPPED_EVENT_DETAILS = ("rule", "submission")
 PER_DELIVERY = ("slack", "inbox")     # one card / one file per delivery; others per target
+COMPANY_NOTIFIER = "company"          # to the company, in its own chat (target: its user key)
+COMPANY_KINDS = ("company_notice", "company_message", "company_reply")
 Payload = Callable[..., dict[str, Any]]
 
 
@@ -61,7 +69,8 @@ def _notice(lead: Lead, item: OutboxItem, payload: dict[str, Any],
             now: dt.datetime) -> OutboxItem:
     return OutboxItem(
         lead_id=lead.id, kind="erased", notifier=item.notifier, target=item.target,
-        payload={**payload, "kind": "erased", "erased_ref": item.remote_ref},
+        payload={**payload, "kind": "erased", "erased_ref": item.remote_ref,
+                 "erased_kind": item.kind},
         idempotency_key=_notice_key(lead.ref, item), status="pending", attempts=0,
         next_attempt_at=now, created_at=now, dead=False)
 
@@ -69,7 +78,7 @@ def _notice(lead: Lead, item: OutboxItem, payload: dict[str, Any],
 async def erase_notice(session: AsyncSession, item: OutboxItem, *, now: dt.datetime) -> bool:
     """After ``item`` was delivered: if its lead was erased meanwhile (the delivery carried
     the data read before), queue the ``erased`` notice for what it delivered."""
-    if item.kind == "erased":
+    if item.kind == "erased" or item.notifier == COMPANY_NOTIFIER:
         return False
     lead = await session.get(Lead, item.lead_id)
     if lead is None or lead.anonymised_at is None:
@@ -114,11 +123,27 @@ async def anonymise(session: AsyncSession, leads: Sequence[Lead], *, actor: str,
             OutboxItem.lead_id == lead.id).order_by(OutboxItem.id))).all())
         record = lead_record(lead)
         for item in items:
-            item.payload = payload(record, kind=item.kind)
+            if item.kind in COMPANY_KINDS:
+                _forget_relay(item, lead.ref)
+            else:
+                item.payload = payload(record, kind=item.kind)
         notices: dict[str, OutboxItem] = {}
         for item in items:
-            if item.status == "sent" and item.kind != "erased":
+            if item.status == "sent" and item.kind != "erased" \
+                    and item.notifier != COMPANY_NOTIFIER:
                 key = _notice_key(lead.ref, item)
                 notices.setdefault(key, _notice(lead, item, payload(record, kind="erased"), now))
         session.add_all(notices.values())
     return len(leads)
+
+
+def _forget_relay(item: OutboxItem, ref: str) -> None:
+    """A message to or from the company: its text and address go; waiting, it never will
+    be sent. One being sent right now ends as it does; its notifier sees an erased payload
+    if it is tried again, and a reply that reached a thread gets its ``erased`` notice
+    (``erase_notice``)."""
+    item.payload = {"ref": ref, "kind": item.kind, "erased": True}
+    if item.notifier == COMPANY_NOTIFIER:
+        item.target = ERASED_RULE
+    if item.status == "pending":
+        item.status, item.last_error = "cancelled", "erased"

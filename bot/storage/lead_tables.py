@@ -82,16 +82,21 @@ class OutboxItem(Base):
     """One delivery to do: a lead notification through one notifier to one target.
 
     ``status``: pending -> sending (claimed, ``locked_until``) -> sent | pending (retry with
-    backoff, ``next_attempt_at``) | dead (after ``max_attempts``). The ``idempotency_key`` is
-    stable across retries so receivers can drop duplicates (delivery is at-least-once).
+    backoff, ``next_attempt_at``) | dead (after ``max_attempts``); ``cancelled`` when the
+    person erased their data before a message to them (or from them) went out. The
+    ``idempotency_key`` is stable across retries so receivers can drop duplicates (delivery
+    is at-least-once). Indexed on ``(notifier, remote_ref)`` (migration 0006): a reply in a
+    Slack card's thread finds its lead.
     """
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))          # new | update | reminder | escalation
-    notifier: Mapped[str] = mapped_column(String(24))      # inbox | slack | email | webhook
+    # new | update | reminder | escalation | abandoned | erased (the desk's);
+    # company_notice | company_message (to the company) | company_reply (to the desk's thread)
+    kind: Mapped[str] = mapped_column(String(24))
+    notifier: Mapped[str] = mapped_column(String(24))      # inbox|slack|email|webhook|company
     target: Mapped[str] = mapped_column(String(512))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)

@@ -143,6 +143,27 @@ class LeadTransaction:
             .order_by(OutboxItem.id).limit(1))).first()
         return None if first is None else dict(first.payload or {})
 
+    async def by_delivery(self, *, notifier: str, remote_ref: str) -> LeadRecord | None:
+        """The lead whose delivery through ``notifier`` left ``remote_ref`` (a Slack message's
+        ``channel:ts``: a card, or a note in its thread), or ``None``."""
+        lead_id = await self._session.scalar(
+            select(OutboxItem.lead_id).where(OutboxItem.notifier == notifier,
+                                             OutboxItem.remote_ref == remote_ref).limit(1))
+        if lead_id is None:
+            return None
+        row = await self._session.get(Lead, lead_id)
+        return None if row is None else lead_record(row)
+
+    async def notified_targets(self, *, lead_id: int,
+                               kinds: Iterable[str]) -> list[tuple[str, str]]:
+        """Every ``(notifier, target)`` the lead's deliveries of ``kinds`` went to (sent or
+        not), once each, in the order they were first queued."""
+        rows = (await self._session.execute(
+            select(OutboxItem.notifier, OutboxItem.target)
+            .where(OutboxItem.lead_id == lead_id, OutboxItem.kind.in_(list(kinds)))
+            .order_by(OutboxItem.id))).all()
+        return list(dict.fromkeys((str(n), str(t)) for n, t in rows))
+
     def add_event(self, *, lead_id: int, action: str, actor: str, detail: dict[str, Any],
                   at: dt.datetime) -> None:
         """Append an audit event."""

@@ -10,6 +10,7 @@ Usage::
     ids = await db.leads.overdue(cutoff=now - dt.timedelta(hours=48))
     due = await db.leads.due_reminders(cutoffs=[c3, c9, c21, c45])   # list[DueLead]
     history = await db.leads.history(ref="REL-2026-00042")   # lead, events, deliveries
+    card = await db.leads.by_delivery(notifier="slack", remote_ref="C0DESK:1700000000.000100")
     erased = await db.leads.erase(user_key="telegram:42", actor="telegram:42", now=now,
                                   payload=service.payload)
 """
@@ -105,6 +106,16 @@ class LeadRepository:
         async with reading(self._sessions) as session:
             return [DueLead(row.id, row.reminder_step, row.routed_at)
                     for row in (await session.execute(query)).all()]
+
+    async def by_delivery(self, *, notifier: str, remote_ref: str) -> LeadRecord | None:
+        """The lead whose delivery through ``notifier`` left ``remote_ref`` (a Slack
+        message's ``channel:ts``), or ``None``; on the ``(notifier, remote_ref)`` index."""
+        async with reading(self._sessions) as session:
+            lead_id = await session.scalar(
+                select(OutboxItem.lead_id).where(OutboxItem.notifier == notifier,
+                                                 OutboxItem.remote_ref == remote_ref).limit(1))
+            row = None if lead_id is None else await session.get(Lead, lead_id)
+            return None if row is None else lead_record(row)
 
     async def all(self, *, status: str | None = None, desk_id: str | None = None,
                   newest_first: bool = False) -> list[LeadRecord]:

@@ -32,15 +32,19 @@ from bot.storage.guard import reading, writing
 from bot.storage.lead_tables import LeadEvent, OutboxItem
 from bot.storage.records import OutboxRecord, outbox_record
 
-__all__ = ["Claim", "OutboxRepository"]
+__all__ = ["CARD_KINDS", "Claim", "OutboxRepository"]
 
 REMOTE_REF_CHARS = 255
+# The kinds that post a lead's card to a target: the desk's first notification, and the
+# regional desk's escalation (its first card of the lead).
+CARD_KINDS = ("new", "escalation")
 
 
 @dataclass(frozen=True)
 class Claim:
     """A claimed item (``attempts`` already counts this attempt) and, for an update of a lead,
-    what the same notifier returned for the lead's first card to the same target."""
+    what the same notifier returned for the lead's first card to the same target (``new``,
+    or the regional desk's ``escalation``)."""
 
     item: OutboxRecord
     previous_ref: str | None
@@ -86,9 +90,9 @@ class OutboxRepository:
             if item.kind != "new":   # where the first card went: updates edit or thread it
                 previous = await session.scalar(
                     select(OutboxItem.remote_ref).where(
-                        OutboxItem.lead_id == item.lead_id, OutboxItem.kind == "new",
+                        OutboxItem.lead_id == item.lead_id, OutboxItem.kind.in_(CARD_KINDS),
                         OutboxItem.notifier == item.notifier, OutboxItem.target == item.target,
-                        OutboxItem.status == "sent").limit(1))
+                        OutboxItem.status == "sent").order_by(OutboxItem.id).limit(1))
             return Claim(item=outbox_record(item), previous_ref=previous)
 
     async def _record(self, *, item_id: int, lead_id: int, attempt: int, values: dict[str, Any],

@@ -212,13 +212,27 @@ async def test_email_server_down_is_transient(catalog: Catalog) -> None:
 
 
 def test_english_rendering_uses_the_english_catalog(catalog: Catalog) -> None:
-    layout = render(payload(kind="reminder", sla_hours=48), catalog=catalog, lang="en")
+    layout = render(payload(kind="reminder", sla_hours=48, working_days=3), catalog=catalog,
+                    lang="en")
     assert layout.subject == "[Relocbot] Reminder: lead REL-2026-00042 is waiting for an advisor"
-    assert "48 hours" in layout.intro
-    french = render(payload(kind="escalation", sla_hours=48), catalog=catalog)
+    assert "3 working days" in layout.intro        # the schedule counts working days
+    assert "hours" not in layout.intro
+    french = render(payload(kind="escalation", sla_hours=48, working_days=9), catalog=catalog)
     assert french.subject.startswith("[Relocbot] Escalade")
     assert "CCI Grand Hainaut" in french.intro
-    assert "48 heures" in french.intro
+    assert "9 jours ouvrés" in french.intro
+    assert "heures" not in french.intro
+
+
+def test_the_desk_is_told_of_an_abandonment(catalog: Catalog) -> None:
+    layout = render(payload(kind="abandoned", status="abandoned", working_days=45),
+                    catalog=catalog)
+    assert layout.kind == "abandoned"
+    assert layout.subject.startswith("[Relocbot] Abandon")
+    assert "45 jours ouvrés" in layout.intro
+    assert layout.status == "Statut : abandonné (personne ne l'a pris en charge)"
+    english = render(payload(kind="abandoned", working_days=45), catalog=catalog, lang="en")
+    assert english.title.startswith("Abandoned · lead REL-2026-00042")
 
 
 def test_core_notifiers_are_the_inbox_and_the_webhooks(tmp_path: Path) -> None:

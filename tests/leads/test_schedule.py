@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ import pytest
 from bot.errors import ConfigError
 from bot.i18n import Catalog
 from bot.leads.actions import apply_action
+from bot.leads.company import company_text
 from bot.leads.desks import Desk, Desks
 from bot.leads.dispatcher import Dispatcher
-from bot.leads.notifiers import core_notifiers
+from bot.leads.notifiers import Delivery, core_notifiers
 from bot.leads.schedule import REGIONAL_DESK, run_schedule, schedule_days
 from bot.leads.service import LeadService
 from bot.leads.states import ABANDONED, NEW
@@ -101,11 +103,16 @@ async def test_each_step_happens_once_on_its_working_day(db: Database, tmp_path:
     assert lead.escalated_at is not None
     assert [(d.kind, d.notifier) for d in history.deliveries] == [
         ("new", "slack"), ("reminder", "slack"), ("reminder", "slack"),
-        ("escalation", "webhook"), ("escalation", "webhook"), ("company_notice", "company")]
+        ("escalation", "webhook"), ("escalation", "webhook"),
+        ("abandoned", "slack"), ("abandoned", "webhook"),     # every desk that saw it is told
+        ("company_notice", "company")]
+    assert [d.target for d in history.deliveries if d.kind == "abandoned"] == [
+        "C0HAINAUT", "https://crm.region.example/hook"]
     notice = history.deliveries[-1]
     assert notice.target == "telegram:1"
-    assert notice.payload["notice"] == ABANDONED
-    assert len({d.idempotency_key for d in history.deliveries}) == 6
+    assert notice.payload | {"notice": ABANDONED, "lang": "fr", "kind": "company_notice",
+                             "email": "marie@example.fr"} == notice.payload
+    assert len({d.idempotency_key for d in history.deliveries}) == 8
     steps = [(e.action, e.actor, e.detail.get("step")) for e in history.events[1:]]
     assert steps == [("reminded", "schedule", "remind"), ("reminded", "schedule", "regional"),
                      ("escalated", "schedule", "escalate"),
@@ -119,7 +126,7 @@ async def test_a_late_scan_does_only_the_latest_step_and_taken_leads_rest(
     service, taken = await submit(db, tmp_path, catalog, user="3")
     await apply_action(service, ref=taken, action="lead_claim", actor="U0HAINAUT")
     assert await run(db, tmp_path, DAY_21 + dt.timedelta(days=1)) == {"escalate": 1}
-    for ref, kinds in ((late, ["new", "escalation"]), (taken, ["new"])):
+    for ref, kinds in ((late, ["new", "escalation"]), (taken, ["new", "company_notice"])):
         history = await db.leads.history(ref=ref)
         assert history is not None
         assert [d.kind for d in history.deliveries] == kinds
@@ -170,3 +177,35 @@ async def test_default_desks_get_rendered_reminders_in_the_inbox(
     texts = [f.read_text(encoding="utf-8") for f in settings.inbox_dir.glob("*.json")]
     assert any("Rappel" in text for text in texts)
     assert any("Escalade" in text for text in texts)
+
+
+async def test_an_abandonment_is_told_to_the_desk_and_to_the_company(
+        db: Database, tmp_path: Path, catalog: Catalog) -> None:
+    _, ref = await submit(db, tmp_path, catalog, desks=Desks())
+    told: list[Delivery] = []
+
+    class Company:
+        name = "company"
+
+        async def send(self, *, item: Delivery) -> str | None:
+            told.append(item)
+            return "telegram:1:1"
+
+    settings = settings_for(tmp_path)
+    notifiers = {**core_notifiers(settings, catalog=catalog), "company": Company()}
+    dispatcher = Dispatcher(db, notifiers, max_attempts=1, backoff_seconds=1,
+                            clock=lambda: DAY_45)
+    await dispatcher.run_once()                        # the card, in the inbox
+    done = await run_schedule(db, desks=Desks(), settings=settings, now=DAY_45)
+    assert done["abandon"] == 1                        # 45 working days late: straight there
+    assert (await dispatcher.run_once()).sent == 2
+    [abandoned] = [json.loads(f.read_text(encoding="utf-8"))
+                   for f in settings.inbox_dir.glob("*.json") if ":abandoned4:" in f.read_text()]
+    assert abandoned["subject"].startswith("[Relocbot] Abandon")
+    assert "45 jours ouvrés" in abandoned["text"]
+    [notice] = told
+    text = company_text(notice.payload, catalog=catalog)
+    assert text.paragraphs[0].startswith(f"Nous sommes désolés : aucun conseiller n'a pu "
+                                         f"prendre en charge votre demande {ref}")
+    assert "quelle CCI pour" in text.paragraphs[1]      # another way in
+    assert (await dispatcher.run_once()).total == 0

@@ -100,6 +100,16 @@ class EmailNotifier:
         except (ValueError, TypeError) as exc:   # e.g. a malformed address in the target
             raise DeliveryError(f"email: cannot build message ({type(exc).__name__})",
                                 transient=False) from exc
+        return await self.deliver(message)
+
+    async def deliver(self, message: EmailMessage) -> str:
+        """Send a built message (this notifier's server, TLS and errors: see the module's
+        docstring); returns its ``Message-ID``. The company notifier sends its own through it.
+
+        Usage::
+
+            message_id = await notifier.deliver(message)
+        """
         implicit_tls = self.port == 465
         try:
             await aiosmtplib.send(

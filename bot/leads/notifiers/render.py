@@ -23,7 +23,7 @@ from bot.i18n import Catalog
 
 __all__ = ["KINDS", "Layout", "Line", "Section", "plain_text", "render", "safe_url"]
 
-KINDS = ("new", "update", "reminder", "escalation", "erased")
+KINDS = ("new", "update", "reminder", "escalation", "abandoned", "erased")
 MAX_VALUE_CHARS = 600
 _SAFE_URL = re.compile(r"^https?://[^\s<>|\"']+$")
 _SPACES = re.compile(r"\s+")
@@ -97,8 +97,8 @@ def render(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") ->
     tier = catalog.label("notify_tier", tier_code, lang) if tier_code else unknown
     company = _text(payload.get("company")) or unknown
     desk = _text(payload.get("desk_name")) or _text(payload.get("desk_id")) or unknown
-    hours = payload.get("sla_hours")
-    hours_text = f"{hours:g}" if isinstance(hours, int | float) else unknown
+    days = payload.get("working_days")
+    days_text = f"{days:g}" if isinstance(days, int | float) else unknown
 
     def label(key: str) -> str:
         return catalog.label("notify_field", key, lang)
@@ -152,7 +152,7 @@ def render(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") ->
         subject=_SPACES.sub(" ", catalog.t(f"notify_subject_{kind}", lang, ref=ref, tier=tier,
                                            company=company))[:200],
         title=title,
-        intro=catalog.t(f"notify_intro_{kind}", lang, desk=desk, hours=hours_text),
+        intro=catalog.t(f"notify_intro_{kind}", lang, desk=desk, days=days_text),
         claimed=catalog.t("notify_claimed_by", lang, owner=owner) if owner else None,
         status=(catalog.t("notify_status_line", lang,
                           status=catalog.label("notify_status", status, lang))
