@@ -133,7 +133,12 @@ class PartnerFinder:
         advisor = Button(t("button_advisor", lang), "menu:advisor")
         if not matches:
             return [Reply(blocks=(t("partner_no_results", lang),), buttons=(advisor,))]
-        blocks = [t("partner_results_title", lang)]
+        # No partner names the need among its skills or sectors: the closest by meaning are
+        # shown as such, not as a fit (a machining subcontractor is not in the catalogue).
+        direct = any(r.code in ("capabilities", "sectors") for m in matches for r in m.reasons)
+        if not direct:
+            ctx.outcome = "partners:nearest"
+        blocks = [t("partner_results_title" if direct else "partner_results_nearest", lang)]
         citations = []
         for number, m in enumerate(matches, start=1):
             p = m.partner
@@ -151,6 +156,7 @@ class PartnerFinder:
             memory.results = [RecordRef("partner", m.partner.id) for m in matches]
             memory.save(ctx.state.data)
             await self.db.save_state(ctx.state)
-        ctx.outcome = "partners:results"
+        if direct:
+            ctx.outcome = "partners:results"
         return [Reply(blocks=tuple(blocks), citations=tuple(citations), buttons=(advisor,),
                       kind="answer")]

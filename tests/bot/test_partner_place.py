@@ -29,3 +29,22 @@ async def test_the_place_of_this_message_wins_over_the_previous_search(
     distances = [int(d) for d in re.findall(r"Lille, à environ (\d+) km", text)]
     assert distances, text
     assert max(distances) <= 5
+
+
+async def test_a_need_no_partner_lists_is_not_presented_as_a_fit(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    """Found trying it as a person: "a subcontractor for machining" listed a retailer and an
+    eco-construction network under "the partners that fit"."""
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+
+    async def say(text: str, key: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key=key,
+                                            user_id=key, text=text))
+        return "\n".join(r.text for r in replies)
+
+    machining = await say("Who can help me find a subcontractor for machining?", "usinage")
+    assert catalog.t("partner_results_nearest", "en") in machining
+    assert catalog.t("partner_results_title", "en") not in machining
+    sewing = await say("je cherche un atelier de confection textile", "confection")
+    assert catalog.t("partner_results_title", "fr") in sewing
