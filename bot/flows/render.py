@@ -30,6 +30,9 @@ def profile_summary(profile: Profile, *, lang: str, catalog: Catalog) -> str:
         parts.append(profile.size)
     if profile.headcount is not None:
         parts.append(t("finder_summary_headcount", lang, value=profile.headcount))
+    if profile.sector:
+        parts.append(t("finder_summary_sector", lang,
+                       value=catalog.label("sector_label", profile.sector, lang)))
     if profile.project_types:
         labels = ", ".join(catalog.label("project_label", p, lang) for p in profile.project_types)
         parts.append(t("finder_summary_projects", lang, value=labels))
