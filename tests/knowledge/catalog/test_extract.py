@@ -21,6 +21,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"department": "80", "jobs": 20, "investment_eur": 500_000,
       "project_types": ["investissement", "recrutement"]}),
     ("Nous sommes une ETI de l'Oise", {"department": "60", "size": "ETI"}),
+    ("j'ai une usine au Maroc qui fabrique des chaussures, je veux revenir en France",
+     {"sector": "textile", "project_types": ["relocalisation"]}),
     ("entreprise de 8 personnes à Amiens", {"city": "Amiens", "department": "80",
                                             "size": "TPE", "headcount": 8}),
     ("Start in Valenciennes, 300 staff, export to Germany",
