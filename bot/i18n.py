@@ -25,11 +25,14 @@ LANGS: tuple[Lang, ...] = ("fr", "en")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FR_MARKERS = frozenset(
     "le la les des une un est et pour quelle quelles quel quels comment qui que où avec dans sur "
-    "aide aides entreprise je nous vous pas du au aux ce cette sont être".split()
+    "aide aides entreprise je nous vous pas du au aux ce cette sont être trouver cherche "
+    "cherchons besoin veux voulons voudrais bonjour merci salut mon ma mes notre nos svp "
+    "subvention subventions financement".split()
 )
 _EN_MARKERS = frozenset(
     "the is are and for which what how who where with in on of to aid company i we you do does "
-    "can my our it this that be there".split()
+    "can my our it this that be there find looking need want any get please hello hi "
+    "thanks grant grants funding an about from your have has".split()
 )
 
 

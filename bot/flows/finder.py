@@ -30,6 +30,7 @@ from bot.storage import Database
 from bot.understanding import Intent, Memory, RecordRef, Vocabulary, is_question
 from knowledge.catalog import AidIndex, AidMatch, Profile, ProfileExtractor, Reason
 from knowledge.catalog.geo import HDF_DEPARTMENTS
+from knowledge.catalog.profile import size_from_headcount
 from knowledge.lexical import fold
 from knowledge.models import AidScheme
 
@@ -170,6 +171,9 @@ class AidFinder:
         if step == "department" and found.department is None and text.strip().isdigit():
             number = text.strip().zfill(2)
             found = Profile(department=number) if len(number) == 2 else found
+        if step == "size" and found.size is None and text.strip().isdigit():
+            headcount = int(text.strip())   # "tapez l'effectif": "250" is the headcount
+            found = Profile(headcount=headcount, size=size_from_headcount(headcount))
         before = profile.missing()
         profile = profile.merged(found)
         if profile.missing() == before:

@@ -150,3 +150,21 @@ async def test_dont_know_shows_what_fits_so_far_then_asks_to_refine(
     refined = await bot.handle(text("on est 40 salariés"))
     assert "40" in joined(refined)
     assert catalog.t("finder_results_title", "fr") in joined(refined)
+
+
+async def test_typed_answers_and_a_definition_in_the_english_finder(
+    bot: Assistant, catalog: Catalog
+) -> None:
+    """Found trying it as a person: "find me grants" was answered in French, "what's an ETI?"
+    was taken as the size ETI, and "250" (the headcount the question asks to type) was not
+    recognised."""
+    start = await bot.handle(text("find me grants"))
+    assert catalog.t("finder_ask_department", "en") in joined(start)
+    size = await bot.handle(text("Somme"))
+    assert catalog.t("finder_ask_size", "en") in joined(size)
+    definition = joined(await bot.handle(text("what's an ETI?")))
+    assert "5,000" in definition                                    # answered first
+    assert catalog.t("finder_ask_size", "en") in definition         # then the same question
+    project = joined(await bot.handle(text("250")))
+    assert catalog.t("finder_not_understood", "en") not in project
+    assert catalog.t("finder_ask_projects", "en") in project
