@@ -67,6 +67,15 @@ class RecordAnswers:
             return self.kb.partners[ref.id].name
         return self.kb.ccis[ref.id].name.split(" (")[0]
 
+    def short_name(self, ref: RecordRef, lang: str) -> str:
+        """A partner's name as people say it, before its description ("Rev3 — troisième
+        révolution industrielle..." -> "Rev3"): what a follow-up about it is searched with,
+        so that the description does not outweigh what was asked."""
+        name = self.name(ref, lang)
+        if ref.kind != "partner":
+            return name
+        return name.split(" — ")[0].split(" (")[0].strip() or name
+
     def citation(self, ref: RecordRef, number: int = 1) -> Citation:
         record = self._table(ref.kind)[ref.id]
         return Citation(number=number, source_id=record.id, title=record.name,

@@ -203,9 +203,14 @@ class RecordQuestions:
         """The documents about the record; when they do not hold what was asked either
         ("qui le finance ?"), that is said first, then what they say closest to it."""
         name = self.records.name(ref, ctx.lang)
-        text = intent.text if not intent.followup else f"{name} {intent.text}"
+        short = self.records.short_name(ref, ctx.lang)
+        text = intent.text if not intent.followup else f"{short} {intent.text}"
         replies = await self.questions.handle(ctx, Intent("question", text, said=intent.text,
                                                           followup=intent.followup))
+        if intent.followup and short != name and replies and replies[0].kind == "decline":
+            # the short name alone was too little to search with: the full one, as before
+            replies = await self.questions.handle(ctx, Intent(
+                "question", f"{name} {intent.text}", said=intent.text, followup=True))
         t = self.catalog.t
         if intent.attribute not in (None, "summary") and replies \
                 and t("answer_missing", ctx.lang) in replies[0].blocks:

@@ -1,0 +1,34 @@
+"""A follow-up about a partner is searched with the partner's short name, so its long
+description does not outweigh what was asked (found trying it as a person: "what are its
+financial tools?" after "what is Rev3?" repeated what Rev3 is)."""
+
+from __future__ import annotations
+
+from bot.i18n import Catalog
+from bot.messages import Incoming
+from bot.settings import Settings
+from bot.storage import Database
+from bot.wiring import build_assistant
+from knowledge.base import KnowledgeBase
+
+
+async def test_a_follow_up_about_a_partner_answers_what_was_asked(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+
+    async def say(text: str, key: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key=key,
+                                            user_id=key, text=text))
+        return replies[0].blocks[0]
+
+    await say("what is Rev3?", "rev3")
+    tools = await say("what are its financial tools?", "rev3")
+    assert "Cap3RI" in tools
+    assert "FRATRI" in tools
+    await say("combien de produits la france devrait relocaliser d'apres le think tank ?", "tt")
+    value = await say("ca fait combien en valeur ?", "tt")
+    assert "60 milliards" in value
+    await say("je cherche un atelier de confection pour des chemises en lin", "lin")
+    workshops = await say("le premier, il a combien d'ateliers ?", "lin")
+    assert workshops != catalog.t("decline", "fr")
