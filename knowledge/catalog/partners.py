@@ -121,6 +121,10 @@ def match_partners(
         elif partner.uncertain:
             m.warnings.append(Reason.of("partner_to_confirm"))
         out.append(m)
-    out.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else 1e9,
+    # Who can do what was asked comes first: a partner with the skill before one that only
+    # shares the sector ("who can sew ponchos?": the sewing workshops before the sports brand).
+    skilled = {id(m) for m in out if any(r.code == "capabilities" for r in m.reasons)}
+    out.sort(key=lambda m: (id(m) not in skilled, -m.score,
+                            m.distance_km if m.distance_km is not None else 1e9,
                             m.partner.name))
     return out[:limit] if limit else out

@@ -79,3 +79,16 @@ def test_a_need_in_english_or_everyday_words_finds_the_catalogues_words(
 ) -> None:
     matches = match_partners(need, Profile(city="Roubaix"), PARTNERS, geo=Geo.load(), limit=3)
     assert expected in [m.partner.id for m in matches]
+
+
+def test_who_has_the_skill_comes_before_who_only_shares_the_sector() -> None:
+    """"who can sew ponchos": the sewing workshops before the sports brand whose document
+    mentions ponchos (it shares the sector and ranks first by meaning)."""
+    partners = load_corpus(CORPUS_DIR).partners
+    matches = match_partners("sew ponchos in small series", Profile(city="Roubaix",
+                                                                     department="59"),
+                             partners, geo=Geo.load(), ranked_ids=["decathlon"])
+    codes = [[r.code for r in m.reasons] for m in matches]
+    first_without = next(i for i, c in enumerate(codes) if "capabilities" not in c)
+    assert all("capabilities" not in c for c in codes[first_without:])
+    assert "capabilities" in codes[0]
