@@ -168,7 +168,8 @@ async def run(runtime: Runtime, *, threads: int = 50, events: int = 500,
 
         async def bare(thread: int, turn: int) -> float:
             incoming = Incoming(channel="bench", conversation_key=f"bench:{thread}",
-                                user_id=f"bench{thread}", text=question(thread, turn))
+                                user_id=f"bench{thread}", text=question(thread, turn),
+                                event_id=f"Ev{thread:05d}{turn:05d}")  # deduplicated alike
             started = time.perf_counter()
             await assistant.handle(incoming)
             return time.perf_counter() - started
