@@ -132,7 +132,9 @@ class Assistant:
                        text: str) -> list[Reply]:
         """An answer goes to the form; a digression is answered, then the form resumes."""
         step = str((state.data.get(state.flow or "", {}) or {}).get("step", ""))
-        intent = await asyncio.to_thread(self.understanding.in_form, text, step=step)
+        memory = Memory.load(state.data)
+        intent = await asyncio.to_thread(self.understanding.in_form, text, step=step,
+                                         memory=memory)
         if intent.kind == "cancel":
             return _tag(await self._cancel(ctx), "cancel")
         if intent.kind == "form_answer":

@@ -246,8 +246,9 @@ class Understanding:
 
     # -- inside a form ---------------------------------------------------------------------
 
-    def in_form(self, text: str, *, step: str) -> Intent:
-        """An answer to the form's question, a digression to answer first, or a cancel."""
+    def in_form(self, text: str, *, step: str, memory: Memory | None = None) -> Intent:
+        """An answer to the form's question, a digression to answer first, or a cancel; a
+        digression may follow up the previous one (``memory``: "et si on a 300 salariés ?")."""
         v = self.vocab
         if v.is_only("cancel", text) or (v.starts_with("cancel", text)
                                          and len(words(text)) <= 10 and not is_question(text)):
@@ -262,7 +263,7 @@ class Understanding:
             return Intent("form_answer", text)
         if len(words(text)) >= 3 and (is_question(text) or "?" in text
                                       or v.has("advisor", text)):
-            inner = self.understand(text)
+            inner = self.understand(text, memory=memory)
             return Intent("digression", inner.text, record=inner.record,
                           attribute=inner.attribute, profile=inner.profile, vector=inner.vector,
                           why="definition" if inner.why == "definition" else inner.kind)
