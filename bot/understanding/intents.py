@@ -176,7 +176,9 @@ class Understanding:
                 and continues and not v.has("advisor", text) \
                 and not v.has("cci", text) and not v.has("partner", text):
             return Intent(topic, text, profile=profile, followup=True)  # type: ignore[arg-type]
-        own = v.has("partner", text) or v.has("cci", text) or v.has("advisor", text) \
+        # "who can I call?" about the record in focus asks its contact, not for a partner
+        own = (v.has("partner", text) and attribute != "contact") or v.has("cci", text) \
+            or v.has("advisor", text) \
             or (v.has("aid", text) and bool(company))
         focus = memory.focus or (memory.results[0] if len(memory.results) == 1 else None)
         if focus is None and attribute and attribute != "summary" and memory.results:

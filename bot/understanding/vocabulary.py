@@ -114,10 +114,17 @@ class Vocabulary:
         return self._patterns[group].match(clean(text)) is not None
 
     def attribute(self, text: str) -> str | None:
-        """Which attribute of a record is asked for, in the catalog's order of precedence."""
+        """Which attribute of a record is asked for, in the catalog's order of precedence; a
+        phrase inside a longer phrase of another attribute does not count ("who can I call"
+        is the contact, though "who can" alone asks who is eligible)."""
         cleaned = clean(text)
-        for name, pattern in self._attributes.items():
-            if pattern.search(cleaned):
+        spans = [(m.start(), m.end(), name) for name, pattern in self._attributes.items()
+                 for m in pattern.finditer(cleaned)]
+        for name in self._attributes:
+            if any(n == name and not any(o != name and s2 <= s1 and e1 <= e2
+                                         and (e2 - s2) > (e1 - s1)
+                                         for s2, e2, o in spans)
+                   for s1, e1, n in spans):
                 return name
         return None
 

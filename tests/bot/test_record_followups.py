@@ -32,3 +32,20 @@ async def test_a_follow_up_about_a_partner_answers_what_was_asked(
     await say("je cherche un atelier de confection pour des chemises en lin", "lin")
     workshops = await say("le premier, il a combien d'ateliers ?", "lin")
     assert workshops != catalog.t("decline", "fr")
+
+
+async def test_who_can_i_call_about_a_scheme_asks_its_contact_not_for_partners(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+
+    async def say(text: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key="call",
+                                            user_id="call", text=text))
+        return "\n".join(r.text for r in replies)
+
+    await say("how do I apply to IMPL?")
+    call = await say("and who can I call?")
+    assert catalog.t("partner_results_nearest", "en") not in call
+    assert catalog.t("partner_results_title", "en") not in call
+    assert "Région Hauts-de-France" in call
