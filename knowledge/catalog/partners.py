@@ -114,7 +114,8 @@ def match_partners(
         place = geo.locate(partner.city)
         if origin is not None and place is not None:
             m.distance_km = round(Geo.distance_km(origin, place))
-            m.reasons.append(Reason.of("distance", km=m.distance_km, city=place.name))
+            m.reasons.append(Reason.of("distance", km=m.distance_km, city=place.name)
+                             if m.distance_km else Reason.of("same_town", city=place.name))
             m.score += 2.0 / (1 + m.distance_km / 25)
         if partner.caveat:
             m.warnings.append(Reason.of("caveat", text=partner.caveat))

@@ -92,3 +92,12 @@ def test_who_has_the_skill_comes_before_who_only_shares_the_sector() -> None:
     first_without = next(i for i, c in enumerate(codes) if "capabilities" not in c)
     assert all("capabilities" not in c for c in codes[first_without:])
     assert "capabilities" in codes[0]
+
+
+def test_a_partner_in_the_company_s_town_is_said_so_not_zero_km_away() -> None:
+    matches = match_partners("atelier de confection textile", Profile(city="Roubaix"),
+                             PARTNERS, geo=GEO)
+    resilience = next(m for m in matches if m.partner.id == "resilience")
+    codes = [r.code for r in resilience.reasons]
+    assert "same_town" in codes
+    assert "distance" not in codes
