@@ -54,11 +54,12 @@ from bot.leads.company import CompanyText, company_text
 from bot.leads.notifiers import Delivery, EmailNotifier, message_id
 from bot.leads.notifiers.base import post
 
-__all__ = ["RELAY_ACTION_ID", "SLACK_UNREACHABLE", "CompanyNotifier", "Unreachable",
-           "slack_blocks", "telegram_html"]
+__all__ = ["RELAY_ACTION_ID", "SLACK_UNREACHABLE", "SURVEY_ACTION_ID", "CompanyNotifier",
+           "Unreachable", "slack_blocks", "telegram_html"]
 
 log = logging.getLogger("relocbot.company")
 RELAY_ACTION_ID = "reloc.relay"    # handled by the Slack listeners like every "reloc." button
+SURVEY_ACTION_ID = "reloc.survey"   # + the answer's position: unique in its block
 SLACK_UNREACHABLE = frozenset({"channel_not_found", "user_not_found", "cannot_dm_bot",
                                "user_disabled", "account_inactive", "not_in_channel",
                                "is_archived", "messages_tab_disabled", "restricted_action"})
@@ -91,6 +92,10 @@ def slack_blocks(text: CompanyText) -> list[Block]:
     if text.reply is not None:
         blocks.append({"type": "actions", "block_id": f"relay:{text.ref[:200]}", "elements": [
             button(text.reply.label, RELAY_ACTION_ID, text.reply.action, style="primary")]})
+    if text.buttons:
+        blocks.append({"type": "actions", "block_id": f"survey:{text.ref[:200]}", "elements": [
+            button(b.label, f"{SURVEY_ACTION_ID}.{i}", b.action)
+            for i, b in enumerate(text.buttons)]})
     blocks.append({"type": "context", "elements": [
         {"type": "mrkdwn", "text": clip(escape_mrkdwn(text.footer), MAX_SECTION_CHARS)}]})
     return blocks
@@ -149,6 +154,9 @@ class CompanyNotifier:
         if text.reply is not None:
             body["reply_markup"] = {"inline_keyboard": [[
                 {"text": text.reply.label, "callback_data": text.reply.action}]]}
+        elif text.buttons:
+            body["reply_markup"] = {"inline_keyboard": [[
+                {"text": b.label, "callback_data": b.action} for b in text.buttons]]}
         url = f"{self.telegram_base_url}{self.telegram_token}/sendMessage"
         response = await post(url, name="company: telegram", client=self.http,
                               timeout=self.timeout, json=body)

@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.base import Channel
@@ -209,9 +209,10 @@ class ServerConfig:
 
 def build_asgi_app(*, channels: Sequence[Channel], readiness: Readiness,
                    metrics: Callable[[bool], Awaitable[bytes]],
-                   config: ServerConfig) -> ASGIApp:
+                   config: ServerConfig, console: ASGIApp | None = None) -> ASGIApp:
     """``metrics(with_database)`` renders the Prometheus page (``False`` when the database is
-    down: the in-process counters only)."""
+    down: the in-process counters only); ``console``, when given, is mounted under
+    ``/console`` (``adapters.console``)."""
     token = config.ops_token
 
     def refused() -> Response:
@@ -246,6 +247,8 @@ def build_asgi_app(*, channels: Sequence[Channel], readiness: Readiness,
     ]
     for channel in channels:
         routes.extend(channel.routes())
+    if console is not None:
+        routes.append(Mount("/console", app=console))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

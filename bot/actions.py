@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 __all__ = [
     "FEEDBACK_DOWN", "FEEDBACK_UP", "MENU_ADVISOR", "MENU_AID", "MENU_ASK", "MENU_PARTNER",
-    "PREFIXES", "Action", "card", "relay_reply",
+    "PREFIXES", "Action", "card", "relay_reply", "survey_answer",
 ]
 
 # flow prefixes: menu, fd (aid finder), fp (partner finder), lf (lead form), fb (feedback),
-# card (a record's full card), cci (CCI lookup choices), rl (reply to an advisor's message)
-PREFIXES = ("menu", "fd", "fp", "lf", "fb", "card", "cci", "rl")
+# card (a record's full card), cci (CCI lookup choices), rl (reply to an advisor's message),
+# sv (the satisfaction survey after a lead's closure)
+PREFIXES = ("menu", "fd", "fp", "lf", "fb", "card", "cci", "rl", "sv")
 MAX_BYTES = 64
 
 
@@ -66,3 +67,9 @@ def card(kind: str, record_id: str) -> Action:
 def relay_reply(ref: str) -> Action:
     """"Répondre" under an advisor's message relayed to the company (``bot.flows.relay``)."""
     return Action("rl", "reply", ref)
+
+
+def survey_answer(ref: str, question: str, yes: bool) -> Action:
+    """An answer to the satisfaction survey (``bot.flows.survey``): ``question`` is
+    ``contacted`` or ``useful``; ``sv:contacted:REL-2026-00042:y``."""
+    return Action("sv", question, f"{ref}:{'y' if yes else 'n'}")

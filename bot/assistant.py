@@ -17,7 +17,7 @@ from dataclasses import replace
 from bot.actions import MENU_ADVISOR, MENU_AID, MENU_ASK, MENU_PARTNER, Action
 from bot.answering import Answer, Answerer
 from bot.errors import StorageError, user_message_key
-from bot.flows import AidFinder, PartnerFinder, relay
+from bot.flows import AidFinder, PartnerFinder, relay, survey
 from bot.flows.base import FlowRegistry, FormFlow
 from bot.flows.conversation import main_menu
 from bot.flows.lead import LeadForm
@@ -115,6 +115,11 @@ class Assistant:
                                        "cancel", text))   # after "Répondre" (bot.flows.relay)
         if relayed is not None:
             return relayed
+        commented = await survey.turn(ctx, text, leads=self.leads, catalog=self.catalog,
+                                      db=self.db, cancel=self.understanding.vocab.is_only(
+                                          "cancel", text))   # after the survey's last answer
+        if commented is not None:
+            return commented
         if text.startswith("/"):
             return await self._command(ctx, text)
         state = ctx.state
@@ -240,6 +245,9 @@ class Assistant:
         if action is not None and action.flow == "rl":   # "Répondre" to an advisor's message
             return await relay.arm(ctx, action, leads=self.leads, catalog=self.catalog,
                                    db=self.db)
+        if action is not None and action.flow == "sv":   # the satisfaction survey
+            return await survey.press(ctx, action, leads=self.leads, catalog=self.catalog,
+                                      db=self.db)
         flow = self.flows.for_action(action) if action is not None else None
         if flow is not None and ctx.state is not None:
             return await flow.on_action(ctx, action)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 Usage::
 
     rows = await gaps(db, limit=20)      # [("quelle est la meteo a lille demain", 4, 3, 1), ...]
-    tables = await stats(db)             # {"questions": [...], "leads": [...], ...}
+    tables = await stats(db)             # {"questions": [...], "leads": [...], "surveys": [...]}
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from bot.storage import Database
 from knowledge.lexical import fold
 
-__all__ = ["gaps", "normalise_question", "stats"]
+__all__ = ["gaps", "normalise_question", "stats", "survey_stats"]
 
 
 def normalise_question(text: str) -> str:
@@ -57,4 +57,17 @@ async def stats(db: Database) -> dict[str, list[dict[str, Any]]]:
     claim_rows = [{"claimed": len(waits), "unclaimed": len(leads) - len(waits),
                    "median_hours_to_claim": round(statistics.median(waits), 2) if waits
                    else None}]
-    return {"questions": question_rows, "leads": lead_rows, "claims": claim_rows}
+    return {"questions": question_rows, "leads": lead_rows, "claims": claim_rows,
+            "surveys": await survey_stats(db)}
+
+
+async def survey_stats(db: Database) -> list[dict[str, Any]]:
+    """Per desk: surveys sent, answers to both questions, comments (``bot.leads.survey``)."""
+    rows: dict[str, Counter[str]] = {}
+    for event in await db.reports.survey_events():
+        name = event.action.removeprefix("survey_")
+        key = f"{name}_{event.answer}" if event.answer in ("yes", "no") else name
+        rows.setdefault(event.desk_id, Counter())[key] += 1
+    columns = ("sent", "contacted_yes", "contacted_no", "useful_yes", "useful_no", "comment")
+    return [{"desk": desk, **{c: counts[c] for c in columns}}
+            for desk, counts in sorted(rows.items())]

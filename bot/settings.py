@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     lead_abandon_days: int = Field(
         45, validation_alias=_env("RELOCBOT_LEAD_ABANDON_DAYS", "lead_abandon_days")
     )
+    # Days after a lead's closure when the company is asked whether it was helped (0: never).
+    satisfaction_days: int = Field(
+        10, validation_alias=_env("RELOCBOT_SATISFACTION_DAYS", "satisfaction_days")
+    )
+    # The weekday of the advisors' digest of their open leads (monday ... sunday, or off).
+    digest_weekday: str = Field(
+        "monday", validation_alias=_env("RELOCBOT_DIGEST_WEEKDAY", "digest_weekday")
+    )
     outbox_max_attempts: int = Field(
         6, validation_alias=_env("RELOCBOT_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts")
     )
@@ -214,6 +222,13 @@ class Settings(BaseSettings):
     )
     ops_token: SecretStr | None = Field(
         None, validation_alias=_env("RELOCBOT_OPS_TOKEN", "ops_token")
+    )
+    # The advisor console (/console): mounted when both are set.
+    console_secret: SecretStr | None = Field(
+        None, validation_alias=_env("RELOCBOT_CONSOLE_SECRET", "console_secret")
+    )
+    console_url: str | None = Field(
+        None, validation_alias=_env("RELOCBOT_CONSOLE_URL", "console_url")
     )
 
     @property

@@ -1,5 +1,6 @@
 """The background worker: delivers the outbox, runs the reminder schedule of unclaimed leads
-(``bot.leads.schedule``) and the retention sweep
+(``bot.leads.schedule``), the satisfaction survey of closed ones (``bot.leads.survey``), the
+advisors' weekly digest (``bot.leads.digest``) and the retention sweep
 (``apply_retention``: idle conversations, old questions, feedback and event ids deleted, old
 leads anonymised; the periods are settings, see docs/advisors.md).
 
@@ -26,10 +27,12 @@ from collections.abc import Mapping
 from bot.errors import StorageError
 from bot.i18n import Catalog
 from bot.leads.desks import Desks
+from bot.leads.digest import run_digests
 from bot.leads.dispatcher import Dispatcher
 from bot.leads.notifiers import Notifier
 from bot.leads.schedule import run_schedule
 from bot.leads.service import LeadService
+from bot.leads.survey import run_surveys
 from bot.settings import Settings
 from bot.storage import Database, utcnow
 from bot.storage.retention import Retention, prune
@@ -42,12 +45,17 @@ log = logging.getLogger(__name__)
 async def _sla_loop(db: Database, settings: Settings, *, stop: asyncio.Event,
                     interval: float) -> None:
     desks = Desks.load(settings.desks_file)
+    digests: set[str] = set()      # this process's queued weekly digests (bot.leads.digest)
     while not stop.is_set():
         try:
             done = await run_schedule(db, desks=desks, settings=settings, now=utcnow())
             if any(done.values()):
                 log.info("reminder schedule: %s", ", ".join(
                     f"{step} {count}" for step, count in done.items() if count))
+            asked = await run_surveys(db, settings=settings, now=utcnow())
+            if asked:
+                log.info("satisfaction survey: %d lead(s) asked", asked)
+            await run_digests(db, desks=desks, settings=settings, now=utcnow(), seen=digests)
         except (StorageError, OSError) as exc:
             log.warning("reminder schedule failed: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):

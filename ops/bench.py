@@ -282,7 +282,13 @@ async def _channel_rows(runtime: Runtime, *, quick: bool) -> list[tuple[str, str
     postgres = os.environ.get("RELOCBOT_BENCH_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/relocbot_bench")
     rows += await bench_leads.run(runtime.assistant, n=200 // scale, postgres_url=postgres)
+    from ops import bench_reminders
+
+    rows += await bench_reminders.run(postgres_url=postgres, leads=100_000 // scale)
     from ops import bench_serve
 
     rows += await bench_serve.run(runtime.settings, chats=200 // scale, per_chat=3)
+    from ops import bench_console
+
+    rows += await bench_console.run(leads=10_000, rounds=40 // scale)
     return [tuple(str(v) for v in row) for row in rows]  # type: ignore[misc]

@@ -293,6 +293,9 @@ _register_aids_import(app)  # `aids` becomes `aids [find]` and `aids import`
 from ops.cli_leads import leads_app  # noqa: E402
 
 app.add_typer(leads_app, name="leads")
+from ops.cli_desks import desks_app  # noqa: E402
+
+app.add_typer(desks_app, name="desks")
 from ops.cli_report import report_app  # noqa: E402
 
 app.add_typer(report_app, name="report")

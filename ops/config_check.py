@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from adapters.slack.channel_check import check_channel
 from bot.errors import ConfigError
 from bot.leads.desks import Desks
+from bot.leads.digest import WEEKDAYS, digest_weekday
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.ingest import lexical_is_current
@@ -64,8 +65,20 @@ async def check_config(settings: Settings) -> list[Check]:
                if settings.ops_token else
                Check("ops endpoints", "warning", "no RELOCBOT_OPS_TOKEN: /readyz and /metrics "
                                                  "answer 401"))
+    out.append(_digest_check(settings))
     out.extend(await _desk_checks(settings))
     return out
+
+
+def _digest_check(settings: Settings) -> Check:
+    """The advisors' weekly digest (``bot.leads.digest``): its weekday, or off."""
+    try:
+        day = digest_weekday(settings)
+    except ConfigError:
+        return Check("weekly digest", "error",
+                     f"RELOCBOT_DIGEST_WEEKDAY: one of {', '.join(WEEKDAYS)} or off")
+    return Check("weekly digest", "off", "RELOCBOT_DIGEST_WEEKDAY=off") if day is None \
+        else Check("weekly digest", "ok", f"on {WEEKDAYS[day]}s")
 
 
 async def _channel_checks(settings: Settings, desks: Desks) -> list[Check]:

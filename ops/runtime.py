@@ -102,12 +102,17 @@ async def open_runtime(
 
 
 def asgi_app(runtime: Runtime, *, channels: Sequence[Channel]) -> ASGIApp:
-    """Channels' webhooks, health, readiness and metrics, each given only what it needs."""
+    """Channels' webhooks, health, readiness and metrics, each given only what it needs;
+    the advisor console when configured (``ops.console_app``)."""
     from adapters.server import Readiness, ServerConfig, build_asgi_app
+    from ops.console_app import console_app
 
 
     async def metrics(with_database: bool) -> bytes:
         return await runtime.metrics.render(runtime.db if with_database else None)
 
     return build_asgi_app(channels=channels, readiness=Readiness(db=runtime.db, kb=runtime.kb),
-                          metrics=metrics, config=ServerConfig.from_settings(runtime.settings))
+                          metrics=metrics, config=ServerConfig.from_settings(runtime.settings),
+                          console=console_app(settings=runtime.settings,
+                                              leads=runtime.assistant.leads,
+                                              catalog=runtime.assistant.catalog))

@@ -98,6 +98,7 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path,
         async with database.engine.begin() as conn:
             for table in ("outbox", "lead_events", "leads", "question_log", "feedback",
                           "processed_events", "conversations", "channel_store",
+                          "console_links", "console_sessions", "console_access",
                           "alembic_version"):
                 await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
     await database.migrate()

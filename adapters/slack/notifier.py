@@ -3,7 +3,8 @@
 an abandoned card has no buttons) and says so in the card's thread; an erasure redraws the
 card without personal data. The company's reply to an advisor (``company_reply``,
 ``bot.leads.relay``) is posted in the thread of the card the advisor wrote under, quoted and
-escaped; erased, it is redrawn as "Message effacé".
+escaped; erased, it is redrawn as "Message effacé". An advisor's weekly ``digest``
+(``bot.leads.digest``) goes to their direct message with the app.
 
 The Web API is reached through ``slack_sdk``'s ``AsyncWebClient`` at ``SLACK_API_BASE_URL``
 (the fake Slack server in tests), without its own retries: the outbox dispatcher retries.
@@ -30,6 +31,7 @@ from adapters.slack.blocks import MAX_SECTION_CHARS, Block, clip, escape_mrkdwn
 from adapters.slack.lead_cards import lead_blocks, lead_fallback
 from bot.errors import DeliveryError
 from bot.i18n import Catalog
+from bot.leads.digest import DIGEST, digest_text
 from bot.leads.notifiers.base import Delivery
 from bot.leads.notifiers.render import render
 
@@ -86,6 +88,8 @@ class SlackNotifier:
         card per lead); a company's reply goes to its thread."""
         if item.kind == REPLY:
             return await self._reply(item)
+        if item.kind == DIGEST:
+            return await self._digest(item)
         if item.kind == "erased" and item.payload.get("erased_kind") == REPLY:
             return await self._erase_reply(item)
         layout = render(item.payload, catalog=self.catalog, lang=self.lang)
@@ -112,7 +116,8 @@ class SlackNotifier:
         thread = str(item.payload.get("thread_ts") or "")
         if item.payload.get("erased") or not quoted or not thread:
             return None
-        head = self.catalog.t("notify_company_reply", self.lang,
+        head = self.catalog.t("notify_survey_comment" if item.payload.get("survey")
+                              else "notify_company_reply", self.lang,
                               ref=str(item.payload.get("ref") or ""))
         body = "\n".join(f"> {escape_mrkdwn(line)}" if line else ">"
                          for line in quoted.splitlines())
@@ -120,6 +125,16 @@ class SlackNotifier:
         data = await self._call("chat.postMessage", {
             "channel": item.target, "thread_ts": thread, "text": text, "unfurl_links": False,
             "unfurl_media": False})
+        return f"{data.get('channel') or item.target}:{data.get('ts')}"
+
+    async def _digest(self, item: Delivery) -> str | None:
+        """An advisor's weekly digest, in their direct message with the app (``target``: their
+        Slack user id)."""
+        text = digest_text(item.payload, catalog=self.catalog)
+        body = escape_mrkdwn(text.plain())
+        data = await self._call("chat.postMessage", {
+            "channel": item.target, "text": clip(body, MAX_SECTION_CHARS),
+            "unfurl_links": False, "unfurl_media": False})
         return f"{data.get('channel') or item.target}:{data.get('ts')}"
 
     async def _erase_reply(self, item: Delivery) -> str | None:

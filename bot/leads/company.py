@@ -2,7 +2,8 @@
 
 When its request is taken in charge, closed (helped, no help possible, unreachable) or
 abandoned, the company gets a ``company_notice``; an advisor's message relayed to it is a
-``company_message``. Both go to the notifier ``company`` (``adapters.company_notifier``) with
+``company_message``; the satisfaction survey some days after closure (``bot.leads.survey``) is
+a ``company_survey``. All go to the notifier ``company`` (``adapters.company_notifier``) with
 the lead's ``user_key`` as target (``telegram:12345``, ``slack:U0123``): it writes where the
 company spoke to Relocbot, or to the e-mail the company gave when that chat cannot be reached.
 Nothing is queued for an erased lead (``/oublier``: no ``user_key`` any more), nor for a lead
@@ -30,18 +31,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.actions import relay_reply
+from bot.actions import relay_reply, survey_answer
 from bot.i18n import Catalog, Lang, normalise_lang
 from bot.leads.states import ABANDONED, CLOSED, TAKEN
 from bot.messages import Button
 from bot.storage import LeadRecord, NewOutboxItem
 
-__all__ = ["COMPANY", "MESSAGE", "NOTICE", "NOTICES", "REACHABLE_CHANNELS", "CompanyText",
-           "company_item", "company_text", "lead_lang", "notice_key", "reachable", "who_text"]
+__all__ = ["COMPANY", "MESSAGE", "NOTICE", "NOTICES", "REACHABLE_CHANNELS", "SURVEY",
+           "CompanyText", "company_item", "company_text", "lead_lang", "notice_key", "reachable",
+           "who_text"]
 
 COMPANY = "company"                 # the notifier
 NOTICE = "company_notice"           # outbox kinds
 MESSAGE = "company_message"
+SURVEY = "company_survey"
 NOTICES = (TAKEN, *CLOSED, ABANDONED)
 REACHABLE_CHANNELS = ("telegram", "slack")   # chats Relocbot can write to first
 Medium = Literal["chat", "email"]
@@ -94,6 +97,7 @@ class CompanyText:
     hint: str | None
     footer: str
     reply: Button | None
+    buttons: tuple[Button, ...] = ()    # the survey's answers, in one row
 
     def plain(self) -> str:
         """Everything, in order, for an e-mail or a plain-text chat message."""
@@ -134,6 +138,8 @@ def company_text(payload: Mapping[str, Any], *, catalog: Catalog,
             hint=t("followup_message_hint" if chat else "followup_message_hint_email", lang),
             footer=footer,
             reply=Button(t("relay_button_reply", lang), relay_reply(ref).wire) if chat else None)
+    if kind == SURVEY:
+        return _survey_text(ref, lang, catalog=catalog, medium=medium, footer=footer)
     notice = str(payload.get("notice") or "")
     if kind != NOTICE or notice not in NOTICES:
         raise ValueError("not a company notice or message")
@@ -143,3 +149,22 @@ def company_text(payload: Mapping[str, Any], *, catalog: Catalog,
         paragraphs=(t(f"followup_{notice}", lang, ref=ref, who=who),
                     t(f"followup_{notice}_next", lang)),
         quote=None, hint=None, footer=footer, reply=None)
+
+
+def _survey_text(ref: str, lang: Lang, *, catalog: Catalog, medium: Medium,
+                 footer: str) -> CompanyText:
+    """The survey's first question with its buttons (the second comes once it is answered);
+    by e-mail both questions, and where to answer."""
+    t = catalog.t
+    intro = t("survey_intro", lang, ref=ref)
+    if medium == "email":
+        return CompanyText(ref=ref, lang=lang, subject=t("survey_subject", lang, ref=ref),
+                           paragraphs=(intro, t("survey_contacted_question", lang),
+                                       t("survey_useful_question", lang)),
+                           quote=None, hint=t("survey_email_hint", lang), footer=footer,
+                           reply=None)
+    buttons = tuple(Button(t(key, lang), survey_answer(ref, "contacted", yes).wire)
+                    for key, yes in (("survey_yes", True), ("survey_no", False)))
+    return CompanyText(ref=ref, lang=lang, subject=t("survey_subject", lang, ref=ref),
+                       paragraphs=(intro, t("survey_contacted_question", lang)), quote=None,
+                       hint=None, footer=footer, reply=None, buttons=buttons)

@@ -8,11 +8,13 @@ Example::
     desks:
       cci-grand-lille:
         slack_channel: C0123456        # Block Kit notification with claim buttons
+        slack_channel_private: true    # declared private and unshared (`relocbot desks coverage`)
         emails: [relocalisation@grand-lille.example]
         webhooks: [https://crm.example/hooks/relocbot]
         advisors: [U01ADVISOR, U02ADVISOR]   # Slack user ids allowed to act; round-robin owners
         advisor_profiles:                    # optional, per advisor
-          U01ADVISOR: {first_name: Camille, share_first_name: true}
+          U01ADVISOR: {first_name: Camille, share_first_name: true,
+                       email: camille@grand-lille.example}   # signs in to the web console
         inbox: false
 
 The company is told who took its request: the desk, and the advisor's first name only when
@@ -23,11 +25,14 @@ Usage::
     desks = Desks.load(settings.desks_file)
     desks.desk("cci-grand-lille").targets(settings.inbox_dir)     # [DeskTarget(...), ...]
     desks.first_name("U01ADVISOR")                                 # "Camille" or None
+    desks.advisor_by_email("Camille@grand-lille.example")          # "U01ADVISOR" or None
+    desks.desks_of("U01ADVISOR")                                   # ("cci-grand-lille",)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,12 +58,15 @@ class AdvisorProfile(BaseModel):
 
     first_name: str | None = Field(None, max_length=64)
     share_first_name: bool = False
+    email: str | None = Field(None, max_length=254)   # own address: console sign-in, digest
+    digest: Literal["slack", "email", "off"] = "slack"   # the weekly digest (bot.leads.digest)
 
 
 class Desk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slack_channel: str | None = None
+    slack_channel_private: bool | None = None   # as declared; None: not said
     emails: list[str] = Field(default_factory=list)
     webhooks: list[str] = Field(default_factory=list)
     advisors: list[str] = Field(default_factory=list)
@@ -105,6 +113,24 @@ class Desks(BaseModel):
             if profile is not None and profile.share_first_name and profile.first_name:
                 return profile.first_name.strip() or None
         return None
+
+    def advisor_by_email(self, email: str) -> str | None:
+        """The advisor id whose profile has this e-mail (case-insensitive), or an advisor
+        listed by the e-mail itself; ``None`` when nobody is."""
+        wanted = email.strip().lower()
+        if not wanted:
+            return None
+        for desk in self.desks.values():
+            for advisor in desk.advisors:
+                profile = desk.advisor_profiles.get(advisor)
+                own = (profile.email if profile is not None and profile.email else advisor)
+                if own.strip().lower() == wanted:
+                    return advisor
+        return None
+
+    def desks_of(self, advisor: str) -> tuple[str, ...]:
+        """The desks listing ``advisor``, sorted."""
+        return tuple(sorted(d for d, desk in self.desks.items() if advisor in desk.advisors))
 
     def slack_channels(self) -> frozenset[str]:
         """The desks' Slack channels (where a reply in a lead card's thread is relayed)."""

@@ -108,7 +108,7 @@ class Dispatcher:
     async def _candidates(self, limit: int) -> list[int]:
         return await self.db.outbox.due(now=self.clock(), limit=limit)
 
-    async def _claim(self, item_id: int) -> tuple[Delivery, int, str] | None:
+    async def _claim(self, item_id: int) -> tuple[Delivery, int | None, str] | None:
         """Take the item for one lease; ``None`` when another dispatcher was first."""
         claim = await self.db.outbox.claim(item_id=item_id, now=self.clock(), lease=self.lease)
         if claim is None:
@@ -119,7 +119,7 @@ class Dispatcher:
                             attempt=item.attempts or 1, previous_ref=claim.previous_ref)
         return delivery, item.lead_id, item.notifier
 
-    async def _deliver(self, item_id: int, delivery: Delivery, lead_id: int,
+    async def _deliver(self, item_id: int, delivery: Delivery, lead_id: int | None,
                        notifier_name: str) -> DispatchReport:
         attempt = delivery.attempt
         notifier = self.notifiers.get(notifier_name)

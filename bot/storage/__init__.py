@@ -14,11 +14,20 @@ Usage::
     await db.outbox.due(now=now, limit=50)             # bot.storage.outbox
     await db.reports.usage()                           # bot.storage.reports
     await db.channel_store.get(namespace="slack-thread", key="T1:C1:17.1")   # channel_store
+    await db.console.leads(query=LeadQuery(desks=("cci-grand-lille",)))   # bot.storage.console
 """
 
 from __future__ import annotations
 
 from bot.storage.channel_store import ChannelStore
+from bot.storage.console import (
+    AccessRecord,
+    ConsoleRepository,
+    LeadFact,
+    LeadPage,
+    LeadQuery,
+    SessionRecord,
+)
 from bot.storage.conversations import ConversationState, FeedbackRecord, QuestionRecord
 from bot.storage.database import Database
 from bot.storage.guard import ConstraintError
@@ -31,14 +40,19 @@ from bot.storage.scrub import scrub
 from bot.storage.tables import utcnow
 
 __all__ = [
+    "AccessRecord",
     "ChannelStore",
     "Claim",
+    "ConsoleRepository",
     "ConstraintError",
     "ConversationState",
     "Database",
     "FeedbackRecord",
     "LeadEventRecord",
+    "LeadFact",
     "LeadHistory",
+    "LeadPage",
+    "LeadQuery",
     "LeadRecord",
     "LeadRepository",
     "LeadTransaction",
@@ -48,6 +62,7 @@ __all__ = [
     "PipelineCounts",
     "QuestionRecord",
     "ReportRepository",
+    "SessionRecord",
     "Usage",
     "scrub",
     "utcnow",

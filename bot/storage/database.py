@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bot.errors import StorageError
 from bot.storage.channel_store import ChannelStore
+from bot.storage.console import ConsoleRepository
 from bot.storage.conversations import ConversationStore
 from bot.storage.guard import guarded
 from bot.storage.leads import LeadRepository
@@ -83,6 +84,7 @@ class Database(ConversationStore):
         self.outbox = OutboxRepository(self.sessions)
         self.reports = ReportRepository(self.sessions)
         self.channel_store = ChannelStore(self.sessions)
+        self.console = ConsoleRepository(self.sessions)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
         self._slots = asyncio.Semaphore(HANDLING_SLOTS)

@@ -54,7 +54,7 @@ KEPT_DETAILS = ("aids", "score_reasons", "assigned_to")
 DROPPED_EVENT_DETAILS = ("rule", "submission")
 PER_DELIVERY = ("slack", "inbox")     # one card / one file per delivery; others per target
 COMPANY_NOTIFIER = "company"          # to the company, in its own chat (target: its user key)
-COMPANY_KINDS = ("company_notice", "company_message", "company_reply")
+COMPANY_KINDS = ("company_notice", "company_message", "company_reply", "company_survey")
 Payload = Callable[..., dict[str, Any]]
 
 
@@ -78,7 +78,7 @@ def _notice(lead: Lead, item: OutboxItem, payload: dict[str, Any],
 async def erase_notice(session: AsyncSession, item: OutboxItem, *, now: dt.datetime) -> bool:
     """After ``item`` was delivered: if its lead was erased meanwhile (the delivery carried
     the data read before), queue the ``erased`` notice for what it delivered."""
-    if item.kind == "erased" or item.notifier == COMPANY_NOTIFIER:
+    if item.kind == "erased" or item.notifier == COMPANY_NOTIFIER or item.lead_id is None:
         return False
     lead = await session.get(Lead, item.lead_id)
     if lead is None or lead.anonymised_at is None:

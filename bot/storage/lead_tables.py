@@ -65,6 +65,9 @@ class Lead(Base):
     routed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
                                                           nullable=True, default=utcnow)
     reminder_step: Mapped[int] = mapped_column(Integer, default=0)
+    # The satisfaction survey (bot.leads.survey, migration 0008): when the company was asked.
+    surveyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            nullable=True)
 
 
 class LeadEvent(Base):
@@ -92,9 +95,12 @@ class OutboxItem(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    # None for a message about no single lead (an advisor's weekly ``digest``, migration 0008)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"),
+                                                index=True, nullable=True)
     # new | update | reminder | escalation | abandoned | erased (the desk's);
-    # company_notice | company_message (to the company) | company_reply (to the desk's thread)
+    # company_notice | company_message | company_survey (to the company) | company_reply (to
+    # the desk's thread) | digest (to an advisor)
     kind: Mapped[str] = mapped_column(String(24))
     notifier: Mapped[str] = mapped_column(String(24))      # inbox|slack|email|webhook|company
     target: Mapped[str] = mapped_column(String(512))

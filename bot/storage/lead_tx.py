@@ -115,6 +115,22 @@ class LeadTransaction:
             lead_id, (Lead.status == "new", Lead.reminder_step < step),
             {**_checked(changes), "reminder_step": step})
 
+    async def mark_surveyed(self, *, lead_id: int, now: dt.datetime) -> LeadRecord | None:
+        """Record that the company was asked (once: ``None`` when it already was)."""
+        return await self._conditional(lead_id, (Lead.surveyed_at.is_(None),),
+                                       {"surveyed_at": now})
+
+    async def card_ref(self, *, lead_id: int, notifier: str) -> str | None:
+        """The remote reference of the lead's first delivery through ``notifier`` that left
+        one (its Slack card: ``channel:ts``), or ``None``."""
+        ref = await self._session.scalar(
+            select(OutboxItem.remote_ref).where(OutboxItem.lead_id == lead_id,
+                                                OutboxItem.notifier == notifier,
+                                                OutboxItem.kind == "new",
+                                                OutboxItem.remote_ref.is_not(None))
+            .order_by(OutboxItem.id).limit(1))
+        return str(ref) if ref else None
+
     async def _conditional(self, lead_id: int, where: tuple[Any, ...],
                            values: dict[str, Any]) -> LeadRecord | None:
         done = await self._session.execute(

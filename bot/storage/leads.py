@@ -107,6 +107,18 @@ class LeadRepository:
             return [DueLead(row.id, row.reminder_step, row.routed_at)
                     for row in (await session.execute(query)).all()]
 
+    async def due_surveys(self, *, statuses: Sequence[str], cutoff: dt.datetime,
+                          limit: int = 500) -> list[int]:
+        """Ids of the live leads in ``statuses`` (closed) last changed at or before ``cutoff``
+        whose company was not asked yet (``surveyed_at``), oldest first; on the
+        ``(status, updated_at)`` index (migration 0008)."""
+        query = (select(Lead.id).where(Lead.status.in_(list(statuses)),
+                                       Lead.updated_at <= cutoff, Lead.surveyed_at.is_(None),
+                                       Lead.anonymised_at.is_(None))
+                 .order_by(Lead.updated_at, Lead.id).limit(limit))
+        async with reading(self._sessions) as session:
+            return list((await session.scalars(query)).all())
+
     async def by_delivery(self, *, notifier: str, remote_ref: str) -> LeadRecord | None:
         """The lead whose delivery through ``notifier`` left ``remote_ref`` (a Slack
         message's ``channel:ts``), or ``None``; on the ``(notifier, remote_ref)`` index."""

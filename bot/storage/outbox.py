@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage.erasure import erase_notice
 from bot.storage.guard import reading, writing
 from bot.storage.lead_tables import LeadEvent, OutboxItem
-from bot.storage.records import OutboxRecord, outbox_record
+from bot.storage.records import NewOutboxItem, OutboxRecord, outbox_record, outbox_row
 
 __all__ = ["CARD_KINDS", "Claim", "OutboxRepository"]
 
@@ -63,6 +63,12 @@ class OutboxRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    async def add(self, *, item: NewOutboxItem) -> None:
+        """Queue one item about no single lead (an advisor's ``digest``); ``ConstraintError``
+        when its idempotency key is already queued."""
+        async with writing(self._sessions) as session:
+            session.add(outbox_row(item))
+
     async def due(self, *, now: dt.datetime, limit: int) -> list[int]:
         """Ids of up to ``limit`` items due at ``now``, the longest waiting first."""
         query = (select(OutboxItem.id).where(_due(now))
@@ -87,7 +93,8 @@ class OutboxRepository:
                 select(OutboxItem).where(OutboxItem.id == item_id)
                 .execution_options(populate_existing=True))).one()
             previous = None
-            if item.kind != "new":   # where the first card went: updates edit or thread it
+            # where the first card went: updates edit or thread it (a digest has no card)
+            if item.kind != "new" and item.lead_id is not None:
                 previous = await session.scalar(
                     select(OutboxItem.remote_ref).where(
                         OutboxItem.lead_id == item.lead_id, OutboxItem.kind.in_(CARD_KINDS),
@@ -95,8 +102,8 @@ class OutboxRepository:
                         OutboxItem.status == "sent").order_by(OutboxItem.id).limit(1))
             return Claim(item=outbox_record(item), previous_ref=previous)
 
-    async def _record(self, *, item_id: int, lead_id: int, attempt: int, values: dict[str, Any],
-                      action: str, actor: str, detail: dict[str, Any],
+    async def _record(self, *, item_id: int, lead_id: int | None, attempt: int,
+                      values: dict[str, Any], action: str, actor: str, detail: dict[str, Any],
                       now: dt.datetime) -> bool:
         async with writing(self._sessions) as session:
             result = await session.execute(
@@ -107,15 +114,16 @@ class OutboxRepository:
             )
             if getattr(result, "rowcount", 0) != 1:   # lease lost: another run owns it now
                 return False
-            session.add(LeadEvent(lead_id=lead_id, action=action, actor=actor, detail=detail,
-                                  at=now))
+            if lead_id is not None:   # a digest is about no single lead: no audit event
+                session.add(LeadEvent(lead_id=lead_id, action=action, actor=actor,
+                                      detail=detail, at=now))
             if values["status"] == "sent":   # erased while in flight: erase it there too
                 item = await session.get(OutboxItem, item_id, populate_existing=True)
                 if item is not None:
                     await erase_notice(session, item, now=now)
             return True
 
-    async def mark_sent(self, *, item_id: int, lead_id: int, attempt: int,
+    async def mark_sent(self, *, item_id: int, lead_id: int | None, attempt: int,
                         remote_ref: str | None, now: dt.datetime, actor: str,
                         detail: dict[str, Any]) -> bool:
         """Delivered: ``sent`` with the remote reference, event ``delivered``; if the lead was
@@ -127,7 +135,7 @@ class OutboxRepository:
                                   values=values, action="delivered", actor=actor,
                                   detail=detail, now=now)
 
-    async def mark_failed(self, *, item_id: int, lead_id: int, attempt: int, error: str,
+    async def mark_failed(self, *, item_id: int, lead_id: int | None, attempt: int, error: str,
                           retry_at: dt.datetime, now: dt.datetime, actor: str,
                           detail: dict[str, Any]) -> bool:
         """A transient failure: ``pending`` again from ``retry_at``, event ``delivery_failed``.
@@ -138,7 +146,7 @@ class OutboxRepository:
                                   values=values, action="delivery_failed", actor=actor,
                                   detail=detail, now=now)
 
-    async def mark_dead(self, *, item_id: int, lead_id: int, attempt: int, error: str,
+    async def mark_dead(self, *, item_id: int, lead_id: int | None, attempt: int, error: str,
                         now: dt.datetime, actor: str, detail: dict[str, Any]) -> bool:
         """Given up: ``dead`` (a dead letter), event ``dead_letter``. ``False`` when the lease
         was lost."""
@@ -166,7 +174,8 @@ class OutboxRepository:
                 .execution_options(synchronize_session=False)
             )
             session.add_all(LeadEvent(lead_id=r.lead_id, action="delivery_retried", actor=actor,
-                                      detail={"outbox_id": r.id}, at=now) for r in rows)
+                                      detail={"outbox_id": r.id}, at=now) for r in rows
+                            if r.lead_id is not None)
             return len(rows)
 
     async def dead(self) -> list[OutboxRecord]:

@@ -65,6 +65,7 @@ class LeadRecord:
     escalated_at: dt.datetime | None
     routed_at: dt.datetime | None = None
     reminder_step: int = 0
+    surveyed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class OutboxRecord:
     """One outbox row (see ``bot.storage.lead_tables.OutboxItem`` for the statuses)."""
 
     id: int
-    lead_id: int
+    lead_id: int | None
     kind: str
     notifier: str
     target: str
@@ -106,7 +107,7 @@ class NewOutboxItem:
     """An outbox row to write (``pending``, no attempt yet); ``created_at`` defaults to the
     database write time."""
 
-    lead_id: int
+    lead_id: int | None
     kind: str
     notifier: str
     target: str

@@ -5,6 +5,7 @@ Usage::
     sources = await db.reports.gap_questions()     # declined questions, thumbs-down questions
     usage = await db.reports.usage()               # one row per question and per lead
     counts = await db.reports.pipeline_counts()    # leads by (desk, status), outbox by status
+    answers = await db.reports.survey_events()     # [SurveyEvent("cci-aisne", ...), ...]
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.guard import reading
-from bot.storage.lead_tables import Lead, OutboxItem
+from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.tables import Feedback, QuestionLog
 
 __all__ = ["GapQuestions", "LeadUse", "PipelineCounts", "QuestionUse", "ReportRepository",
-           "Usage"]
+           "SurveyEvent", "Usage"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,15 @@ class Usage:
 
     questions: list[QuestionUse]
     leads: list[LeadUse]
+
+
+@dataclass(frozen=True)
+class SurveyEvent:
+    """One satisfaction survey event of a lead (``bot.leads.survey``), by the lead's desk."""
+
+    desk_id: str
+    action: str          # survey_sent | survey_contacted | survey_useful | survey_comment
+    answer: str | None   # "yes" | "no" for the two questions
 
 
 @dataclass(frozen=True)
@@ -97,3 +107,16 @@ class ReportRepository:
                                             .group_by(OutboxItem.status))).all()
         return PipelineCounts(leads={(desk, status): int(n) for desk, status, n in leads},
                               outbox={status: int(n) for status, n in outbox})
+
+    async def survey_events(self) -> list[SurveyEvent]:
+        """Every satisfaction survey event, with its lead's current desk."""
+        actions = ("survey_sent", "survey_contacted", "survey_useful", "survey_comment")
+        async with reading(self._sessions) as session:
+            rows = (await session.execute(
+                select(Lead.desk_id, LeadEvent.action, LeadEvent.detail)
+                .join(Lead, Lead.id == LeadEvent.lead_id)
+                .where(LeadEvent.action.in_(actions)).order_by(LeadEvent.id))).all()
+        return [SurveyEvent(desk_id=desk, action=action,
+                            answer=str((detail or {}).get("answer")) if (detail or {}).get(
+                                "answer") else None)
+                for desk, action, detail in rows]

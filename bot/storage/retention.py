@@ -6,7 +6,8 @@
 - processed event ids are deleted after ``events`` (Telegram reuses update ids after a week
   of silence: an old id kept forever would drop a new message as a duplicate);
 - the channel adapters' entries (``bot.storage.channel_store``) go once expired, or when not
-  written for ``conversations``, like the conversation states they replace.
+  written for ``conversations``, like the conversation states they replace;
+- the advisor console's sign-in links and sessions go once expired (their access log stays).
 
 Leads follow their own rule (``LeadService.purge``), applied by the same sweep.
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_
 
 from bot.storage import Database
+from bot.storage.console_tables import ConsoleLink, ConsoleSession
 from bot.storage.guard import writing
 from bot.storage.tables import ChannelEntry, Conversation, Feedback, ProcessedEvent, QuestionLog
 
@@ -56,6 +58,8 @@ async def prune(db: Database, retention: Retention, *, now: dt.datetime) -> dict
         ("channel_store", delete(ChannelEntry).where(or_(
             ChannelEntry.expires_at <= now,
             ChannelEntry.updated_at < now - retention.conversations))),
+        ("console_links", delete(ConsoleLink).where(ConsoleLink.expires_at <= now)),
+        ("console_sessions", delete(ConsoleSession).where(ConsoleSession.expires_at <= now)),
     )
     removed: dict[str, int] = {}
     async with writing(db.sessions) as session:

@@ -38,3 +38,10 @@ async def test_broken_desks_file_is_an_error(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path, desks_file=bad)
     results = {r.name: r for r in await check_config(settings)}
     assert results["desks"].status == "error"
+
+
+async def test_the_digest_weekday_is_checked(tmp_path: Path) -> None:
+    for value, status in (("monday", "ok"), ("off", "off"), ("lundi", "error")):
+        settings = Settings(_env_file=None, data_dir=tmp_path, digest_weekday=value)
+        results = {r.name: r for r in await check_config(settings)}
+        assert results["weekly digest"].status == status, value

@@ -75,9 +75,10 @@ async def test_concurrent_migrations_of_a_fresh_database(db: Database) -> None:
 
     from sqlalchemy import text
 
+    from bot.storage.admin import TABLES
+
     async with db.engine.begin() as conn:
-        for table in ("outbox", "lead_events", "leads", "question_log", "feedback",
-                      "processed_events", "conversations", "channel_store", "alembic_version"):
+        for table in TABLES:
             await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     others = [Database(db.url) for _ in range(3)]
     try:

@@ -195,7 +195,7 @@ async def test_two_dispatchers_never_deliver_an_item_twice(db: Database) -> None
     keys = await add_items(db, lead_id, 40)
     other_db = Database(db.url)
     try:
-        notifier, clock = Recorder(pause=0.002), Clock()
+        notifier, clock = Recorder(pause=0.01), Clock()   # long enough for both to claim
         first = dispatcher(db, notifier, clock)
         second = dispatcher(other_db, notifier, clock)
         reports = list(await asyncio.gather(first.run_once(limit=100),

@@ -26,6 +26,7 @@ import aiosmtplib
 
 from bot.errors import DeliveryError
 from bot.i18n import Catalog
+from bot.leads.digest import DIGEST, digest_text
 from bot.leads.notifiers.base import Delivery
 from bot.leads.notifiers.render import Layout, plain_text, render
 
@@ -78,7 +79,10 @@ class EmailNotifier:
         self.catalog, self.lang = catalog, lang
 
     def build(self, item: Delivery) -> EmailMessage:
-        """The MIME message for ``item`` (multipart/alternative: text, then HTML)."""
+        """The MIME message for ``item`` (multipart/alternative: text, then HTML; an advisor's
+        weekly digest is plain text)."""
+        if item.kind == DIGEST:
+            return self._digest(item)
         layout = render(item.payload, catalog=self.catalog, lang=self.lang)
         message = EmailMessage()
         message["From"] = self.sender
@@ -92,6 +96,18 @@ class EmailNotifier:
         message["X-Relocbot-Ref"] = layout.ref
         message.set_content(plain_text(layout, catalog=self.catalog))
         message.add_alternative(html_body(layout, catalog=self.catalog), subtype="html")
+        return message
+
+    def _digest(self, item: Delivery) -> EmailMessage:
+        text = digest_text(item.payload, catalog=self.catalog)
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = item.target
+        message["Subject"] = text.subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = message_id(item.idempotency_key, self.sender)
+        message["X-Relocbot-Idempotency-Key"] = item.idempotency_key
+        message.set_content(text.plain())
         return message
 
     async def send(self, *, item: Delivery) -> str | None:
