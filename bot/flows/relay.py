@@ -24,34 +24,28 @@ import datetime as dt
 
 from bot.actions import Action, relay_reply
 from bot.errors import InputError
+from bot.flows.armed import armed_now, command_verdict, take_armed, user_key
 from bot.i18n import Catalog
 from bot.leads.company import who_text
 from bot.leads.relay import relay_open, reply_to_desk
 from bot.leads.service import LeadService
 from bot.messages import Button, Reply
 from bot.middleware import Context
-from bot.storage import Database, utcnow
+from bot.storage import Database
 
-__all__ = ["ARMED_FOR", "CANCEL_COMMANDS", "RELAY_KEY", "arm", "turn"]
+__all__ = ["RELAY_KEY", "arm", "turn"]
 
 RELAY_KEY = "relay"                            # in the conversation state's data
-ARMED_FOR = dt.timedelta(hours=24)
-CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
-
-
-def _user_key(ctx: Context) -> str:
-    return f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
-
 
 async def arm(ctx: Context, action: Action, *, leads: LeadService, catalog: Catalog,
               db: Database, now: dt.datetime | None = None) -> list[Reply]:
     """"Répondre" pressed: the next message goes to the advisor, if the relay is open."""
     ctx.outcome = "relay:armed"
-    opened = await relay_open(leads, ref=action.arg, user_key=_user_key(ctx))
+    opened = await relay_open(leads, ref=action.arg, user_key=user_key(ctx))
     if opened is None or ctx.state is None:
         ctx.outcome = "relay:closed"
         return [ctx.reply(catalog, "relay_closed", kind="warning")]
-    ctx.state.data[RELAY_KEY] = {"ref": opened.ref, "at": (now or utcnow()).isoformat()}
+    ctx.state.data[RELAY_KEY] = armed_now({"ref": opened.ref}, now=now)
     await db.save_state(ctx.state)
     who = who_text(desk_name=opened.desk_name, advisor=opened.advisor, catalog=catalog,
                    lang=ctx.lang)
@@ -62,26 +56,18 @@ async def turn(ctx: Context, text: str, *, leads: LeadService, catalog: Catalog,
                cancel: bool, now: dt.datetime | None = None) -> list[Reply] | None:
     """The message after "Répondre": passed on (or the relay cancelled). ``None`` when no
     reply is armed, or for a command other than ``/annuler`` (it runs; the relay is dropped)."""
+    armed = await take_armed(ctx, key=RELAY_KEY, db=db, now=now)
+    if armed is None or ctx.state is None:
+        return None
     state = ctx.state
-    armed = state.data.get(RELAY_KEY) if state is not None else None
-    if state is None or not isinstance(armed, dict):
-        return None
-    del state.data[RELAY_KEY]
-    await db.save_state(state)
-    try:
-        fresh = (now or utcnow()) - dt.datetime.fromisoformat(str(armed.get("at"))) < ARMED_FOR
-    except (TypeError, ValueError):
-        fresh = False
-    if not fresh:
-        return None
-    if text.startswith("/"):
-        word = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if text[1:] else ""
-        return [ctx.reply(catalog, "relay_cancelled")] if word in CANCEL_COMMANDS else None
+    verdict = command_verdict(text)
+    if verdict is not None:
+        return [ctx.reply(catalog, "relay_cancelled")] if verdict == "cancel" else None
     if cancel:
         return [ctx.reply(catalog, "relay_cancelled")]
     try:
         ref = await reply_to_desk(leads, ref=str(armed.get("ref") or ""),
-                                  user_key=_user_key(ctx), text=text)
+                                  user_key=user_key(ctx), text=text)
     except InputError as exc:
         if str(exc) == "relay_empty":   # nothing to pass on yet: still armed
             state.data[RELAY_KEY] = armed

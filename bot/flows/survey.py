@@ -23,24 +23,19 @@ import datetime as dt
 
 from bot.actions import Action, survey_answer
 from bot.errors import InputError
+from bot.flows.armed import armed_now, command_verdict, take_armed, user_key
 from bot.i18n import Catalog
 from bot.leads.service import LeadService
 from bot.leads.survey import record_answer, record_comment
 from bot.messages import Button, Reply
 from bot.middleware import Context
-from bot.storage import Database, utcnow
+from bot.storage import Database
 
-__all__ = ["ARMED_FOR", "SURVEY_KEY", "press", "turn"]
+__all__ = ["SURVEY_KEY", "press", "turn"]
 
 SURVEY_KEY = "survey"                           # in the conversation state's data
-ARMED_FOR = dt.timedelta(hours=24)
-CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
 _LABELS = {"contacted": ("survey_yes", "survey_no"), "useful": ("survey_useful",
                                                                 "survey_not_useful")}
-
-
-def _user_key(ctx: Context) -> str:
-    return f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
 
 
 async def press(ctx: Context, action: Action, *, leads: LeadService, catalog: Catalog,
@@ -49,7 +44,7 @@ async def press(ctx: Context, action: Action, *, leads: LeadService, catalog: Ca
     ref, _, value = action.arg.rpartition(":")
     ctx.outcome = "survey:answered"
     try:
-        following = await record_answer(leads, ref=ref, user_key=_user_key(ctx),
+        following = await record_answer(leads, ref=ref, user_key=user_key(ctx),
                                         question=action.verb, yes=value == "y")
     except InputError:
         ctx.outcome = "survey:closed"
@@ -62,7 +57,7 @@ async def press(ctx: Context, action: Action, *, leads: LeadService, catalog: Ca
                       buttons=buttons)]
     if ctx.state is None:
         return [ctx.reply(catalog, "survey_done")]
-    ctx.state.data[SURVEY_KEY] = {"ref": ref, "at": (now or utcnow()).isoformat()}
+    ctx.state.data[SURVEY_KEY] = armed_now({"ref": ref}, now=now)
     await db.save_state(ctx.state)
     return [ctx.reply(catalog, "survey_comment_prompt")]
 
@@ -71,26 +66,17 @@ async def turn(ctx: Context, text: str, *, leads: LeadService, catalog: Catalog,
                cancel: bool, now: dt.datetime | None = None) -> list[Reply] | None:
     """The message after the last answer: the comment (or nothing, cancelled). ``None`` when
     no comment is armed, or for a command other than ``/annuler`` (it runs)."""
-    state = ctx.state
-    armed = state.data.get(SURVEY_KEY) if state is not None else None
-    if state is None or not isinstance(armed, dict):
+    armed = await take_armed(ctx, key=SURVEY_KEY, db=db, now=now)
+    if armed is None:
         return None
-    del state.data[SURVEY_KEY]
-    await db.save_state(state)
-    try:
-        fresh = (now or utcnow()) - dt.datetime.fromisoformat(str(armed.get("at"))) < ARMED_FOR
-    except (TypeError, ValueError):
-        fresh = False
-    if not fresh:
-        return None
-    if text.startswith("/"):
-        word = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if text[1:] else ""
-        return [ctx.reply(catalog, "survey_cancelled")] if word in CANCEL_COMMANDS else None
+    verdict = command_verdict(text)
+    if verdict is not None:
+        return [ctx.reply(catalog, "survey_cancelled")] if verdict == "cancel" else None
     if cancel or not text.strip():
         return [ctx.reply(catalog, "survey_cancelled")]
     ref = str(armed.get("ref") or "")
     try:
-        await record_comment(leads, ref=ref, user_key=_user_key(ctx), text=text)
+        await record_comment(leads, ref=ref, user_key=user_key(ctx), text=text)
     except InputError:
         ctx.outcome = "survey:closed"
         return [ctx.reply(catalog, "survey_closed", kind="warning")]
