@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -132,26 +133,31 @@ def lead_routes(deps: Deps, audited: Audited) -> list[Route]:
         desk = (request.query_params.get("desk") or "").strip()[:64] or None
         return desk, desk is None or (ctx.scope is not None and ctx.scope.sees(desk))
 
-    async def stats(request: Request, ctx: Ctx) -> Response:
+    async def scoped_facts(request: Request, ctx: Ctx) -> Response | tuple[Any, Any, Any]:
+        """The statistics' rows for the desk asked (or all of mine), with the desk and now;
+        the sign-in page or a 404 instead when they may not be seen."""
         if ctx.scope is None:
             return signin()
         desk, allowed = desk_of(request, ctx)
         if not allowed:
             return not_found(ctx)
         now = deps.console.service.clock()
-        facts = await deps.console.facts(ctx.scope, desk=desk, since=_since(now))
+        return await deps.console.facts(ctx.scope, desk=desk, since=_since(now)), desk, now
+
+    async def stats(request: Request, ctx: Ctx) -> Response:
+        found = await scoped_facts(request, ctx)
+        if isinstance(found, Response):
+            return found
+        facts, desk, now = found
         body = stats_body(deps, ctx, stats=lead_stats(facts, now=now, weeks=STATS_WEEKS),
                           desk=desk)
         return web.page(deps, ctx, title=t("console_stats_title", ctx.lang), body=body)
 
     async def stats_csv(request: Request, ctx: Ctx) -> Response:
-        if ctx.scope is None:
-            return signin()
-        desk, allowed = desk_of(request, ctx)
-        if not allowed:
-            return not_found(ctx)
-        now = deps.console.service.clock()
-        facts = await deps.console.facts(ctx.scope, desk=desk, since=_since(now))
+        found = await scoped_facts(request, ctx)
+        if isinstance(found, Response):
+            return found
+        facts, _, now = found
         return Response(csv_text(csv_rows(facts, now=now, weeks=STATS_WEEKS)),
                         media_type="text/csv; charset=utf-8", headers={
                             "Content-Disposition": 'attachment; filename="relocbot-stats.csv"'})
