@@ -156,7 +156,8 @@ def page(deps: Deps, ctx: Ctx, *, title: str, body: str, status: int = 200,
     t, base = deps.catalog.t, deps.config.mount
     nav = ""
     if ctx.scope is not None and ctx.session is not None:
-        who = t("console_signed_in_as", ctx.lang, advisor=ctx.scope.advisor)
+        who = t("console_signed_in_as", ctx.lang,
+                advisor=deps.signin.desks.display_name(ctx.scope.advisor))
         nav = (f'<nav><a href="{base}/leads">{escape(t("console_nav_leads", ctx.lang))}</a>'
                f'<a href="{base}/stats">{escape(t("console_nav_stats", ctx.lang))}</a>'
                f'<form method="post" action="{base}/signout">'

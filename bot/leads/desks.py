@@ -105,6 +105,16 @@ class Desks(BaseModel):
     def advisors(self) -> set[str]:
         return {a for d in self.desks.values() for a in d.advisors}
 
+    def display_name(self, advisor: str) -> str:
+        """How the advisor is named to themselves (the console's header): their first name
+        when their profile has one (shared with companies or not), else their address, else
+        their id."""
+        for desk in self.desks.values():
+            profile = desk.advisor_profiles.get(advisor)
+            if profile is not None and (profile.first_name or profile.email):
+                return (profile.first_name or profile.email or advisor).strip()
+        return advisor
+
     def first_name(self, advisor: str | None) -> str | None:
         """The first name ``advisor`` (a Slack user id) lets the companies see, or ``None``
         (no profile, no first name, or ``share_first_name`` not set)."""
