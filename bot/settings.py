@@ -165,6 +165,9 @@ class Settings(BaseSettings):
     retain_event_ids_days: float = Field(
         7, validation_alias=_env("RELOCBOT_RETAIN_EVENT_IDS_DAYS", "retain_event_ids_days")
     )
+    retain_console_access_days: float = Field(
+        365, validation_alias=_env("RELOCBOT_RETAIN_CONSOLE_ACCESS_DAYS",
+                                   "retain_console_access_days"))
     retain_leads_months: int = Field(
         36, validation_alias=_env("RELOCBOT_RETAIN_LEADS_MONTHS", "retain_leads_months")
     )

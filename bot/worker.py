@@ -68,8 +68,8 @@ async def apply_retention(db: Database, settings: Settings, *,
     now = now or utcnow()
     removed = await prune(db, Retention.from_days(
         conversations=settings.retain_conversations_days,
-        questions=settings.retain_questions_days, events=settings.retain_event_ids_days),
-        now=now)
+        questions=settings.retain_questions_days, events=settings.retain_event_ids_days,
+        console_access=settings.retain_console_access_days), now=now)
     if settings.retain_leads_months > 0:
         service = LeadService(db=db, settings=settings, desks=Desks.load(settings.desks_file),
                               catalog=Catalog.load(), desk_names={}, clock=lambda: now)

@@ -7,7 +7,8 @@
   of silence: an old id kept forever would drop a new message as a duplicate);
 - the channel adapters' entries (``bot.storage.channel_store``) go once expired, or when not
   written for ``conversations``, like the conversation states they replace;
-- the advisor console's sign-in links and sessions go once expired (their access log stays).
+- the advisor console's sign-in links and sessions go once expired; its access log after
+  ``console_access`` (a year by default: long enough to answer "who looked at this lead?").
 
 Leads follow their own rule (``LeadService.purge``), applied by the same sweep.
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_
 
 from bot.storage import Database
-from bot.storage.console_tables import ConsoleLink, ConsoleSession
+from bot.storage.console_tables import ConsoleAccess, ConsoleLink, ConsoleSession
 from bot.storage.guard import writing
 from bot.storage.tables import ChannelEntry, Conversation, Feedback, ProcessedEvent, QuestionLog
 
@@ -37,11 +38,13 @@ class Retention:
     conversations: dt.timedelta
     questions: dt.timedelta
     events: dt.timedelta
+    console_access: dt.timedelta = dt.timedelta(days=365)
 
     @classmethod
-    def from_days(cls, *, conversations: float, questions: float, events: float) -> Retention:
+    def from_days(cls, *, conversations: float, questions: float, events: float,
+                  console_access: float = 365) -> Retention:
         return cls(dt.timedelta(days=conversations), dt.timedelta(days=questions),
-                   dt.timedelta(days=events))
+                   dt.timedelta(days=events), dt.timedelta(days=console_access))
 
 
 async def prune(db: Database, retention: Retention, *, now: dt.datetime) -> dict[str, int]:
@@ -60,6 +63,8 @@ async def prune(db: Database, retention: Retention, *, now: dt.datetime) -> dict
             ChannelEntry.updated_at < now - retention.conversations))),
         ("console_links", delete(ConsoleLink).where(ConsoleLink.expires_at <= now)),
         ("console_sessions", delete(ConsoleSession).where(ConsoleSession.expires_at <= now)),
+        ("console_access", delete(ConsoleAccess).where(
+            ConsoleAccess.at < now - retention.console_access)),
     )
     removed: dict[str, int] = {}
     async with writing(db.sessions) as session:

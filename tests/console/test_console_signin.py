@@ -142,7 +142,10 @@ async def test_sessions_expire_and_the_retention_sweep_removes_them(
     retention = Retention.from_days(conversations=30, questions=90, events=7)
     removed = await prune(db, retention, now=h.clock.now)
     assert (removed["console_links"], removed["console_sessions"]) == (2, 1)
-    assert await db.console.access_log()                 # the access log stays
+    assert await db.console.access_log()                 # the access log stays a year
+    later = await prune(db, retention, now=h.clock.now + dt.timedelta(days=366))
+    assert later["console_access"] > 0
+    assert await db.console.access_log() == []
 
 
 async def test_an_advisor_removed_from_the_desks_file_loses_access(
