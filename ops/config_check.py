@@ -66,8 +66,27 @@ async def check_config(settings: Settings) -> list[Check]:
                Check("ops endpoints", "warning", "no RELOCBOT_OPS_TOKEN: /readyz and /metrics "
                                                  "answer 401"))
     out.append(_digest_check(settings))
+    out.append(_console_check(settings))
     out.extend(await _desk_checks(settings))
     return out
+
+
+def _console_check(settings: Settings) -> Check:
+    """The advisors' web console (``adapters.console``): mounted by ``serve`` when both its
+    secret and its public URL are set; its links go out by e-mail when SMTP is set."""
+    secret, url = settings.console_secret, settings.console_url
+    if secret is None and not url:
+        return Check("console", "off", "no RELOCBOT_CONSOLE_SECRET / RELOCBOT_CONSOLE_URL")
+    if secret is None or not url:
+        return Check("console", "error", "needs both RELOCBOT_CONSOLE_SECRET and "
+                                         "RELOCBOT_CONSOLE_URL")
+    if len(secret.get_secret_value()) < 16:
+        return Check("console", "error", "RELOCBOT_CONSOLE_SECRET needs 16 characters or more")
+    if not url.startswith("https://"):
+        return Check("console", "warning", f"{url}: not https (the session cookie is Secure)")
+    mail = "links by e-mail" if settings.smtp_host else \
+        "no SMTP_HOST: links written to the inbox folder"
+    return Check("console", "ok", f"{url}/console, {mail}")
 
 
 def _digest_check(settings: Settings) -> Check:

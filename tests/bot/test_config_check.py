@@ -45,3 +45,16 @@ async def test_the_digest_weekday_is_checked(tmp_path: Path) -> None:
         settings = Settings(_env_file=None, data_dir=tmp_path, digest_weekday=value)
         results = {r.name: r for r in await check_config(settings)}
         assert results["weekly digest"].status == status, value
+
+
+async def test_the_console_settings_are_checked_without_showing_the_secret(tmp_path: Path) -> None:
+    secret = "console-secret-0123456789"
+    cases = (({}, "off"), ({"console_secret": secret}, "error"),
+             ({"console_secret": "short", "console_url": "https://bot.example.org"}, "error"),
+             ({"console_secret": secret, "console_url": "http://bot.example.org"}, "warning"),
+             ({"console_secret": secret, "console_url": "https://bot.example.org"}, "ok"))
+    for values, status in cases:
+        settings = Settings(_env_file=None, data_dir=tmp_path, **values)
+        results = {r.name: r for r in await check_config(settings)}
+        assert results["console"].status == status, values
+        assert secret not in results["console"].detail
