@@ -47,14 +47,17 @@ async def test_the_digest_weekday_is_checked(tmp_path: Path) -> None:
         assert results["weekly digest"].status == status, value
 
 
-async def test_the_console_settings_are_checked_without_showing_the_secret(tmp_path: Path) -> None:
+async def test_the_console_settings_are_checked_without_showing_the_secret(
+    tmp_path: Path
+) -> None:
     secret = "console-secret-0123456789"
-    cases = (({}, "off"), ({"console_secret": secret}, "error"),
-             ({"console_secret": "short", "console_url": "https://bot.example.org"}, "error"),
-             ({"console_secret": secret, "console_url": "http://bot.example.org"}, "warning"),
-             ({"console_secret": secret, "console_url": "https://bot.example.org"}, "ok"))
-    for values, status in cases:
-        settings = Settings(_env_file=None, data_dir=tmp_path, **values)
+    https, http = "https://bot.example.org", "http://bot.example.org"
+    cases: list[tuple[str | None, str | None, str]] = [
+        (None, None, "off"), (secret, None, "error"), ("short", https, "error"),
+        (secret, http, "warning"), (secret, https, "ok")]
+    for key, url, status in cases:
+        settings = Settings(_env_file=None, data_dir=tmp_path, console_secret=key,
+                            console_url=url)
         results = {r.name: r for r in await check_config(settings)}
-        assert results["console"].status == status, values
+        assert results["console"].status == status, (key, url)
         assert secret not in results["console"].detail
