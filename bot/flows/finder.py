@@ -15,6 +15,7 @@ Usage (from the Assistant's router)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,8 @@ from knowledge.lexical import fold
 from knowledge.models import AidScheme
 
 __all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder"]
+
+_NUMBER = re.compile(r"\b\d{1,6}\b")   # a headcount typed alone or nearly
 
 
 OUTSIDE = "00"  # "outside Hauts-de-France": regional schemes are filtered out
@@ -171,15 +174,26 @@ class AidFinder:
         if step == "department" and found.department is None and text.strip().isdigit():
             number = text.strip().zfill(2)
             found = Profile(department=number) if len(number) == 2 else found
-        if step == "size" and found.size is None and text.strip().isdigit():
-            headcount = int(text.strip())   # "tapez l'effectif": "250" is the headcount
+        numbers = _NUMBER.findall(text)
+        if step == "size" and found.size is None and len(numbers) == 1 \
+                and len(text.split()) <= 4:   # "tapez l'effectif": "250", "on est 12"
+            headcount = int(numbers[0])
             found = Profile(headcount=headcount, size=size_from_headcount(headcount))
         before = profile.missing()
-        profile = profile.merged(found)
-        if profile.missing() == before:
-            return [Reply(blocks=(self.catalog.t("finder_not_understood", ctx.lang),)),
-                    *self._ask(ctx, before[0])]
-        return await self._next(ctx, profile)
+        merged = profile.merged(found)
+        if merged.missing() == before:
+            changed = profile.overridden(found)   # "et si on était dans l'Aisne ?"
+            if changed == profile:
+                return [Reply(blocks=(self.catalog.t("finder_not_understood", ctx.lang),)),
+                        *self._ask(ctx, before[0])]
+            merged = changed
+        replies = await self._next(ctx, merged)
+        still = merged.missing()
+        if still and still[0] == before[0]:   # taken, but not what was asked: say so
+            noted = profile_summary(found, lang=ctx.lang, catalog=self.catalog)
+            replies.insert(0, Reply(blocks=(self.catalog.t("finder_noted", ctx.lang,
+                                                           summary=noted),)))
+        return replies
 
     async def on_action(self, ctx: Context, action: Action | str) -> list[Reply]:
         _, kind, *rest = str(action).split(":")

@@ -130,6 +130,13 @@ class ProfileExtractor:
                 profile.city = communes[0].name
             return
         commune = self.geo.find_in_text(text)
+        named = [m.group(0) for m in (p.search(folded) for p in self._departments.values()) if m]
+        if commune is not None and any(fold(commune.name) in phrase for phrase in named):
+            # "pas de calais" names the département, not the town of Calais: another town?
+            rest = folded
+            for phrase in named:
+                rest = rest.replace(phrase, " ")
+            commune = self.geo.find_in_text(rest)
         if commune is not None:
             profile.city, profile.department = commune.name, commune.department
             return

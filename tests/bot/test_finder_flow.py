@@ -168,3 +168,23 @@ async def test_typed_answers_and_a_definition_in_the_english_finder(
     project = joined(await bot.handle(text("250")))
     assert catalog.t("finder_not_understood", "en") not in project
     assert catalog.t("finder_ask_projects", "en") in project
+
+
+async def test_typed_answers_out_of_order_and_changes_are_taken_and_said(
+    bot: Assistant, catalog: Catalog
+) -> None:
+    """Found in the dialogue set: "on est 12" was not read as a headcount, "et si on était dans
+    l'Aisne ?" was "not recognised", and an answer to another question was taken silently."""
+    await bot.handle(text("vous pouvez me trouver des financements ?"))
+    size = joined(await bot.handle(text("pas de calais")))
+    assert catalog.t("finder_ask_size", "fr") in size
+    project = joined(await bot.handle(text("on est 12")))
+    assert catalog.t("finder_ask_projects", "fr") in project
+    early = await bot.handle(text("vous pouvez me trouver des financements ?"))
+    assert catalog.t("finder_ask_department", "fr") in joined(early)
+    await bot.handle(text("59"))
+    noted = joined(await bot.handle(text("on veut faire de l'economie circulaire")))
+    assert noted.startswith(catalog.t("finder_noted", "fr", summary="")[:12])
+    moved = joined(await bot.handle(text("et si on etait dans l'aisne ?")))
+    assert catalog.t("finder_not_understood", "fr") not in moved
+    assert "02" in moved
