@@ -69,16 +69,18 @@ def notice_key(lead: LeadRecord, notice: str, stamp: int | str) -> str:
 
 def company_item(lead: LeadRecord, *, kind: str, key: str, now: dt.datetime,
                  desk_name: str | None, notice: str | None = None, advisor: str | None = None,
-                 text: str | None = None) -> NewOutboxItem | None:
+                 text: str | None = None, replies: bool = True) -> NewOutboxItem | None:
     """The outbox row telling the company (``kind`` ``company_notice`` with ``notice``, or
-    ``company_message`` with the advisor's ``text``); ``None`` when it cannot be told."""
+    ``company_message`` with the advisor's ``text``); ``None`` when it cannot be told.
+    ``replies=False``: the desk has no thread to receive an answer (a desk without Slack
+    writing from the console): no "Répondre", the company is told the advisor will call."""
     if not reachable(lead) or lead.user_key is None:
         return None
     if kind == NOTICE and notice not in NOTICES:
         raise ValueError(f"unknown company notice {notice!r}")
     payload = {"ref": lead.ref, "kind": kind, "notice": notice, "lang": lead_lang(lead),
                "desk_name": desk_name, "advisor": advisor, "text": text, "email": lead.email,
-               "channel": lead.channel}
+               "channel": lead.channel, "replies": None if replies else False}
     return NewOutboxItem(lead_id=lead.id, kind=kind, notifier=COMPANY, target=lead.user_key,
                          payload={k: v for k, v in payload.items() if v is not None},
                          idempotency_key=key, next_attempt_at=now, created_at=now)
@@ -131,6 +133,12 @@ def company_text(payload: Mapping[str, Any], *, catalog: Catalog,
     footer = t("followup_footer", lang, ref=ref)
     if kind == MESSAGE and str(payload.get("text") or "").strip():
         chat = medium == "chat"
+        if payload.get("replies") is False:   # nowhere for an answer to go: no "Répondre"
+            return CompanyText(
+                ref=ref, lang=lang, subject=t("followup_subject_message", lang, ref=ref),
+                paragraphs=(t("followup_message_intro", lang, who=who, ref=ref),),
+                quote=str(payload["text"]).strip(),
+                hint=t("followup_message_hint_direct", lang), footer=footer, reply=None)
         return CompanyText(
             ref=ref, lang=lang, subject=t("followup_subject_message", lang, ref=ref),
             paragraphs=(t("followup_message_intro", lang, who=who, ref=ref),),

@@ -126,7 +126,8 @@ class Console:
                     raise InputError("relay_erased")
                 item = company_item(lead, kind=MESSAGE, key=f"{lead.ref}:{MESSAGE}:{digest}",
                                     now=now, desk_name=service.desk_name(lead.desk_id),
-                                    advisor=service.desks.first_name(scope.advisor), text=text)
+                                    advisor=service.desks.first_name(scope.advisor), text=text,
+                                    replies=card is not None or bool(lead.details.get("relay")))
                 if item is None or not reachable(lead):
                     raise InputError("relay_unreachable")
                 if card is not None and not lead.details.get("relay"):

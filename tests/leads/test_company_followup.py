@@ -201,3 +201,16 @@ def test_a_relayed_message_offers_a_reply_in_chats_only(catalog: Catalog) -> Non
     with pytest.raises(ValueError, match="not a company notice"):
         company_text({"ref": "REL-2026-00042", "kind": "company_notice", "erased": True},
                      catalog=catalog)
+
+
+def test_a_message_with_nowhere_to_answer_offers_no_reply(catalog: Catalog) -> None:
+    """A desk without Slack writing from the console has no thread for the company's answer:
+    no "Répondre" (it would lead nowhere), the company is told the advisor will call."""
+    payload = {"ref": "REL-2026-00001", "kind": "company_message", "lang": "fr",
+               "desk_name": "CCI Artois", "text": "Bonjour, je vous appelle demain."}
+    with_thread = company_text(payload, catalog=catalog)
+    assert with_thread.reply is not None
+    direct = company_text({**payload, "replies": False}, catalog=catalog)
+    assert direct.reply is None
+    assert direct.hint == catalog.t("followup_message_hint_direct", "fr")
+    assert direct.quote == "Bonjour, je vous appelle demain."
