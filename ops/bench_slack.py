@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -39,6 +40,7 @@ from bot.storage import Database
 from bot.wiring import build_assistant
 from ops.channels import slack_channel
 from ops.evaluation import load_items
+from ops.fakes.loopback import serve_on_loopback
 from ops.runtime import Runtime, asgi_app
 
 __all__ = ["DEV_SET", "run"]
@@ -50,36 +52,58 @@ _BOT = "U0BENCHBOT"
 
 
 class _FakeWebAPI:
-    """Answers every Web API call; ``chat.postMessage`` arrival times go to per-thread queues."""
+    """Answers every Web API call, in a process of its own (as Slack's servers are: its HTTP
+    work does not share the bot's interpreter); each ``chat.postMessage``'s thread and wall
+    time come back on its stdout, into per-thread queues."""
 
     def __init__(self) -> None:
         self.arrivals: dict[str, asyncio.Queue[float]] = defaultdict(asyncio.Queue)
         self.base_url = ""
-        self._runner: web.AppRunner | None = None
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
 
-    async def _api(self, request: web.Request) -> web.Response:
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ops.bench_slack", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE)
+        if self._process.stdout is None:   # PIPE given above: never
+            raise RuntimeError("the fake Web API process has no pipes")
+        self.base_url = (await self._process.stdout.readline()).decode().strip()
+        self._reader = asyncio.create_task(self._read(self._process.stdout))
+
+    async def _read(self, stdout: asyncio.StreamReader) -> None:
+        while line := await stdout.readline():
+            thread, _, at = line.decode().strip().partition(" ")
+            self.arrivals[thread].put_nowait(float(at))
+
+    async def stop(self) -> None:
+        if self._process is not None and self._process.stdin is not None:
+            self._process.stdin.close()
+            await self._process.wait()
+        if self._reader is not None:
+            await self._reader
+
+
+async def _serve_fake() -> None:
+    """The fake's process: prints its base URL, then one ``thread_ts time`` line per
+    ``chat.postMessage``, until stdin closes."""
+
+    async def api(request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if method == "auth.test":
             return web.json_response({"ok": True, "team_id": "T0BENCH", "user_id": _BOT,
                                       "bot_id": "B0BENCH"})
         if method == "chat.postMessage":
             body = await request.json()
-            self.arrivals[str(body.get("thread_ts"))].put_nowait(time.perf_counter())
+            print(f"{body.get('thread_ts')} {time.time()}", flush=True)
         return web.json_response({"ok": True, "ts": "1.0"})
 
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}/api/"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+    app = web.Application()
+    app.router.add_post("/api/{method}", api)
+    runner, port = await serve_on_loopback(app)
+    print(f"http://127.0.0.1:{port}/api/", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.cleanup()
 
 
 def _signed(payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
@@ -159,7 +183,7 @@ async def run(runtime: Runtime, *, threads: int = 50, events: int = 500,
             arrivals = fake.arrivals[f"1700000000.{thread:06d}"]
             while not arrivals.empty():  # a second message of the previous answer, if any
                 arrivals.get_nowait()
-            started = time.perf_counter()
+            started = time.time()   # wall clock: the fake stamps arrivals in its process
             response = await http.post(EVENTS_PATH, content=body, headers=headers)
             response.raise_for_status()
             arrived = await asyncio.wait_for(arrivals.get(), 60)
@@ -191,3 +215,7 @@ async def run(runtime: Runtime, *, threads: int = 50, events: int = 500,
                      f"{baseline:.1f} (bare handle)", f"{value / baseline:.2f}"))
     rows.append(("slack events answered", f"{answered}/{events}", "", ""))
     return rows
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve_fake())
