@@ -28,6 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from adapters.telegram.convert import CallbackStore, reply_to_messages, update_to_incoming
+from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.sending import (
     ChatTarget,
     KeyedLocks,
@@ -86,12 +87,12 @@ def build_application(config: TelegramConfig, *, concurrency: int = 64) -> Teleg
         app = build_application(config)   # then add handlers, ``async with app: ...``
     """
     base_url = config.api_base_url
-    # A pool of 16 kept-alive connections, not PTB's 256: httpcore scans (and polls) every
-    # pooled connection on each request, which dominated a busy bot's CPU; a reply waits for
-    # a free connection (up to ``pool_timeout``) instead.
+    # Replies through aiohttp (``adapters.telegram.request``): httpcore scanned and polled
+    # every pooled connection on each request, which dominated a busy bot's CPU; 16 kept-alive
+    # connections, a reply waits for a free one (up to ``POOL_TIMEOUT``) under load.
     builder = (ApplicationBuilder().token(config.token.get_secret_value())
                .base_url(base_url).concurrent_updates(concurrency)
-               .connection_pool_size(POOL_SIZE).pool_timeout(POOL_TIMEOUT))
+               .request(AiohttpRequest(pool_size=POOL_SIZE, pool_timeout=POOL_TIMEOUT)))
     if base_url.endswith("/bot"):
         builder = builder.base_file_url(base_url[: -len("/bot")] + "/file/bot")
     return builder.build()
