@@ -34,6 +34,7 @@ from bot.middleware import Context
 from bot.storage import Database
 from bot.understanding import Intent, Memory, RecordRef
 from knowledge.catalog import Profile
+from knowledge.lexical import fold
 
 __all__ = [
     "CciLookup", "Feedback", "Questions", "RecordQuestions", "Rewrite", "SmallTalk", "main_menu",
@@ -50,6 +51,13 @@ async def remember(ctx: Context, db: Database, memory: Memory) -> None:
     if ctx.state is not None:
         memory.save(ctx.state.data)
         await db.save_state(ctx.state)
+
+
+def _about(reply: Reply, subject: str) -> bool:
+    """Whether an answer speaks of ``subject``: named in its first block or a cited title."""
+    wanted = fold(subject)
+    return any(wanted in fold(text) for text in (*reply.blocks[:1],
+                                                 *(c.title for c in reply.citations)))
 
 
 def advisor_button(catalog: Catalog, lang: str) -> Button:
@@ -212,6 +220,15 @@ class RecordQuestions:
             replies = await self.questions.handle(ctx, Intent(
                 "question", f"{name} {intent.text}", said=intent.text, followup=True))
         t = self.catalog.t
+        if intent.followup and replies and replies[0].kind == "answer" \
+                and not _about(replies[0], short):
+            # the documents answered about something else ("qui le finance ?" about the think
+            # tank found the FEDER): say the record's sources do not tell, and offer an advisor
+            what = self.catalog.label("attribute", intent.attribute or "summary", ctx.lang)
+            ctx.outcome = "record:missing"
+            replies = [Reply(blocks=(t("rec_missing", ctx.lang, name=name, what=what),
+                                     t("answer_missing_offer", ctx.lang)),
+                             buttons=(advisor_button(self.catalog, ctx.lang),), kind="answer")]
         if intent.attribute not in (None, "summary") and replies \
                 and t("answer_missing", ctx.lang) in replies[0].blocks:
             what = self.catalog.label("attribute", intent.attribute or "summary", ctx.lang)

@@ -49,3 +49,21 @@ async def test_who_can_i_call_about_a_scheme_asks_its_contact_not_for_partners(
     assert catalog.t("partner_results_nearest", "en") not in call
     assert catalog.t("partner_results_title", "en") not in call
     assert "Région Hauts-de-France" in call
+
+
+async def test_a_follow_up_the_sources_do_not_answer_says_so_instead_of_changing_subject(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    """Found trying it as a person: "qui le finance ?" about the think tank answered with the
+    glossary's FEDER, another subject."""
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+
+    async def say(text: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key="tt2",
+                                            user_id="tt2", text=text))
+        return "\n".join(r.text for r in replies)
+
+    await say("combien de produits la france devrait relocaliser d'apres le think tank ?")
+    funder = await say("qui le finance ?")
+    assert "FEDER" not in funder
+    assert catalog.t("answer_missing_offer", "fr") in funder
