@@ -80,7 +80,6 @@ def build_assistant(
 ) -> Assistant:
     """Read the data files once and assemble the flows, the answerer and the chain.
     ``company_lookup``: the companies register (None: the HTTP client, unless switched off)."""
-    embedder = getattr(getattr(kb, "retriever", None), "embedder", None)
     answerer = Answerer.build(kb=kb, catalog=catalog, top_k=settings.top_k,
                               chat_model=chat_model, llm_timeout=settings.llm_timeout,
                               today=today)
@@ -97,7 +96,8 @@ def build_assistant(
         desk_names={c.id: c.name.split(" (")[0] for c in kb.ccis.values()},
         enrich=LeadEnricher(kb, index=finder.index, today=today))
     router = Router.load(geo=extractor.geo)
-    records = RecordAnswers(kb=kb, catalog=catalog, today=today, embedder=embedder,
+    records = RecordAnswers(kb=kb, catalog=catalog, today=today,
+                            embedder=answerer.extractive.embedder,
                             stale_months=settings.aid_stale_months)
     questions = Questions(db=db, catalog=catalog, records=records,
                           compose=answerer.compose_or_wider,

@@ -20,7 +20,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -40,7 +39,12 @@ from bot.storage import Database
 from bot.wiring import build_assistant
 from ops.channels import slack_channel
 from ops.evaluation import load_items
-from ops.fakes.loopback import serve_on_loopback
+from ops.fakes.loopback import (
+    FakeProcess,
+    serve_on_loopback,
+    serve_until_stdin_closes,
+    start_fake_process,
+)
 from ops.runtime import Runtime, asgi_app
 
 __all__ = ["DEV_SET", "run"]
@@ -59,17 +63,13 @@ class _FakeWebAPI:
     def __init__(self) -> None:
         self.arrivals: dict[str, asyncio.Queue[float]] = defaultdict(asyncio.Queue)
         self.base_url = ""
-        self._process: asyncio.subprocess.Process | None = None
+        self._fake: FakeProcess | None = None
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "ops.bench_slack", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE)
-        if self._process.stdout is None:   # PIPE given above: never
-            raise RuntimeError("the fake Web API process has no pipes")
-        self.base_url = (await self._process.stdout.readline()).decode().strip()
-        self._reader = asyncio.create_task(self._read(self._process.stdout))
+        self._fake = await start_fake_process("ops.bench_slack")
+        self.base_url = self._fake.url
+        self._reader = asyncio.create_task(self._read(self._fake.stdout))
 
     async def _read(self, stdout: asyncio.StreamReader) -> None:
         while line := await stdout.readline():
@@ -77,9 +77,8 @@ class _FakeWebAPI:
             self.arrivals[thread].put_nowait(float(at))
 
     async def stop(self) -> None:
-        if self._process is not None and self._process.stdin is not None:
-            self._process.stdin.close()
-            await self._process.wait()
+        if self._fake is not None:
+            await self._fake.stop()
         if self._reader is not None:
             await self._reader
 
@@ -101,8 +100,7 @@ async def _serve_fake() -> None:
     app = web.Application()
     app.router.add_post("/api/{method}", api)
     runner, port = await serve_on_loopback(app)
-    print(f"http://127.0.0.1:{port}/api/", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await serve_until_stdin_closes(f"http://127.0.0.1:{port}/api/")
     await runner.cleanup()
 
 

@@ -22,7 +22,6 @@ import asyncio
 import itertools
 import logging
 import secrets
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -39,6 +38,7 @@ from bot.storage import Database
 from bot.wiring import build_assistant
 from ops.evaluation import load_items
 from ops.fakes import telegram_api
+from ops.fakes.loopback import start_fake_process
 from ops.runtime import Runtime
 
 __all__ = ["run"]
@@ -85,12 +85,8 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
     """
 
     fakes = telegram_api
-    fake = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ops.fakes.telegram_api", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE)
-    if fake.stdout is None or fake.stdin is None:   # PIPE given above: never
-        raise RuntimeError("the fake Bot API process has no pipes")
-    base_url = (await fake.stdout.readline()).decode().strip()
+    fake = await start_fake_process("ops.fakes.telegram_api")
+    base_url = fake.url
     quiet = logging.getLogger("relocbot.messages")
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # one INFO line per event would be measured too
@@ -122,8 +118,7 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
         finally:
             await channel.stop()
             await db.close()
-            fake.stdin.close()
-            await fake.wait()
+            await fake.stop()
             quiet.setLevel(level)
     return _rows(rate, lat, base_rate, base_lat) + flood
 

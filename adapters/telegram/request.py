@@ -43,7 +43,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._pool_size, force_close=False)
+            connector = aiohttp.TCPConnector(limit=self._pool_size)
             self._session = aiohttp.ClientSession(connector=connector)
 
     async def shutdown(self) -> None:

@@ -9,9 +9,14 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from dataclasses import dataclass
+
 from aiohttp import web
 
-__all__ = ["serve_on_loopback"]
+__all__ = ["FakeProcess", "serve_on_loopback", "serve_until_stdin_closes",
+           "start_fake_process"]
 
 
 async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, int]:
@@ -22,3 +27,47 @@ async def serve_on_loopback(app: web.Application) -> tuple[web.AppRunner, int]:
     await site.start()
     port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
     return runner, port
+
+
+@dataclass
+class FakeProcess:
+    """A fake server running in a process of its own (as a remote API would: its HTTP work
+    does not share the bot's interpreter); ``url`` is the first line it printed."""
+
+    process: asyncio.subprocess.Process
+    url: str
+
+    @property
+    def stdout(self) -> asyncio.StreamReader:
+        """What the fake prints after its URL (e.g. arrival times)."""
+        if self.process.stdout is None:   # PIPE given by start_fake_process: never
+            raise RuntimeError("the fake's process has no stdout")
+        return self.process.stdout
+
+    async def stop(self) -> None:
+        """Close its stdin (it stops serving) and wait for it to exit."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        await self.process.wait()
+
+
+async def start_fake_process(module: str) -> FakeProcess:
+    """Run ``python -m module`` (which calls :func:`serve_until_stdin_closes`) and read the
+    URL it prints. Usage::
+
+        fake = await start_fake_process("ops.fakes.telegram_api")
+        ... fake.url ...
+        await fake.stop()
+    """
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE)
+    fake = FakeProcess(process, "")
+    fake.url = (await fake.stdout.readline()).decode().strip()
+    return fake
+
+
+async def serve_until_stdin_closes(url: str) -> None:
+    """The fake process's side: print ``url`` for the parent, then serve until stdin closes."""
+    print(url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)

@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ops.fakes.loopback import serve_on_loopback
+from ops.fakes.loopback import serve_on_loopback, serve_until_stdin_closes
 
 __all__ = [
     "BOT_USERNAME",
@@ -363,12 +363,9 @@ def main() -> None:
     """The fake in a process of its own, as the real Bot API is for the bot (the bench's remote
     Telegram: its HTTP work does not share the bot's CPU): prints the base URL on stdout, then
     serves until stdin closes. ``python -m ops.fakes.telegram_api``"""
-    import sys
-
     async def serve() -> None:
         fake = FakeTelegramAPI()
-        print(await fake.start(), flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await serve_until_stdin_closes(await fake.start())
         await fake.stop()
 
     asyncio.run(serve())
