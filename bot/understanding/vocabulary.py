@@ -120,13 +120,13 @@ class Vocabulary:
         cleaned = clean(text)
         spans = [(m.start(), m.end(), name) for name, pattern in self._attributes.items()
                  for m in pattern.finditer(cleaned)]
-        for name in self._attributes:
-            if any(n == name and not any(o != name and s2 <= s1 and e1 <= e2
-                                         and (e2 - s2) > (e1 - s1)
-                                         for s2, e2, o in spans)
-                   for s1, e1, n in spans):
-                return name
-        return None
+
+        def inside(start: int, end: int, name: str) -> bool:
+            return any(other != name and s <= start and end <= e and e - s > end - start
+                       for s, e, other in spans)
+
+        counted = {name for start, end, name in spans if not inside(start, end, name)}
+        return next((name for name in self._attributes if name in counted), None)
 
     def asks(self, attribute: str, text: str) -> bool:
         """``text`` asks for ``attribute`` ("c'est quoi" -> ``summary``)."""
