@@ -17,13 +17,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.guard import ConstraintError, reading, writing
+from bot.storage.guard import reading, writing
+from bot.storage.runner import StatementRunner
 from bot.storage.scrub import scrub
 from bot.storage.tables import Conversation, Feedback, ProcessedEvent, QuestionLog, utcnow
-from bot.storage.upsert import upsert
+from bot.storage.upsert import insert_ignoring, upsert_statement
 
 __all__ = ["CLAIM_LEASE", "ConversationState", "ConversationStore", "FeedbackRecord",
            "QuestionRecord"]
@@ -64,27 +66,39 @@ class QuestionRecord:
     created_at: dt.datetime
 
 
+_STATE = select(*Conversation.__table__.c).where(Conversation.key == bindparam("k"))
+_RECLAIM = (update(ProcessedEvent)
+            .where(ProcessedEvent.event_id == bindparam("id"), ProcessedEvent.done_at.is_(None),
+                   ProcessedEvent.created_at < bindparam("expired"))
+            .values(created_at=bindparam("now")))
+_FINISH = update(ProcessedEvent).where(ProcessedEvent.event_id == bindparam("id")).values(
+    done_at=bindparam("at"))
+_RELEASE = delete(ProcessedEvent).where(ProcessedEvent.event_id == bindparam("id"),
+                                        ProcessedEvent.done_at.is_(None))
+_LOG_QUESTION = insert(QuestionLog)
+
+
 class ConversationStore:
     """Conversation states, processed events, feedback and questions (see the module)."""
 
     sessions: async_sessionmaker[AsyncSession]
+    statements: StatementRunner  # the per-message statements, one hop each
 
     async def load_state(self, key: str, *, channel: str) -> ConversationState:
-        async with reading(self.sessions) as session:
-            row = await session.get(Conversation, key)
-            if row is None:
-                return ConversationState(key=key, channel=channel)
-            return ConversationState(key=row.key, channel=row.channel, lang=row.lang,
-                                     lang_locked=row.lang_locked, flow=row.flow,
-                                     data=dict(row.data or {}))
+        row = await self.statements.run(lambda conn: conn.execute(_STATE, {"k": key}).first())
+        if row is None:
+            return ConversationState(key=key, channel=channel)
+        return ConversationState(key=row.key, channel=row.channel, lang=row.lang,
+                                 lang_locked=row.lang_locked, flow=row.flow,
+                                 data=dict(row.data or {}))
 
     async def save_state(self, state: ConversationState) -> None:
         """One statement, whether the conversation is new or not (an upsert)."""
-        async with writing(self.sessions) as session:
-            await upsert(session, Conversation, {
-                "key": state.key, "channel": state.channel, "lang": state.lang,
-                "lang_locked": state.lang_locked, "flow": state.flow, "data": dict(state.data),
-                "updated_at": utcnow()}, keys=("key",))
+        row = {"key": state.key, "channel": state.channel, "lang": state.lang,
+               "lang_locked": state.lang_locked, "flow": state.flow, "data": dict(state.data),
+               "updated_at": utcnow()}
+        await self.statements.run(lambda conn: conn.execute(upsert_statement(
+            conn.dialect.name, Conversation, list(row), keys=("key",)), row), write=True)
 
     async def delete_state(self, key: str) -> bool:
         async with writing(self.sessions) as session:
@@ -96,33 +110,29 @@ class ConversationStore:
         (``finish_event``), or being handled (claimed less than ``lease`` ago). A claim whose
         handling never finished (process killed) is taken again once ``lease`` has passed."""
         now = utcnow()
-        try:
-            async with writing(self.sessions) as session:
-                session.add(ProcessedEvent(event_id=event_id, created_at=now))
-            return True
-        except ConstraintError:
-            pass
-        async with writing(self.sessions) as session:
-            result = await session.execute(
-                update(ProcessedEvent)
-                .where(ProcessedEvent.event_id == event_id, ProcessedEvent.done_at.is_(None),
-                       ProcessedEvent.created_at < now - lease)
-                .values(created_at=now).execution_options(synchronize_session=False))
-            return getattr(result, "rowcount", 0) == 1
+
+        def claim(conn: Connection) -> bool:
+            inserted = conn.execute(
+                insert_ignoring(conn.dialect.name, ProcessedEvent, keys=("event_id",)),
+                {"event_id": event_id, "created_at": now})
+            if inserted.rowcount == 1:
+                return True
+            taken = conn.execute(_RECLAIM, {"id": event_id, "now": now,
+                                            "expired": now - lease})
+            return taken.rowcount == 1
+
+        return await self.statements.run(claim, write=True)
 
     async def finish_event(self, event_id: str) -> None:
         """The claimed delivery was handled: from now on a copy of it is a duplicate."""
-        async with writing(self.sessions) as session:
-            await session.execute(update(ProcessedEvent).where(
-                ProcessedEvent.event_id == event_id).values(done_at=utcnow())
-                .execution_options(synchronize_session=False))
+        await self.statements.run(
+            lambda conn: conn.execute(_FINISH, {"id": event_id, "at": utcnow()}), write=True)
 
     async def release_event(self, event_id: str) -> None:
         """The claimed delivery was not handled (error, request timed out): its retry is not
         a duplicate."""
-        async with writing(self.sessions) as session:
-            await session.execute(delete(ProcessedEvent).where(
-                ProcessedEvent.event_id == event_id, ProcessedEvent.done_at.is_(None)))
+        await self.statements.run(lambda conn: conn.execute(_RELEASE, {"id": event_id}),
+                                  write=True)
 
     async def delete_user_states(self, channel: str, user_id: str) -> int:
         """Delete every conversation state of one person in ``channel`` (their private chat,
@@ -153,10 +163,10 @@ class ConversationStore:
         self, *, channel: str, lang: str, question: str, declined: bool, reason: str,
         top_source: str | None, latency_ms: float,
     ) -> None:
-        async with writing(self.sessions) as session:
-            session.add(QuestionLog(channel=channel, lang=lang, question=scrub(question),
-                                    declined=declined, reason=reason, top_source=top_source,
-                                    latency_ms=latency_ms))
+        row = {"channel": channel, "lang": lang, "question": scrub(question),
+               "declined": declined, "reason": reason, "top_source": top_source,
+               "latency_ms": latency_ms, "created_at": utcnow()}
+        await self.statements.run(lambda conn: conn.execute(_LOG_QUESTION, row), write=True)
 
     async def feedback(self) -> list[FeedbackRecord]:
         """Every feedback, oldest first."""

@@ -21,7 +21,6 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -38,6 +37,7 @@ from bot.storage.guard import guarded
 from bot.storage.leads import LeadRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.reports import ReportRepository
+from bot.storage.runner import StatementRunner, sqlite_pragmas
 
 __all__ = ["HANDLING_SLOTS", "Database"]
 
@@ -71,14 +71,8 @@ class Database(ConversationStore):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        pool = {} if url.startswith("sqlite") else {"pool_size": POOL_SIZE,
-                                                    "max_overflow": MAX_OVERFLOW}
-        # hide_parameters: a failed statement's error (logged with its traceback) must not
-        # quote the values it carried: e-mails, phone numbers, messages.
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=True,
-                                                       hide_parameters=True, **pool)
-        if url.startswith("sqlite"):
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.engine: AsyncEngine = _engine(url, echo=echo)
+        self.statements = StatementRunner(self.engine)  # the per-message statements
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.leads = LeadRepository(self.sessions)
         self.outbox = OutboxRepository(self.sessions)
@@ -120,6 +114,7 @@ class Database(ConversationStore):
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     async def close(self) -> None:
+        await self.statements.close()
         await self.engine.dispose()
 
     async def ping(self) -> bool:
@@ -160,8 +155,16 @@ class Database(ConversationStore):
                                    {"k": key})
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _engine(url: str, *, echo: bool) -> AsyncEngine:
+    """PostgreSQL: a sized pool whose connections are pinged before use. SQLite (a local file,
+    each statement a hop to the driver's thread): no ping and no rollback on return, as every
+    session ends its own transaction; WAL so readers never wait for the writer."""
+    # hide_parameters: a failed statement's error (logged with its traceback) must not quote
+    # the values it carried: e-mails, phone numbers, messages.
+    if not url.startswith("sqlite"):
+        return create_async_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
+                                   pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    engine = create_async_engine(url, echo=echo, hide_parameters=True,
+                                 pool_reset_on_return=None)
+    event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+    return engine
