@@ -1,7 +1,7 @@
 """Pure conversions between Telegram Bot API payloads and the core's messages.
 
-No network, no SDK object is required: both functions work on the dicts Telegram sends (an
-``telegram.Update`` is accepted too and turned into its dict first).
+No network, no SDK object is required: both functions work on the dicts Telegram sends (a
+``telegram.Update`` is accepted too, read through a view with the same keys).
 
 Usage::
 
@@ -18,7 +18,7 @@ import hashlib
 import html
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -45,12 +45,37 @@ MEDIA_KEYS = frozenset({
     "animation", "audio", "contact", "dice", "document", "game", "location", "paid_media",
     "photo", "poll", "sticker", "story", "venue", "video", "video_note", "voice",
 })
+_SDK_NAMES = {"from": "from_user"}  # Bot API keys the SDK renames
 _SHORT_LABEL = 4  # labels this short (👍, 👎) share a keyboard row
 _TOKEN_PREFIX = "tok:"  # noqa: S105 - the prefix of a callback-data token, not a secret
 
 
 class _HasToDict(Protocol):
     def to_dict(self, recursive: bool = True) -> dict[str, Any]: ...
+
+
+class _View(Mapping[str, Any]):
+    """An SDK object (``telegram.Update`` and what it holds) read as the dict Telegram sent,
+    without serialising the whole update: keys are the Bot API's (``from`` is the SDK's
+    ``from_user``), nested objects are views too, and an empty field (``None``, ``()``) is
+    absent, as in the payload."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: _HasToDict) -> None:
+        self._obj = obj
+
+    def __getitem__(self, key: str) -> Any:
+        value = getattr(self._obj, _SDK_NAMES.get(key, key), None)
+        if value is None or value == ():
+            raise KeyError(key)
+        return _View(value) if hasattr(value, "to_dict") else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._obj.to_dict(recursive=False))
+
+    def __len__(self) -> int:
+        return len(self._obj.to_dict(recursive=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +142,7 @@ def update_to_incoming(
 
         update_to_incoming({"update_id": 7, "message": {...}}, bot_username="relocbot")
     """
-    data: Mapping[str, Any] = update if isinstance(update, Mapping) else update.to_dict()
+    data: Mapping[str, Any] = update if isinstance(update, Mapping) else _View(update)
     update_id = data.get("update_id")
     event_id = f"update:{update_id}" if update_id is not None else None
     if isinstance(data.get("message"), Mapping):
@@ -155,7 +180,7 @@ def _message_to_incoming(message: Mapping[str, Any], bot_username: str,
         if in_group and not text.startswith("/"):
             text = _strip_mention(text, bot_username)
         return _incoming(chat, sender, event_id, text=text, kind="text")
-    if MEDIA_KEYS & set(message):
+    if any(key in message for key in MEDIA_KEYS):
         return _incoming(chat, sender, event_id, kind="unsupported")
     return None  # joins, pins, titles and other service messages
 

@@ -34,7 +34,15 @@ ALLOWED_TAGS = {"a", "b"}
 
 
 def convert(update: dict[str, object], store: CallbackStore | None = None):  # type: ignore[no-untyped-def]
-    return update_to_incoming(update, bot_username=BOT_USERNAME, store=store)
+    """The payload converted, checked to convert alike when it comes as the SDK's ``Update``
+    (the adapter's path: a view over the object, nothing serialised)."""
+    incoming = update_to_incoming(update, bot_username=BOT_USERNAME, store=store)
+    try:
+        sdk_update = Update.de_json(update, None)
+    except (KeyError, TypeError):  # a sketchy payload the SDK would not parse either
+        return incoming
+    assert update_to_incoming(sdk_update, bot_username=BOT_USERNAME, store=store) == incoming
+    return incoming
 
 
 def parse(text: str) -> TelegramHTML:
