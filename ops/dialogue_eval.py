@@ -14,6 +14,7 @@ Usage::
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 import uuid
@@ -33,8 +34,11 @@ _IN_SCOPE = {"find_aid", "find_partner", "cci_lookup", "record_question", "quest
 
 
 def _fold(text: str) -> str:
+    """Lower case, no accents, single spaces, and typography that varies between writers
+    ("40 %" / "40%", "4,75 M€" / "4,75M€") made one."""
     text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+    folded = " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+    return re.sub(r" (?=[%€])", "", folded)
 
 
 def single_turns(items: list[Any]) -> list[dict[str, Any]]:

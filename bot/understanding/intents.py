@@ -134,6 +134,8 @@ class Understanding:
         if v.has("advisor", text) and not named and (
                 v.has("advisor_strong", text) or not v.has("partner", text)):
             return Intent("advisor", text, profile=profile)
+        if v.has("partner_make", text) and not (named and named[0].kind == "aid"):
+            return Intent("find_partner", text, profile=profile)
         if named and named[0].kind == "cci" and "place" in signals and not attribute:
             return Intent("cci_lookup", text, profile=profile)
         if named and not (len(company) >= 2 and attribute is None):

@@ -64,11 +64,21 @@ def _parts(name: str, extra: tuple[str, ...] = ()) -> set[str]:
 
 
 def _keys(name: str, aliases: list[str], extra: tuple[str, ...] = ()) -> set[str]:
+    return _strong_keys(name, aliases, extra) | _bracketed(name)
+
+
+def _strong_keys(name: str, aliases: list[str], extra: tuple[str, ...] = ()) -> set[str]:
+    """The name, without its brackets, and the record's own aliases."""
     keys = {_clean(name), _clean(_PAREN.sub("", name))}
-    for inside in _PAREN.findall(name):
-        for part in re.split(r"[,/;]| ou | or ", inside):
-            keys.add(_clean(part))
     keys.update(_clean(a) for a in (*aliases, *extra))
+    return {k for k in keys if len(k) >= 3 and k not in _GENERIC}
+
+
+def _bracketed(name: str) -> set[str]:
+    """What a name says in brackets ("(France Relance / Territoires d'industrie)"): a key of
+    the record unless another record has it as its name or alias."""
+    keys = {_clean(part) for inside in _PAREN.findall(name)
+            for part in re.split(r"[,/;]| ou | or ", inside)}
     return {k for k in keys if len(k) >= 3 and k not in _GENERIC}
 
 
@@ -110,6 +120,14 @@ class RecordIndex:
         for key, refs in parts.items():  # a full name or alias wins over a part
             if key not in names and len(set(refs)) == 1:
                 names[key] = [refs[0]]
+        strong: dict[str, list[RecordRef]] = {}
+        for aid in aids.values():
+            for key in _strong_keys(aid.name, aid.aliases, (aid.name_en,)):
+                strong.setdefault(key, []).append(RecordRef("aid", aid.id))
+        for key, refs in names.items():  # an alias beats another name's bracketed words
+            owners = [r for r in refs if r in strong.get(key, [])]
+            if len(refs) > 1 and len(owners) == 1:
+                names[key] = owners
         # A name shared by several records names none of them.
         index = cls({k: v for k, v in names.items() if len(v) == 1}, display)
         return index.with_loose_names(aids)

@@ -27,7 +27,8 @@ async def test_sqlite_operations_run_whole_on_the_runner_thread(tmp_path: Path) 
             return 7
 
         assert await db.statements.run(operation) == 7
-        assert seen[0].startswith("relocbot-sqlite") and seen[0] == seen[1]
+        assert seen[0].startswith("relocbot-sqlite")
+        assert seen[0] == seen[1]
     finally:
         await db.close()
 

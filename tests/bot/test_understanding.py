@@ -31,6 +31,11 @@ def understanding(kb: KnowledgeBase) -> Understanding:
     ("je cherche des aides", "find_aid"),
     ("Qui peut reconditionner de l'électroménager ?", "find_partner"),
     ("who makes jeans in the region?", "find_partner"),
+    # who can make it, even when the sentence names the team's client (a catalogue record)
+    ("team cartable hamelin : qui peut confectionner des sacs scolaires en petite serie ?",
+     "find_partner"),
+    ("hey, bib kit team here, who in the region can sew small batches of bibs?",
+     "find_partner"),
     ("Quel est le contact de la CCI pour Lens ?", "cci_lookup"),
     ("Which CCI covers Amiens?", "cci_lookup"),
     ("roubaix c'est la cci grand lille ou pas ?", "cci_lookup"),
@@ -51,6 +56,13 @@ def test_what_people_want(understanding: Understanding, text: str, kind: str) ->
     ("IMPL il faut creer combien d'emplois ?", IMPL, "jobs"),
     ("comment demander l'aide à l'implantation ?", IMPL, "apply"),
     ("c'est quoi le C3IV", RecordRef("aid", "c3iv-credit-impot-industrie-verte"), "summary"),
+    ("is the JTF open to small firms?", RecordRef("aid", "ftj-nord-pas-de-calais"),
+     "conditions"),
+    ("PNI c'est quel type d'aide ?", PNI, "form"),
+    # an alias beats words another scheme's name has in brackets ("(... / Territoires
+    # d'industrie)")
+    ("Territoires d'industrie green fund measure, what budget?",
+     RecordRef("aid", "territoires-industrie-transition-ecologique"), "amount"),
 ])
 def test_named_records_and_the_attribute_asked(understanding: Understanding, text: str,
                                                record: RecordRef, attribute: str) -> None:
