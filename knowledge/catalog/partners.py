@@ -52,8 +52,9 @@ def _with_synonyms(need: str) -> str:
     return " ".join([need, *extra])
 
 
-def _stems(text: str) -> set[str]:
-    return set(tokenize(text, "fr")) | set(tokenize(text, "en"))
+@lru_cache(maxsize=8192)  # the catalogue's skills and sectors, asked again on every search
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text, "fr")) | frozenset(tokenize(text, "en"))
 
 
 def _related(a: str, b: str) -> bool:
@@ -64,7 +65,7 @@ def _related(a: str, b: str) -> bool:
     return len(short) >= 5 and long_.startswith(short)
 
 
-def _overlaps(text: str, wanted: set[str]) -> bool:
+def _overlaps(text: str, wanted: frozenset[str] | set[str]) -> bool:
     return any(_related(s, w) for s in _stems(text) for w in wanted)
 
 
