@@ -123,7 +123,7 @@ class Questions:
         started = time.perf_counter()
         lang = ctx.lang
         kinds = ["document"] if intent.why == "definition" else None
-        if intent.kind == "offtopic":  # understood as out of scope: no search needed
+        if intent.kind == "offtopic" or intent.why == "not_held":  # no search needed
             answer = Answer(declined=True)
         else:
             text, vector = intent.text, intent.vector

@@ -127,6 +127,9 @@ class Understanding:
         short = len(words(text)) <= SHORT
         if v.is_only("cancel", text):
             return Intent("cancel", text)
+        if v.has("not_held", text) and not any(
+                v.has(group, text) for group in ("self_intro", "aid", "partner", "advisor")):
+            return Intent("question", text, why="not_held")  # declined without a search
         if memory is not None and not named:
             followup = self._followup(text, memory, profile, attribute, signals, short)
             if followup is not None:

@@ -163,6 +163,16 @@ async def test_off_topic_is_still_declined_with_the_advisor_offer(bot: Assistant
         assert actions(replies) == ["menu:advisor"]
 
 
+async def test_facts_no_record_holds_are_declined_not_answered_with_a_card(
+        bot: Assistant) -> None:
+    """Who runs Decathlon, a welder's pay: the named company's card would not answer."""
+    for text in ("Who is the current CEO of Decathlon?",
+                 "c'est quoi le salaire moyen d'un soudeur a Lille ?"):
+        replies = await Chat(bot, text[:5]).say(text)
+        assert replies[0].kind == "decline", text
+        assert actions(replies) == ["menu:advisor"]
+
+
 async def test_memory_is_erased_by_forget(bot: Assistant, db: Database) -> None:
     chat = Chat(bot)
     await chat.say("Quelles aides pour une PME de 40 salariés à Lens ?")

@@ -43,6 +43,12 @@ def understanding(kb: KnowledgeBase) -> Understanding:
     ("c koi une ETI ?", "question"),
     ("C'est qui Relocalisations.fr ?", "record_question"),
     ("Quel temps fera-t-il demain à Lille ?", "offtopic"),
+    # facts no record holds (people, pay, tax law), even when a catalogue company is named:
+    # questions, declined without a search (test_conversation)
+    ("c'est qui le pdg de camif ?", "question"),
+    ("what's the average salary of a welder in Dunkirk?", "question"),
+    # ...but someone saying who they are is not asking about a person
+    ("salut, je suis directeur general d'une PME textile, quelles aides ?", "find_aid"),
     ("stop", "cancel"),
 ])
 def test_what_people_want(understanding: Understanding, text: str, kind: str) -> None:
