@@ -46,11 +46,14 @@ class Answerer:
         return cls(kb=kb, extractive=extractive, llm=llm, top_k=top_k)
 
     async def compose(self, question: str, lang: str, vector: Vector | None = None, *,
-                      kinds: list[str] | None = None) -> Answer:
+                      kinds: list[str] | None = None,
+                      avoid: frozenset[str] = frozenset()) -> Answer:
         """Search and compose an answer (no state, no logging). ``kinds``: only these kinds
-        of source (a definition is looked for in documents)."""
+        of source (a definition is looked for in documents); ``avoid``: sentences the
+        conversation just said (a follow-up is not answered with them again)."""
         if self.llm is None:   # embedding, search and composition: one worker-thread hop
-            return await asyncio.to_thread(self._extractive, question, lang, vector, kinds)
+            return await asyncio.to_thread(self._extractive, question, lang, vector, kinds,
+                                           avoid)
         result, _ = await asyncio.to_thread(self._search, question, lang, vector, kinds)
         answer = await self.llm.compose(result)
         answer.result = result
@@ -72,16 +75,17 @@ class Answerer:
                               **filters), vector
 
     def _extractive(self, question: str, lang: str, vector: Vector | None,
-                    kinds: list[str] | None) -> Answer:
+                    kinds: list[str] | None, avoid: frozenset[str] = frozenset()) -> Answer:
         result, vector = self._search(question, lang, vector, kinds)
-        answer = self.extractive.compose(result, vector=vector)
+        answer = self.extractive.compose(result, vector=vector, avoid=avoid)
         answer.result = result
         return self._noted(answer, result)
 
     async def compose_or_wider(self, question: str, lang: str, vector: Vector | None, *,
-                               kinds: list[str] | None = None) -> Answer:
+                               kinds: list[str] | None = None,
+                               avoid: frozenset[str] = frozenset()) -> Answer:
         """``compose`` restricted to ``kinds``, then over every source if that declines."""
-        answer = await self.compose(question, lang, vector, kinds=kinds)
+        answer = await self.compose(question, lang, vector, kinds=kinds, avoid=avoid)
         if kinds and answer.declined:
-            answer = await self.compose(question, lang, vector)
+            answer = await self.compose(question, lang, vector, avoid=avoid)
         return answer

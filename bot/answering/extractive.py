@@ -107,6 +107,7 @@ class Answer:
     result: SearchResult | None = None
     missing: bool = False  # on topic, but the sources do not hold the fact asked
     attribute: str = ""    # the record attribute answered, if any
+    sentences: list[str] = field(default_factory=list)  # the quoted sentences, in order
 
 
 def split_sentences(text: str) -> list[str]:
@@ -164,7 +165,10 @@ class ExtractiveComposer:
         self.today = today
         self.embedder = embedder
 
-    def compose(self, result: SearchResult, *, vector: Vector | None = None) -> Answer:
+    def compose(self, result: SearchResult, *, vector: Vector | None = None,
+                avoid: frozenset[str] = frozenset()) -> Answer:
+        """The answer to ``result``'s question; sentences in ``avoid`` (said just before)
+        are quoted again only when nothing else is close enough."""
         lang = result.lang
         if result.declined:
             return Answer(declined=True)
@@ -180,6 +184,13 @@ class ExtractiveComposer:
             return Answer(declined=True)
         scores, best_dense = self._scores(candidates, result.query, lang, vector)
         order = sorted(range(len(candidates)), key=lambda j: -scores[j])
+        # A follow-up never gets the last answer again: what comes next in meaning, said to
+        # be the closest the sources hold when it is clearly further.
+        fresh = [j for j in order if candidates[j][1] not in avoid]
+        far = False
+        if avoid and fresh and fresh[0] != order[0]:
+            far = scores[fresh[0]] < scores[order[0]] - SENTENCE_MARGIN
+            order = fresh
         chosen: list[int] = []
         per_source: dict[int, int] = {}
         length = 0
@@ -197,11 +208,13 @@ class ExtractiveComposer:
                 break
         numbers: dict[int, int] = {}
         parts = []
+        answer = Answer()
         for j in chosen:
             source, sentence = candidates[j]
             number = numbers.setdefault(source, len(numbers) + 1)
             parts.append(f"{sentence} [{number}]")
-        answer = Answer(used=[used[i] for i in numbers])
+            answer.sentences.append(sentence)
+        answer.used = [used[i] for i in numbers]
         answer.blocks.append(" ".join(parts))
         for source, number in numbers.items():
             chunk = used[source].chunk
@@ -212,8 +225,8 @@ class ExtractiveComposer:
         shapes = [shape for asks, shape in _EXPECTS if asks.search(result.query)]
         shapeless = bool(shapes) and not any(
             shape.search(candidates[j][1]) for shape in shapes for j in chosen)
-        answer.missing = shapeless or (best_dense is not None
-                                       and best_dense < MISSING_SIMILARITY)
+        answer.missing = far or shapeless or (best_dense is not None
+                                              and best_dense < MISSING_SIMILARITY)
         return answer
 
     def quotable(self, chunk: Chunk, lang: str) -> list[str]:

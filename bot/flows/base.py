@@ -35,7 +35,8 @@ class Compose(Protocol):
     """Search and compose an answer (``Assistant.compose``)."""
 
     def __call__(self, question: str, lang: str, vector: Vector | None, *,
-                 kinds: list[str] | None = None) -> Awaitable[Answer]: ...
+                 kinds: list[str] | None = None,
+                 avoid: frozenset[str] = frozenset()) -> Awaitable[Answer]: ...
 
 
 @runtime_checkable

@@ -104,6 +104,13 @@ class SmallTalk:
         return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
 
 
+
+def _said_before(ctx: Context) -> frozenset[str]:
+    """The sentences the last answer quoted (kept in the state)."""
+    last = ctx.state.data.get("last") if ctx.state is not None else None
+    said = last.get("said") if isinstance(last, dict) else None
+    return frozenset(str(s) for s in said) if isinstance(said, list) else frozenset()
+
 class Questions:
     """General questions: retrieval, then the direct answer with at most three sources."""
 
@@ -134,7 +141,9 @@ class Questions:
                                             previous=memory.question, subject=subject)
                 if better:  # the model's standalone question, searched as such
                     text, vector = better, None
-            answer = await self.compose(text, lang, vector, kinds=kinds)
+            answer = await self.compose(text, lang, vector, kinds=kinds,
+                                        avoid=_said_before(ctx) if intent.followup
+                                        else frozenset())
         hits = answer.result.hits if answer.result else []
         await self.db.log_question(
             channel=ctx.incoming.channel, lang=lang, question=intent.text,
@@ -153,7 +162,8 @@ class Questions:
                 if c.kind in ("aid", "partner", "cci")]
         if ctx.state is not None:
             ctx.state.data["last"] = {"q": intent.text,
-                                      "sources": [c.source_id for c in answer.citations]}
+                                      "sources": [c.source_id for c in answer.citations],
+                                      "said": list(answer.sentences)}  # an answer's length
         memory = Memory.load(ctx.state.data) if ctx.state else Memory()
         memory.topic, memory.question = "question", intent.text
         memory.results, memory.focus = refs, (refs[0] if len(refs) == 1 else None)

@@ -36,6 +36,20 @@ def test_extractive_answer_cites_sources_that_exist(kb: KnowledgeBase, catalog: 
         assert citation.url.startswith("http")
 
 
+def test_a_follow_up_is_not_answered_with_the_sentences_just_said(
+        kb: KnowledgeBase, catalog: Catalog) -> None:
+    embedder = kb.retriever.embedder
+    composer = ExtractiveComposer(catalog=catalog, kb=kb, embedder=embedder)
+    result = kb.search("qui remet les prix à la fin des 24 heures pour relocaliser ?", lang="fr")
+    first = composer.compose(result)
+    again = composer.compose(result, avoid=frozenset(first.sentences))
+    assert first.sentences
+    assert again.sentences
+    assert not set(again.sentences) & set(first.sentences)
+    assert composer.compose(result, avoid=frozenset({"une phrase jamais dite"})).sentences \
+        == first.sentences
+
+
 def test_closed_scheme_is_flagged_closed_never_recommended(
     kb: KnowledgeBase, catalog: Catalog
 ) -> None:
