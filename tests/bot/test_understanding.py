@@ -47,6 +47,8 @@ def understanding(kb: KnowledgeBase) -> Understanding:
     # questions, declined without a search (test_conversation)
     ("c'est qui le pdg de camif ?", "question"),
     ("what's the average salary of a welder in Dunkirk?", "question"),
+    ("on veut faire labelliser nos produits, vers qui se tourner ?", "find_partner"),
+    ("we need engineering students for a prototype, any school around?", "find_partner"),
     # ...but someone saying who they are is not asking about a person
     ("salut, je suis directeur general d'une PME textile, quelles aides ?", "find_aid"),
     ("stop", "cancel"),
