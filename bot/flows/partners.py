@@ -9,6 +9,7 @@ Usage (from the Assistant's router)::
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from bot.actions import Action
 from bot.answering.render import shorten
@@ -33,8 +34,12 @@ class PartnerFinder:
     state = "partners"
 
     def __init__(self, *, kb: KnowledgeBase, catalog: Catalog, db: Database,
-                 extractor: ProfileExtractor, geo: Geo) -> None:
+                 extractor: ProfileExtractor, geo: Geo,
+                 named: Callable[[str], list[RecordRef]] | None = None) -> None:
+        """``named``: the records a text names (``RecordIndex.find``); a partner the need
+        names is the user's own client or brand, not one to suggest to them."""
         self.kb = kb
+        self.named = named
         self.catalog = catalog
         self.db = db
         self.extractor = extractor
@@ -128,8 +133,11 @@ class PartnerFinder:
         found = await asyncio.to_thread(self.kb.search, need, lang=lang, k=15, kind="partner")
         # The retriever's ranking helps even when it would decline the need as a question.
         ranked = [h.chunk.source_id for h in found.hits]
-        matches = match_partners(need, profile, self.kb.partners.values(), geo=self.geo,
-                                 ranked_ids=ranked, limit=PARTNER_PAGE)
+        known = {r.id for r in self.named(need) if r.kind == "partner"} if self.named else set()
+        matches = [m for m in match_partners(need, profile, self.kb.partners.values(),
+                                             geo=self.geo, ranked_ids=ranked,
+                                             limit=PARTNER_PAGE + len(known))
+                   if m.partner.id not in known][:PARTNER_PAGE]
         advisor = Button(t("button_advisor", lang), "menu:advisor")
         if not matches:
             return [Reply(blocks=(t("partner_no_results", lang),), buttons=(advisor,))]

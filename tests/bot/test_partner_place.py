@@ -49,3 +49,18 @@ async def test_a_need_no_partner_lists_is_not_presented_as_a_fit(
     assert catalog.t("partner_results_title", "en") not in machining
     sewing = await say("je cherche un atelier de confection textile", "confection")
     assert catalog.t("partner_results_title", "fr") in sewing
+
+
+async def test_the_client_a_team_names_is_not_suggested_to_it(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    """Found trying it as a person: "team cartable hamelin : qui peut confectionner des sacs
+    scolaires ?" listed Hamelin itself first."""
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+    replies = await bot.handle(Incoming(
+        channel="terminal", conversation_key="hamelin", user_id="hamelin",
+        text="team cartable hamelin : qui peut confectionner des sacs scolaires en petite serie ?"))
+    [answer] = [r for r in replies if r.citations]
+    assert "hamelin" not in {c.source_id for c in answer.citations}
+    assert len(answer.citations) == 5
+    assert "resilience" in {c.source_id for c in answer.citations}
