@@ -127,6 +127,8 @@ class Identity:
         self.authorize = authorize
 
     async def ids(self) -> dict[str, Any]:
+        if self._ids is not None:  # every request asks: no lock once known
+            return self._ids
         async with self._lock:
             if self._ids is None:
                 response = await self.client.auth_test(token=self.token)

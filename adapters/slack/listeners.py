@@ -301,9 +301,10 @@ def build_bolt_app(bot: SlackBot, *, advisors: AdvisorActions, client: AsyncWebC
                    logger=logging.getLogger("relocbot.slack.bolt"))
     replies = CardReplies(leads=advisors.leads, catalog=advisors.catalog,
                           restricted=advisors.restricted)
-    app.event("app_mention")(bot.on_mention)
+    # bolt tries listeners in order, building their arguments: messages (most frequent) first
     app.event("message", matchers=[replies.matches])(replies.on_reply)   # first: bolt runs one
     app.event("message")(bot.on_message)
+    app.event("app_mention")(bot.on_mention)
     app.event("app_home_opened")(bot.on_home)
     app.command("/reloc")(bot.on_command)
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(bot.on_action)
