@@ -179,7 +179,8 @@ class Understanding:
             or not is_question(text)
         if topic in ("find_aid", "find_partner", "cci_lookup") and short and signals \
                 and continues and not v.has("advisor", text) \
-                and not v.has("cci", text) and not v.has("partner", text):
+                and not v.has("cci", text) and not v.has("partner", text) \
+                and not (topic != "find_aid" and v.has("aid", text)):  # "find me grants..."
             return Intent(topic, text, profile=profile, followup=True)  # type: ignore[arg-type]
         # "who can I call?" about the record in focus asks its contact, not for a partner
         own = (v.has("partner", text) and attribute != "contact") or v.has("cci", text) \

@@ -101,6 +101,13 @@ def test_a_new_topic_starts_afresh(understanding: Understanding) -> None:
                                     "subvention ?", memory=memory).kind == "question"
     cci = understanding.understand("Quel est le contact de la CCI pour Lens ?", memory=memory)
     assert (cci.kind, cci.followup) == ("cci_lookup", False)
+    # an aid request after a partner search is not the search's place (found trying it)
+    partners = Memory(topic="find_partner", need="coudre des bavoirs")
+    grants = understanding.understand("find me grants for a 40-person company in Lens",
+                                      memory=partners)
+    assert (grants.kind, grants.followup) == ("find_aid", False)
+    place = understanding.understand("et à Lens ?", memory=partners)
+    assert (place.kind, place.followup) == ("find_partner", True)
     weather = understanding.understand("Quelle est la météo demain ?",
                                        memory=Memory(focus=RecordRef("cci", "cci-artois")))
     assert weather.kind == "offtopic"
