@@ -167,7 +167,7 @@ class Assistant:
             return [*inner_replies, *self._resume(ctx, form)]
         if form.state == self.finder.state and intent.profile != Profile() \
                 and intent.why not in ("record_question", "cci_lookup") \
-                and not self.understanding.vocab.has("definition", intent.text):
+                and self.understanding.vocab.starts_with("continuation", intent.text):
             return await form.on_answer(ctx, intent.text)  # "et si on était dans l'Aisne ?"
         inner = Intent(kind, intent.text, record=intent.record,  # type: ignore[arg-type]
                        attribute=intent.attribute, profile=intent.profile, vector=intent.vector,

@@ -153,7 +153,8 @@ class Understanding:
                 (v.has("cci_question", text) or attribute == "contact")
                 and len(words(text)) <= CCI_WITHOUT_PLACE)):
             return Intent("cci_lookup", text, profile=profile)
-        if v.has("aid", text) and (company or len(words(text)) <= 6) \
+        # "quelles aides ?" starts the finder; "qui le finance ?" asks about something else
+        if v.has("aid", text) and (company or (len(words(text)) <= 6 and attribute is None)) \
                 and not v.starts_with("partner", text):
             return Intent("find_aid", text, profile=profile)
         if v.has("partner", text) and not v.is_only("aid", text):
@@ -261,6 +262,8 @@ class Understanding:
         if v.is_only("cancel", text) or (v.starts_with("cancel", text)
                                          and len(words(text)) <= 10 and not is_question(text)):
             return Intent("cancel", text)
+        if v.made_of(("greeting",), text):
+            return Intent("digression", text, why="greeting")
         if v.made_of(("thanks", "greeting"), text) and not v.is_only("affirm", text):
             return Intent("digression", text, why="thanks")
         if any(v.is_only(g, text) for g in ("affirm", "deny", "skip", "back")):

@@ -30,3 +30,37 @@ async def test_a_follow_up_digression_in_the_lead_form_stays_on_its_topic(
     assert catalog.t("partner_results_nearest", "fr") not in followup
     assert catalog.t("form_resume", "fr") in followup
     assert catalog.t("lead_q_company", "fr") in followup          # the form is where it was
+
+
+async def test_in_the_aid_finder_a_question_is_answered_and_hello_is_not_thanks(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    """Found trying it as a person: at the finder's department question, "What is the 24 hours
+    to relocate event?" was stored as the project ("Noted: project: relocation") and "Salut !"
+    got "You're welcome"."""
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+
+    async def say(text: str | None = None, action: str | None = None) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key="finder",
+                                            user_id="finder", text=text, action=action,
+                                            kind="action" if action else "text"))
+        return "\n".join(r.text for r in replies)
+
+    assert catalog.t("finder_ask_department", "fr") in await say(action="menu:aid")
+    event = await say("What is the 24 hours to relocate event?")
+    assert "24" in event.split("\n")[0]
+    assert catalog.t("finder_noted", "en", summary="").split(":")[0] not in event
+    assert catalog.t("form_resume", "en") in event
+    hello = await say("Salut !")
+    assert catalog.t("thanks_reply", "fr") not in hello
+    assert catalog.t("thanks_reply", "en") not in hello
+    assert catalog.t("form_resume", "fr") in hello or catalog.t("form_resume", "en") in hello
+
+
+async def test_a_funding_question_without_a_subject_does_not_start_the_finder(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+    replies = await bot.handle(Incoming(channel="terminal", conversation_key="who",
+                                        user_id="who", text="qui le finance ?"))
+    assert catalog.t("finder_ask_department", "fr") not in "\n".join(r.text for r in replies)
