@@ -35,7 +35,7 @@ class PartnerFinder:
 
     def __init__(self, *, kb: KnowledgeBase, catalog: Catalog, db: Database,
                  extractor: ProfileExtractor, geo: Geo,
-                 named: Callable[[str], list[RecordRef]] | None = None) -> None:
+                 named: Callable[[str], list[RecordRef]]) -> None:
         """``named``: the records a text names (``RecordIndex.find``); a partner the need
         names is the user's own client or brand, not one to suggest to them."""
         self.kb = kb
@@ -133,7 +133,7 @@ class PartnerFinder:
         found = await asyncio.to_thread(self.kb.search, need, lang=lang, k=15, kind="partner")
         # The retriever's ranking helps even when it would decline the need as a question.
         ranked = [h.chunk.source_id for h in found.hits]
-        known = {r.id for r in self.named(need) if r.kind == "partner"} if self.named else set()
+        known = {r.id for r in self.named(need) if r.kind == "partner"}
         matches = [m for m in match_partners(need, profile, self.kb.partners.values(),
                                              geo=self.geo, ranked_ids=ranked,
                                              limit=PARTNER_PAGE + len(known))

@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -33,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.guard import guarded
 
-__all__ = ["StatementRunner", "relaxed_pragmas", "sqlite_pragmas"]
+__all__ = ["StatementRunner", "sqlite_pragmas"]
 
 T = TypeVar("T")
 
@@ -43,35 +44,34 @@ class StatementRunner:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._sync: Engine | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        # SQLite on a file: its own synchronous engine and the one thread that uses it
+        self._local: tuple[Engine, ThreadPoolExecutor] | None = None
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            self._sync = create_engine(url.set(drivername="sqlite"), pool_size=1,
-                                       max_overflow=0, pool_reset_on_return=None,
-                                       hide_parameters=True)
-            event.listen(self._sync, "connect", relaxed_pragmas)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="relocbot-sqlite")
+            sync = create_engine(url.set(drivername="sqlite"), pool_size=1, max_overflow=0,
+                                 pool_reset_on_return=None, hide_parameters=True)
+            event.listen(sync, "connect", functools.partial(sqlite_pragmas, relaxed=True))
+            self._local = sync, ThreadPoolExecutor(1, thread_name_prefix="relocbot-sqlite")
 
     async def run(self, operation: Callable[[Connection], T], *, write: bool = False) -> T:
         """``operation(conn)`` in a transaction committed on return when ``write``; database
         errors leave as ``StorageError`` (``bot.storage.guard``)."""
-        if self._sync is None or self._thread is None:
+        if self._local is None:
             async with guarded(), (self.engine.begin() if write
                                    else self.engine.connect()) as conn:
                 return await conn.run_sync(operation)
-        sync = self._sync
+        sync, thread = self._local
 
         def run_here() -> T:
             with sync.begin() if write else sync.connect() as conn:
                 return operation(conn)
 
         async with guarded():
-            return await asyncio.get_running_loop().run_in_executor(self._thread, run_here)
+            return await asyncio.get_running_loop().run_in_executor(thread, run_here)
 
     async def close(self) -> None:
-        if self._thread is not None and self._sync is not None:
-            thread, sync = self._thread, self._sync
+        if self._local is not None:
+            sync, thread = self._local
             await asyncio.get_running_loop().run_in_executor(thread, sync.dispose)
             thread.shutdown(wait=True)
 
@@ -85,7 +85,3 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any, *, relaxed: bool = False
     if relaxed:
         cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def relaxed_pragmas(dbapi_connection: Any, record: Any) -> None:
-    sqlite_pragmas(dbapi_connection, record, relaxed=True)
