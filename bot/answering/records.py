@@ -11,6 +11,7 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -28,6 +29,7 @@ from bot.messages import Citation
 from bot.understanding.records import RecordRef
 from knowledge.catalog.freshness import DEFAULT_STALE_MONTHS, closed_on, stale_months
 from knowledge.embeddings import Vector
+from knowledge.lexical import fold
 from knowledge.models import AidScheme, Cci, Partner
 
 DETAIL_MIN = 0.80  # the record's best sentence below this: it does not hold the fact
@@ -74,7 +76,14 @@ class RecordAnswers:
         name = self.name(ref, lang)
         if ref.kind != "partner":
             return name
-        return name.split(" — ")[0].split(" (")[0].strip() or name
+        short = name.split(" — ")[0].split(" (")[0].strip() or name
+        # "Résilience" alone also names a France Relance call: the full name tells them apart
+        return name if short != name and self._shared(short) else short
+
+    def _shared(self, short: str) -> bool:
+        wanted = fold(short)
+        return sum(wanted in fold(r.name) for kind in ("aid", "partner", "cci")
+                   for r in self._table(kind).values()) > 1
 
     def citation(self, ref: RecordRef, number: int = 1) -> Citation:
         record = self._table(ref.kind)[ref.id]
@@ -205,6 +214,13 @@ class RecordAnswers:
         elif attribute == "form":
             forms = ", ".join(self.catalog.label("aid_form", f, lang) for f in aid.aid_forms)
             first = self._t("rec_form", lang, name=name, value=forms or "—")
+        elif attribute == "manager":
+            said = self._mentioning(aid, en, ("gestion", "gere", "gestionnaire", "manag"))
+            first = self._t("rec_cumul", lang, name=name, value=said.rstrip(".")) if said \
+                else self._t("rec_funder", lang, name=name, value=aid.funder)
+        elif attribute == "cumul":
+            said = self._mentioning(aid, en, ("cumul", "combin"))
+            first = self._t("rec_cumul", lang, name=name, value=said.rstrip(".")) if said else ""
         elif attribute == "jobs":
             jobs = ", ".join(f"{n} ({size})" if size != "any" else str(n)
                              for size, n in aid.min_jobs.items())
@@ -223,6 +239,21 @@ class RecordAnswers:
         if stale_months(aid, today, self.stale_months) is None:  # else: the stale warning
             out.append(self._t("aid_verified", lang, date=aid.last_verified.isoformat()))
         return out
+
+    @staticmethod
+    def _mentioning(aid: AidScheme, en: bool, stems: tuple[str, ...]) -> str:
+        """The first item of the scheme's sheet with one of ``stems`` (combining it with
+        other aid, who manages it), or ""."""
+        items = [*(aid.beneficiary_conditions_en if en and aid.beneficiary_conditions_en
+                   else aid.beneficiary_conditions),
+                 *(aid.eligibility_en if en and aid.eligibility_en else aid.eligibility),
+                 *split_sentences(aid.amounts_en if en and aid.amounts_en else aid.amounts),
+                 *split_sentences(aid.how_to_apply_en if en and aid.how_to_apply_en
+                                  else aid.how_to_apply)]
+        for item in items:
+            if any(re.search(rf"\b{w}", fold(item)) for w in stems):
+                return item.strip()
+        return ""
 
     def _deadline(self, aid: AidScheme, name: str, lang: str, today: dt.date) -> str:
         if aid.is_closed(today):

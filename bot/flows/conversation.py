@@ -206,7 +206,14 @@ class RecordQuestions:
         if ref is None or not self.records.exists(ref):
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         if ref.kind != "aid" and intent.attribute not in ("contact", "apply"):
-            return await self._from_documents(ctx, intent, ref)
+            # who qualifies is the record's own ("quels sont les critères ?" of a label);
+            # the documents say more about the rest of a partner or a CCI
+            own = self.records.detail(ref, intent.text, ctx.lang, vector=intent.vector) \
+                if intent.followup and intent.attribute == "conditions" else None
+            if own is None or own.missing:
+                return await self._from_documents(ctx, intent, ref)
+            ctx.outcome = f"record:{intent.attribute}"
+            return await self._reply(ctx, ref, own, with_card=True)
         if intent.attribute == "summary" or (intent.attribute is None and not intent.followup):
             answer = self.records.answer(ref, intent.attribute, ctx.lang)
         else:
@@ -239,7 +246,7 @@ class RecordQuestions:
             replies = [Reply(blocks=(t("rec_missing", ctx.lang, name=name, what=what),
                                      t("answer_missing_offer", ctx.lang)),
                              buttons=(advisor_button(self.catalog, ctx.lang),), kind="answer")]
-        if intent.attribute not in (None, "summary") and replies \
+        if ref.kind == "aid" and intent.attribute not in (None, "summary") and replies \
                 and t("answer_missing", ctx.lang) in replies[0].blocks:
             what = self.catalog.label("attribute", intent.attribute or "summary", ctx.lang)
             first = replies[0]

@@ -74,7 +74,9 @@ class PartnerFinder:
             memory = Memory.load(ctx.state.data)
             if memory.need:
                 base = Profile.model_validate(memory.profile)
-                return await self._results(ctx, memory.need, base.overridden(intent.profile))
+                # a restated need ("and for the market study?") or the last one in a new place
+                need = intent.text if intent.said else memory.need
+                return await self._results(ctx, need, base.overridden(intent.profile))
         return await self.start(ctx, text=intent.text)
 
     async def on_answer(self, ctx: Context, text: str) -> list[Reply]:

@@ -14,7 +14,7 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 
 from bot.understanding.memory import Memory
-from bot.understanding.records import RecordIndex, RecordRef
-from bot.understanding.vocabulary import Vocabulary, is_question, words
+from bot.understanding.records import RecordIndex, RecordKind, RecordRef
+from bot.understanding.vocabulary import Vocabulary, clean, is_question, words
 from knowledge.catalog import Profile, ProfileExtractor
 from knowledge.embeddings import Vector, Vectors
 from knowledge.yamlfile import load_yaml
@@ -39,6 +39,7 @@ KNN_MIN = 0.86     # below this best similarity, nothing is close: a general que
 OFFTOPIC_MARGIN = 0.04  # off-topic examples beat every in-scope example by this: decline
 KNN_SMALL_TALK = 0.9  # small talk and advisor requests need a closer example (short texts)
 SHORT = 10         # words: a follow-up is short
+_ARTICLES = frozenset("le la les l' un une des du de d' the a an those these ces ce cette".split())
 CCI_WITHOUT_PLACE = 8  # "quelle est ma CCI ?" asks for the place; a longer one is a question
 
 IntentKind = Literal[
@@ -78,8 +79,11 @@ def _signals(profile: Profile) -> set[str]:
 
 class Understanding:
     def __init__(self, *, vocab: Vocabulary, records: RecordIndex, extractor: ProfileExtractor,
-                 embed: Callable[[str], Vector], examples: Vectors, labels: list[str]) -> None:
+                 embed: Callable[[str], Vector], examples: Vectors, labels: list[str],
+                 texts: Mapping[RecordRef, str] | None = None) -> None:
+        """``texts``: each record's words (cleaned), to tell a question about it."""
         self.vocab = vocab
+        self.texts = texts or {}
         self.records = records
         self.extractor = extractor
         self.embed = embed
@@ -96,7 +100,8 @@ class Understanding:
             np.vstack([embedder.embed_query(t) for t in texts])
         return cls(vocab=vocab or Vocabulary.load(),
                    records=RecordIndex.build(aids=kb.aids, partners=kb.partners, ccis=kb.ccis),
-                   extractor=extractor, embed=kb.embed_query, examples=vectors, labels=labels)
+                   extractor=extractor, embed=kb.embed_query, examples=vectors, labels=labels,
+                   texts=record_texts(kb))
 
     # -- outside a form --------------------------------------------------------------------
 
@@ -164,8 +169,12 @@ class Understanding:
     def _followup(self, text: str, memory: Memory, profile: Profile, attribute: str | None,
                   signals: set[str], short: bool) -> Intent | None:
         v = self.vocab
-        if v.has("definition", text) and len(words(text)) > 3:
+        if v.has("definition", text) and len(words(text)) > 3 \
+                and not self._in_focus(memory.focus, v.after("definition", text)):
             return None  # "c'est quoi une ETI ?" is a question of its own
+        if short and self._in_focus(memory.focus, v.after("definition", text)):
+            # "c'est quoi les 4 CCI pilotes ?" of the accelerator: words its record uses
+            return Intent("record_question", text, record=memory.focus, followup=True)
         company = signals - {"numbers"}
         ordinal = v.ordinal(text) if short else None
         if ordinal is not None and memory.results:
@@ -176,6 +185,15 @@ class Understanding:
                 return Intent("record_question", text, record=picked, attribute=attribute,
                               followup=True)
         topic = memory.topic
+        if (topic == "cci_lookup" or memory.place) and "place" not in signals and short \
+                and v.starts_with("continuation", text):
+            # "et pour lens ?" after a CCI lookup: a place, even in lowercase ("lens" alone
+            # is a common word, so the extractor reads it only with a capital)
+            commune = self.extractor.geo.find_in_text(text, strict=False)
+            if commune is not None:
+                place = profile.model_copy(update={"city": commune.name,
+                                                   "department": commune.department})
+                return Intent("cci_lookup", text, profile=place, followup=True)
         continues = v.starts_with("continuation", text) or len(words(text)) <= 5 \
             or not is_question(text)
         if topic in ("find_aid", "find_partner", "cci_lookup") and short and signals \
@@ -210,13 +228,22 @@ class Understanding:
         if topic == "cci_lookup" and "place" in signals and (
                 v.starts_with("continuation", text) or len(words(text)) <= 4):
             return Intent("cci_lookup", text, profile=profile, followup=True)
-        if topic == "find_partner" and short and v.starts_with("continuation", text):
-            return Intent("find_partner", f"{memory.need} {text}", profile=profile,
-                          followup=True, said=text)
+        if topic == "find_partner" and len(words(text)) <= SHORT + 4 \
+                and v.starts_with("continuation", text):
+            # "et en lin ?" narrows the last need; "and for the market study?" is another one
+            need = f"{memory.need} {text}" if v.starts_with("refinement", text) else text
+            return Intent("find_partner", need, profile=profile, followup=True, said=text)
         if topic == "question" and memory.question and short and \
                 v.starts_with("continuation", text):
             return Intent("question", f"{memory.question} {text}", followup=True, said=text)
         return None
+
+    def _in_focus(self, focus: RecordRef | None, asked: str) -> bool:
+        """Whether what a definition asks about ("les 4 cci pilotes") is a phrase of two words
+        or more that the record in focus uses: then it asks about that record."""
+        phrase = " ".join(w for w in asked.split() if w not in _ARTICLES)
+        return focus is not None and len(phrase.split()) >= 2 \
+            and f" {phrase} " in f" {self.texts.get(focus, '')} "
 
     def _nearest(self, text: str, profile: Profile) -> Intent:
         vector = self.embed(text)
@@ -279,6 +306,19 @@ class Understanding:
                           attribute=inner.attribute, profile=inner.profile, vector=inner.vector,
                           why="definition" if inner.why == "definition" else inner.kind)
         return Intent("form_answer", text)
+
+
+def record_texts(kb: Any) -> dict[RecordRef, str]:
+    """Every record's fields as one cleaned text (names, summaries, conditions...)."""
+    out: dict[RecordRef, str] = {}
+    tables: tuple[tuple[RecordKind, Any], ...] = (("aid", kb.aids), ("partner", kb.partners),
+                                                  ("cci", kb.ccis))
+    for kind, table in tables:
+        for record in table.values():
+            values = [v for v in record.model_dump().values() if isinstance(v, str | list)]
+            flat = " ".join(" ".join(map(str, v)) if isinstance(v, list) else v for v in values)
+            out[RecordRef(kind, record.id)] = clean(flat)
+    return out
 
 
 def load_examples(path: Path = EXAMPLES_FILE) -> tuple[list[str], list[str]]:

@@ -77,6 +77,12 @@ class Vocabulary:
         """A phrase of ``group`` occurs in ``text`` (whole words)."""
         return self._patterns[group].search(clean(text)) is not None
 
+    def after(self, group: str, text: str) -> str:
+        """The cleaned text after the first phrase of ``group`` ("" when none occurs)."""
+        cleaned = clean(text)
+        match = self._patterns[group].search(cleaned)
+        return cleaned[match.end():].strip() if match else ""
+
     def is_only(self, group: str, text: str) -> bool:
         """``text`` is exactly one phrase of ``group`` (small talk, typed button answers)."""
         return clean(text) in self._sets[group]

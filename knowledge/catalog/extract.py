@@ -81,8 +81,12 @@ class ProfileExtractor:
                                 r"at least |plus de |more than )?" + _NUMBER +
                                 r"\s*(?:nouveaux |new )?(?:emplois|postes|personnes|salaries|"
                                 r"jobs|people|employees|positions|etp)?")
-        self._jobs_after = re.compile(_NUMBER + r"\s*(?:creations? d'emplois|emplois crees|"
-                                      r"nouveaux emplois|new jobs|jobs created)")
+        self._jobs_after = re.compile(r"(?:(?:avec|with) )?" + _NUMBER +
+                                      r"\s*(?:creations? d'emplois|emplois crees|"
+                                      r"nouveaux emplois|new jobs|jobs created|jobs\b|"
+                                      r"emplois a la cle)")
+        # "une usine avec 60 emplois": jobs it brings, not the company's headcount
+        self._jobs_with = re.compile(r"\b(?:avec|with) " + _NUMBER + r"\s*(?:emplois|jobs)\b")
 
     @classmethod
     def load(cls) -> ProfileExtractor:
@@ -94,7 +98,8 @@ class ProfileExtractor:
         self._place(text, folded, profile)
         explicit = self._size_word(folded)
         headcount_match = self._headcount.search(folded)
-        jobs = self._jobs.search(folded) or self._jobs_after.search(folded)
+        jobs = self._jobs.search(folded) or self._jobs_with.search(folded) \
+            or self._jobs_after.search(folded)
         if jobs:
             profile.jobs = _to_int(jobs.group(1))
         if headcount_match and not (jobs and jobs.start(1) == headcount_match.start(1)):

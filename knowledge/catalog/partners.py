@@ -27,6 +27,8 @@ __all__ = ["RANK_WEIGHT", "PartnerMatch", "match_partners"]
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[1] / "data" / "partner_synonyms.yaml"
 RANK_WEIGHT = 4.0  # the retriever's first partner (meaning, any language) weighs this
+COVER_WEIGHT = 0.5  # each of its skills the need names, each word of the need they cover
+PHRASE_WEIGHT = 1.0  # each skill of two words or more the need names whole
 
 
 @dataclass(slots=True)
@@ -49,7 +51,10 @@ def _with_synonyms(need: str) -> str:
     """The need with the catalogue's own words for what it says ("sew" -> "confection")."""
     folded = f" {' '.join(re.findall(r'[a-z0-9]+', fold(need)))} "
     extra = [w for key, words in _synonyms().items() if f" {key} " in folded for w in words]
-    return " ".join([need, *extra])
+    for key in _synonyms():  # "market study" is "études de marché", not "marketing"
+        if " " in key and f" {key} " in folded:
+            folded = folded.replace(f" {key} ", " ")
+    return " ".join([folded.strip(), *extra])
 
 
 @lru_cache(maxsize=8192)  # the catalogue's skills and sectors, asked again on every search
@@ -101,7 +106,12 @@ def match_partners(
                    or (profile.sector and _overlaps(s, {profile.sector}))]
         if skills:
             m.reasons.append(Reason.of("capabilities", values=", ".join(skills)))
-            m.score += 2.0 + len(skills)
+            # "études de marché" covers both words of "étude de marché", "marchés publics" one
+            covered = {w for w in wanted if any(_overlaps(c, {w}) for c in skills)}
+            whole = [c for c in skills if len(_stems(c)) > 1  # a phrase, not one word
+                     and all(_overlaps(s, wanted) for s in _stems(c))]
+            m.score += 2.0 + COVER_WEIGHT * (len(skills) + len(covered)) \
+                + PHRASE_WEIGHT * len(whole)
         if sectors:
             m.reasons.append(Reason.of("sectors", values=", ".join(sectors)))
             m.score += 1.0 + len(sectors)

@@ -1,0 +1,111 @@
+"""Follow-ups found missing in the dialogue set (``relocbot eval``), each played through the
+real Assistant: another kind of partner after a partner search, a record whose short name
+another record shares, what a scheme's sheet says about combining it or who manages it, a
+definition about words of the record in focus, a lowercase town after a CCI lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.i18n import Catalog
+from bot.messages import Incoming
+from bot.settings import Settings
+from bot.storage import Database
+from bot.wiring import build_assistant
+from knowledge.base import KnowledgeBase
+
+Say = Callable[[str], Awaitable[tuple[str, str]]]
+
+
+@pytest.fixture
+def say(kb: KnowledgeBase, db: Database, catalog: Catalog) -> Say:
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+    key = "followups"
+
+    async def send(text: str) -> tuple[str, str]:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key=key,
+                                            user_id=key, text=text))
+        intent = next((r.meta["intent"] for r in replies if r.meta.get("intent")), "")
+        return intent, replies[0].text
+
+    return send
+
+
+async def test_another_kind_of_partner_is_a_new_search_a_material_narrows_the_last(
+        say: Say) -> None:
+    await say("pour un client : qui fait du diagnostic innovation en region ?")
+    intent, text = await say("et un reseau de dirigeants pour qu'il rencontre du monde ?")
+    assert intent == "find_partner"
+    assert "1. Entreprises et Cités" in text
+    await say("I need someone to help me source French manufacturers for leather bags")
+    _, text = await say("and a retailer that only sells European-made products?")
+    assert "1. Camif" in text
+    await say("qui peut coudre des chemises ?")
+    intent, text = await say("et en lin ?")
+    assert intent == "find_partner"
+    assert "lin" in text.split("\n\n", 2)[1].lower()  # the first partner works linen
+
+
+async def test_a_partner_whose_short_name_a_scheme_shares_is_searched_by_its_full_name(
+        say: Say) -> None:
+    await say("Résilience a Roubaix c'est combien d'ateliers ?")
+    intent, text = await say("ils ont bosse pour qui ?")
+    assert intent == "record_question"
+    assert "Decathlon" in text
+    assert "France Relance" not in text
+
+
+async def test_what_a_sheet_says_about_combining_a_scheme_and_who_manages_a_fund(
+        say: Say) -> None:
+    _, text = await say("le PME2 c'est cumulable avec le volet 1 ?")
+    assert "non cumulable avec PME+ volet 1" in text.split("\n\n")[0]
+    await say("cap3ri ticket min/max ?")
+    _, text = await say("qui gere le fonds ?")
+    assert "Finorpa" in text[:300]
+
+
+async def test_which_bank_of_the_rev3_savings_account_names_the_bank(say: Say) -> None:
+    await say("the Rev3 savings account loans, up to how much per project?")
+    _, text = await say("which bank?")
+    assert "Crédit Coopératif" in text[:300]
+
+
+async def test_a_labels_criteria_come_from_its_record(say: Say) -> None:
+    await say("on veut faire labelliser nos produits made in france, vers qui se tourner ?")
+    _, text = await say("quels sont les criteres ?")
+    assert "caractéristiques essentielles" in text[:300]
+
+
+async def test_a_definition_of_words_the_record_in_focus_uses_is_about_it(say: Say) -> None:
+    await say("si on est pris dans l'accelerateur reloc, on est accompagnes combien de mois ?")
+    intent, text = await say("c'est quoi les 4 cci pilotes ?")
+    assert intent == "record_question"
+    assert "Normandie" in text[:300]
+    intent, _ = await say("c'est quoi une ETI ?")  # a word of its own: a question
+    assert intent == "question"
+
+
+async def test_a_lowercase_town_after_a_cci_lookup_is_a_place(say: Say) -> None:
+    await say("cci pour arras ?")
+    await say("tu peux m'ecrire un poeme sur le nord ?")
+    intent, text = await say("ok et pour lens c'est la meme ?")
+    assert intent == "cci_lookup"
+    assert "Lens" in text
+    assert "CCI Artois" in text
+
+
+async def test_turn_to_what_for_eco_design_after_a_closed_scheme_finds_schemes(
+        say: Say) -> None:
+    await say("tremplin ademe c'est encore ouvert ?")
+    intent, text = await say("ok alors vers quoi je me tourne pour l'ecoconception ?")
+    assert intent == "find_aid"
+    assert "Eco-Flux" in text
+
+
+async def test_a_plant_with_jobs_is_a_set_up_project_not_a_headcount(say: Say) -> None:
+    _, text = await say("nous sommes un groupe allemand sans site en France, on veut "
+                        "construire une usine a Valenciennes avec 60 emplois, quelles aides ?")
+    assert "60 salariés" not in text
+    assert "1. Aide à l'implantation (IMPL)" in text
