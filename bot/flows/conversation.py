@@ -209,7 +209,7 @@ class RecordQuestions:
             # who qualifies is the record's own ("quels sont les critères ?" of a label);
             # the documents say more about the rest of a partner or a CCI
             own = self.records.detail(ref, intent.text, ctx.lang, vector=intent.vector) \
-                if intent.followup and intent.attribute == "conditions" else None
+                if intent.attribute == "conditions" else None
             if own is None or own.missing:
                 return await self._from_documents(ctx, intent, ref)
             ctx.outcome = f"record:{intent.attribute}"

@@ -23,7 +23,7 @@ from bot.actions import Action
 from bot.answering.render import shorten
 from bot.flows.base import Compose
 from bot.flows.company_check import CompanyCheck, fill_profile
-from bot.flows.render import profile_summary, reason_text
+from bot.flows.render import official_name, profile_summary, reason_text
 from bot.i18n import Catalog
 from bot.messages import Button, Citation, Reply
 from bot.middleware import Context
@@ -301,7 +301,7 @@ class AidFinder:
         citations = []
         for number, m in enumerate(page, start=1):
             aid = m.aid
-            name = aid.name if lang == "fr" else aid.name_en
+            name = aid.name if lang == "fr" else official_name(aid, self.catalog)
             lines = [t("finder_aid_line", lang, rank=offset + number, name=name,
                        funder=aid.funder, number=number)]
             forms = ", ".join(self.catalog.label("aid_form", f, lang) for f in aid.aid_forms)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot.i18n import Catalog
 from knowledge.catalog import Profile, Reason
 from knowledge.catalog.geo import HDF_DEPARTMENTS
+from knowledge.lexical import fold
+from knowledge.models import AidScheme
 
-__all__ = ["profile_summary", "reason_text"]
+__all__ = ["official_name", "profile_summary", "reason_text"]
 
 
 def reason_text(reason: Reason, *, lang: str, catalog: Catalog) -> str:
@@ -37,3 +39,13 @@ def profile_summary(profile: Profile, *, lang: str, catalog: Catalog) -> str:
         labels = ", ".join(catalog.label("project_label", p, lang) for p in profile.project_types)
         parts.append(t("finder_summary_projects", lang, value=labels))
     return ", ".join(parts) or t("finder_unknown", lang)
+
+
+def official_name(aid: AidScheme, catalog: Catalog) -> str:
+    """A scheme's English name with its official French one, which is what the funder's
+    pages, advisors and forms use ("New Industry Loan (Bpifrance), in French “Prêt Nouvelle
+    Industrie”"); the English name alone when it already holds it."""
+    official = aid.name.split(" (")[0].split(" : ")[0].strip()
+    if not official or fold(official) in fold(aid.name_en):
+        return aid.name_en
+    return catalog.t("aid_name_official", "en", name=aid.name_en, official=official)

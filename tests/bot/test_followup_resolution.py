@@ -109,3 +109,14 @@ async def test_a_plant_with_jobs_is_a_set_up_project_not_a_headcount(say: Say) -
                         "construire une usine a Valenciennes avec 60 emplois, quelles aides ?")
     assert "60 salariés" not in text
     assert "1. Aide à l'implantation (IMPL)" in text
+
+
+async def test_an_english_finder_result_gives_the_schemes_official_french_name(
+        say: Say) -> None:
+    _, text = await say("Is there a Bpifrance loan to build our first factory in France?")
+    assert "New Industry Loan (Bpifrance), in French “Prêt Nouvelle Industrie”" in text
+
+
+async def test_a_labels_criteria_asked_first_come_from_its_record(say: Say) -> None:
+    _, text = await say("C'est quoi les critères pour avoir le label Origine France Garantie ?")
+    assert "prix de revient" in text[:300]
