@@ -130,6 +130,9 @@ class Questions:
         started = time.perf_counter()
         lang = ctx.lang
         kinds = ["document"] if intent.why == "definition" else None
+        if intent.why == "which_record":  # "qui le finance ?" with no subject yet
+            ctx.outcome = "question:which"
+            return [ctx.reply(self.catalog, "ask_which_record")]
         if intent.kind == "offtopic" or intent.why == "not_held":  # no search needed
             answer = Answer(declined=True)
         else:

@@ -40,6 +40,7 @@ OFFTOPIC_MARGIN = 0.04  # off-topic examples beat every in-scope example by this
 KNN_SMALL_TALK = 0.9  # small talk and advisor requests need a closer example (short texts)
 SHORT = 10         # words: a follow-up is short
 _ARTICLES = frozenset("le la les l' un une des du de d' the a an those these ces ce cette".split())
+SUBJECTLESS = 6   # "qui le finance ?": a short attribute question pointing at nothing
 CCI_WITHOUT_PLACE = 8  # "quelle est ma CCI ?" asks for the place; a longer one is a question
 
 IntentKind = Literal[
@@ -139,6 +140,11 @@ class Understanding:
             followup = self._followup(text, memory, profile, attribute, signals, short)
             if followup is not None:
                 return followup
+        if attribute not in (None, "summary") and not named and not signals \
+                and len(words(text)) <= SUBJECTLESS and not v.without_attribute(text) \
+                and (memory is None or (memory.focus is None and not memory.results)):
+            # "qui le finance ?" with nothing said before: which scheme is "le"?
+            return Intent("question", text, attribute=attribute, why="which_record")
         if v.has("advisor", text) and not named and (
                 v.has("advisor_strong", text) or not v.has("partner", text)):
             return Intent("advisor", text, profile=profile)

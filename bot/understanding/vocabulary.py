@@ -30,6 +30,14 @@ _QUESTION_START = re.compile(
     r"what|who|how|why|which|where|when|is|are|can|could|do|does|should)\b")
 
 
+_FUNCTION_WORDS = frozenset(
+    "le la les l' lui leur leurs il elle ils elles on je j' nous vous ca cela c' c'est ce "
+    "est-ce que qu' qui quoi quel quelle quels quelles comment combien ou quand y a faut "
+    "il-faut faire fait peut on-peut est sont et alors du de des d' un une pour "
+    "it its they them their this that i we you do does can could how much many what which "
+    "who when where is are the a an to for of about so then".split())
+
+
 def clean(text: str) -> str:
     """Folded text with punctuation turned into single spaces (apostrophes kept)."""
     folded = fold(text).replace("’", "'")
@@ -76,6 +84,14 @@ class Vocabulary:
     def has(self, group: str, text: str) -> bool:
         """A phrase of ``group`` occurs in ``text`` (whole words)."""
         return self._patterns[group].search(clean(text)) is not None
+
+    def without_attribute(self, text: str) -> list[str]:
+        """The words of ``text`` that are neither an attribute phrase nor a function word:
+        none in "qui le finance ?", "how do I apply?" (they ask about something unnamed)."""
+        rest = clean(text)
+        for pattern in self._attributes.values():
+            rest = pattern.sub(" ", rest)
+        return [w for w in _WORD.findall(rest) if w not in _FUNCTION_WORDS]
 
     def after(self, group: str, text: str) -> str:
         """The cleaned text after the first phrase of ``group`` ("" when none occurs)."""

@@ -120,3 +120,17 @@ async def test_an_english_finder_result_gives_the_schemes_official_french_name(
 async def test_a_labels_criteria_asked_first_come_from_its_record(say: Say) -> None:
     _, text = await say("C'est quoi les critères pour avoir le label Origine France Garantie ?")
     assert "prix de revient" in text[:300]
+
+
+@pytest.mark.parametrize("text", ["qui le finance ?", "c'est combien ?", "how do I apply?"])
+async def test_an_attribute_question_about_nothing_said_asks_which_one(
+        say: Say, catalog: Catalog, text: str) -> None:
+    _, reply = await say(text)
+    lang = "en" if text.startswith("how") else "fr"
+    assert reply == catalog.t("ask_which_record", lang)
+
+
+async def test_an_attribute_question_with_its_own_subject_is_answered(
+        say: Say, catalog: Catalog) -> None:
+    _, reply = await say("qui finance la relocalisation ?")
+    assert reply != catalog.t("ask_which_record", "fr")
