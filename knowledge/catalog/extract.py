@@ -29,6 +29,11 @@ VOCAB_FILE = Path(__file__).resolve().parents[1] / "data" / "profile_vocabulary.
 _NUMBER = r"(\d{1,3}(?:[ \u202f.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?)"
 _GROUPED = re.compile(r"\d{1,3}(?:[ \u202f.,]\d{3})+")
 _POSTAL = re.compile(r"\b(\d{5})\b")
+# "une vingtaine d'emplois", "a dozen people": the round number they stand for
+_ROUGHLY = {"dizaine": "10", "douzaine": "12", "quinzaine": "15", "vingtaine": "20",
+            "trentaine": "30", "quarantaine": "40", "cinquantaine": "50", "soixantaine": "60",
+            "centaine": "100", "dozen": "12"}
+_ROUGH = re.compile(r"\b(?:une|a) (" + "|".join(_ROUGHLY) + r")(?: d'| de | of )?")
 _HYPHENATED = re.compile(r"\b(\d+)-(person|people|employee|employees|staff|strong|man|salaries)\b")
 _DEPT_NUMBER = re.compile(r"\b(?:departement|dept|dep|department)\s*(?:du\s+|de\s+l'|n°\s*)?"
                           r"(\d{2})\b|\((\d{2})\)|\b(?:dans le|in the) (\d{2})\b|\ben (\d{2})\b")
@@ -77,7 +82,7 @@ class ProfileExtractor:
         self._headcount = re.compile(_NUMBER + r"\s*(?:" + heads + r")\b")
         verbs = "|".join(re.escape(fold(w)) for w in vocab["jobs_words"])
         self._jobs = re.compile(r"\b(?:" + verbs + r")\s+(?:que |seulement |only |just )?"
-                                r"(?:environ |about |around |au moins |"
+                                r"(?:environ |about |around |au moins |over |"
                                 r"at least |plus de |more than )?" + _NUMBER +
                                 r"\s*(?:nouveaux |new )?(?:emplois|postes|personnes|salaries|"
                                 r"jobs|people|employees|positions|etp)?")
@@ -94,6 +99,7 @@ class ProfileExtractor:
 
     def extract(self, text: str) -> Profile:
         folded = _HYPHENATED.sub(r"\1 \2", fold(text))  # "a 12-person workshop"
+        folded = _ROUGH.sub(lambda m: f"{_ROUGHLY[m.group(1)]} ", folded)
         profile = Profile()
         self._place(text, folded, profile)
         explicit = self._size_word(folded)

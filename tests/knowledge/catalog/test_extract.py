@@ -61,6 +61,14 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("une petite boîte de Lille", {"city": "Lille", "headcount": None, "size": None}),
     ("nous embauchons beaucoup", {"jobs": None}),
     ("le Nord de la France", {"department": "59"}),
+    # Round numbers in words, jobs "with" a plant, hiring "over" a number
+    ("On veut ouvrir une nouvelle usine et créer une vingtaine d'emplois",
+     {"jobs": 20, "headcount": None, "project_types": ["implantation", "recrutement"]}),
+    ("une PME d'une cinquantaine de salariés à Lens", {"headcount": 50, "city": "Lens"}),
+    ("a big group that plans to hire over 100 people", {"jobs": 100, "headcount": None}),
+    ("construire une usine a Valenciennes avec 60 emplois",
+     {"jobs": 60, "headcount": None, "city": "Valenciennes"}),
+    ("we plan a plant in Valenciennes with 60 jobs", {"jobs": 60, "headcount": None}),
     ("Made in France textile, in Tourcoing",
      {"city": "Tourcoing", "sector": "textile", "project_types": ["relocalisation"]}),
 ]
