@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from adapters.console.web import Ctx, Deps, hidden
 from bot.i18n import Lang
 from bot.leads.console import PAGE_SIZE, Filters
+from bot.leads.exchange import COMPANY, Exchange, exchanges
 from bot.leads.states import STATUSES, buttons
 from bot.storage import LeadEventRecord, LeadHistory, LeadPage, LeadRecord
 
@@ -131,6 +132,31 @@ def _event(deps: Deps, lang: Lang, event: LeadEventRecord) -> str:
             f'<span class="actor">{escape(event.actor)}</span></li>')
 
 
+def _said(deps: Deps, lang: Lang, said: Exchange) -> str:
+    t = deps.catalog.t
+    if said.author == COMPANY:
+        who = t("console_conversation_survey" if said.survey
+                else "console_conversation_company", lang)
+    elif said.author:
+        who = t("console_conversation_advisor", lang,
+                advisor=deps.signin.desks.display_name(said.author))
+    else:
+        who = t("console_conversation_advisor_unknown", lang)
+    words = (f"<blockquote>{escape(said.text)}</blockquote>" if said.text is not None
+             else f'<p class="erased">{escape(t("console_conversation_erased", lang))}</p>')
+    side = "company" if said.author == COMPANY else "advisor"
+    return (f'<li class="{side}"><time>{escape(date_text(deps, lang, said.at))}</time> · '
+            f'<strong>{escape(who)}</strong>{words}</li>')
+
+
+def _conversation(deps: Deps, lang: Lang, history: LeadHistory) -> str:
+    """The words exchanged with the company (``bot.leads.exchange``), oldest first."""
+    said = exchanges(history)
+    if not said:
+        return f'<p>{escape(deps.catalog.t("console_conversation_empty", lang))}</p>'
+    return '<ol class="conversation">' + "".join(_said(deps, lang, s) for s in said) + "</ol>"
+
+
 def _actions(deps: Deps, ctx: Ctx, lead: LeadRecord) -> str:
     t, lang, base = deps.catalog.t, ctx.lang, deps.config.mount
     ids = buttons(lead.status)
@@ -164,6 +190,8 @@ def lead_body(deps: Deps, ctx: Ctx, *, history: LeadHistory, nonce: str) -> str:
         f'<section><h2>{escape(t("console_section_score", lang))}</h2>'
         f'<p>{lead.score}/100 ({escape(c.label("notify_tier", lead.tier, lang))})</p>'
         f'<ul>{reasons}</ul></section>'
+        f'<section><h2>{escape(t("console_section_conversation", lang))}</h2>'
+        f'{_conversation(deps, lang, history)}</section>'
         f'<section><h2>{escape(t("console_section_message", lang))}</h2>'
         f'<p>{escape(t("console_message_hint", lang))}</p>'
         f'<form method="post" action="{base}/leads/{escape(lead.ref)}/message">'

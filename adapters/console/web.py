@@ -200,5 +200,8 @@ section{background:#fff;padding:.8rem 1rem;margin-bottom:1rem;border-radius:6px}
 dl{display:grid;grid-template-columns:minmax(8rem,14rem) 1fr;gap:.3rem .8rem;margin:0}
 dt{font-weight:600}.figures{display:flex;flex-wrap:wrap;gap:1rem}.figures p{margin:.2rem 0}
 svg.chart{width:100%;height:auto;max-width:44rem}ol.timeline{padding-left:1.2rem}
+ol.conversation{list-style:none;padding:0}ol.conversation li{margin:.4rem 0;padding:.4rem .7rem;
+border-left:4px solid #1f5fa8;background:#f3f6fb}ol.conversation li.company{border-color:#2e7d32;
+background:#eef6ee}blockquote{margin:.3rem 0;white-space:pre-wrap}.erased{font-style:italic}
 @media (max-width:40rem){dl{grid-template-columns:1fr}th,td{padding:.35rem}}
 """

@@ -1,6 +1,9 @@
 """Slack lead notifications: the lead card (``adapters.slack.lead_cards``) posted with
-``chat.postMessage``; an update or the abandonment of a lead edits its card (``chat.update``:
-an abandoned card has no buttons) and says so in the card's thread; an erasure redraws the
+``chat.postMessage``; an update or the abandonment of a lead edits its card (``chat.update``)
+and says so in the card's thread; once the lead has ended (closed, abandoned) every message
+of the lead with buttons in that channel (the card, its reminders and escalations:
+``Delivery.cards``) is redrawn without them, and a ``redraw`` (a message with buttons posted
+while the lead ended, ``bot.leads.dispatcher``) does that alone. An erasure redraws the
 card without personal data. The company's reply to an advisor (``company_reply``,
 ``bot.leads.relay``) is posted in the thread of the card the advisor wrote under, quoted and
 escaped; erased, it is redrawn as "Message effacé". An advisor's weekly ``digest``
@@ -34,14 +37,16 @@ from bot.i18n import Catalog
 from bot.leads.digest import DIGEST, digest_text
 from bot.leads.notifiers.base import Delivery
 from bot.leads.notifiers.render import render
+from bot.leads.states import FINAL
 
-__all__ = ["CARD_GONE", "EDITS", "REPLY", "TRANSIENT_ERRORS", "SlackNotifier",
+__all__ = ["CARD_GONE", "EDITS", "REDRAW", "REPLY", "TRANSIENT_ERRORS", "SlackNotifier",
            "delivery_error"]
 
 CARD_GONE = frozenset({"message_not_found", "channel_not_found"})  # post a new card instead
 # Kinds that redraw the lead's first card and leave a note (catalog key) in its thread.
 EDITS = {"update": "notify_update_thread", "abandoned": "notify_abandoned_thread"}
 REPLY = "company_reply"
+REDRAW = "redraw"
 TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error",
                               "service_unavailable", "request_timeout"})
 
@@ -97,17 +102,48 @@ class SlackNotifier:
         blocks = lead_blocks(item.payload, catalog=self.catalog, lang=self.lang)
         if item.kind == "erased":
             return await self._redraw_erased(item, text, blocks)
+        if item.kind == REDRAW:
+            redrawn = await self._redraw_cards(item, text, blocks, skip=None)
+            return redrawn[0] if redrawn else None
         channel, _, ts = (item.previous_ref or "").partition(":")
         if item.kind in EDITS and channel and ts \
                 and await self._update_card(channel, ts, text, blocks):
-            note = self.catalog.t(EDITS[item.kind], self.lang, ref=layout.ref)
+            await self._redraw_cards(item, text, blocks, skip=item.previous_ref)
             await self._call("chat.postMessage", {"channel": channel, "thread_ts": ts,
-                                                  "text": escape_mrkdwn(note)})
+                                                  "text": escape_mrkdwn(self._note(item))})
             return item.previous_ref
+        if item.kind in EDITS:    # no first card to edit: the others still lose their buttons
+            await self._redraw_cards(item, text, blocks, skip=item.previous_ref)
         data = await self._call("chat.postMessage", {
             "channel": item.target, "text": text, "blocks": blocks, "unfurl_links": False,
             "unfurl_media": False})
         return f"{data.get('channel') or item.target}:{data.get('ts')}"
+
+    def _note(self, item: Delivery) -> str:
+        """What the card's thread is told: the company's update, an advisor's move (with the
+        new status), the abandonment."""
+        ref = str(item.payload.get("ref") or "")
+        transition = item.payload.get("transition")
+        if item.kind == "update" and isinstance(transition, dict) and transition.get("to"):
+            status = self.catalog.label("notify_status", str(transition["to"]), self.lang)
+            return self.catalog.t("notify_transition_thread", self.lang, ref=ref,
+                                  status=status)
+        return self.catalog.t(EDITS[item.kind], self.lang, ref=ref)
+
+    async def _redraw_cards(self, item: Delivery, text: str, blocks: list[Block], *,
+                            skip: str | None) -> list[str]:
+        """Once the lead has ended, redraw its other messages with buttons in this channel
+        (``item.cards``) as ``blocks`` (none: a final status has no buttons); those Slack
+        says are gone are skipped. The references redrawn."""
+        if str(item.payload.get("status") or "") not in FINAL:
+            return []
+        redrawn = []
+        for _kind, ref in item.cards:
+            channel, _, ts = ref.partition(":")
+            if ref != skip and channel and ts \
+                    and await self._update_card(channel, ts, text, blocks):
+                redrawn.append(ref)
+        return redrawn
 
     async def _reply(self, item: Delivery) -> str | None:
         """The company's answer, quoted in the thread it answers (nothing left to post once

@@ -3,7 +3,8 @@
 An advisor's message reaches the company with a "Répondre" button (``bot.actions.relay_reply``,
 ``rl:reply:<ref>``). Pressing it arms a one-time reply in the conversation state (checked
 against the lead: this person's request, an advisor wrote, not erased); the next message is
-passed on to the card's thread (``bot.leads.relay.reply_to_desk``) and the relay disarms.
+passed on to the card's thread, or kept for the advisors' console when the desk has no Slack
+card (``bot.leads.relay.reply_to_desk``), and the relay disarms.
 ``/annuler`` (or "stop", "annuler" typed) disarms without sending; any other command disarms
 and runs; an armed reply left unused expires after ``ARMED_FOR``; ``/oublier`` deletes the
 state, and the erased lead accepts no more replies.

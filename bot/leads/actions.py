@@ -11,13 +11,16 @@ state machine does not allow raises ``InputError("lead_transition_refused")`` an
 ``transition_refused``.
 
 Every move is an audit event ``transition`` (actor, time, ``from``, ``to``, ``reason``,
-``via`` the action id, ``desk``, ``company_told``). Taking a lead in charge and each closing
-also queue, in the same transaction, a ``company_notice`` telling the company in its own chat
-and language (``bot.leads.company``: the desk, and the advisor's first name only if the
-advisor allows it), once per move. "Pas pour nous" (``refused``) re-routes the lead at once to
-the next candidate desk its routing gave (``details["desk_candidates"]``) not yet refused, or
-else the regional desk, with new outbox rows for that desk; refused by the regional desk too,
-it stays ``refused`` there (the region may still take or close it): never dropped.
+``via`` the action id, ``desk``, ``company_told``, ``desks_told``). Every move queues an
+``update`` for the desk's e-mail, webhook and inbox targets (and, once closed, for every
+target that had the lead, Slack included: ``bot.leads.updates``). Taking a lead in charge
+and each closing also queue, in the same transaction, a ``company_notice`` telling the
+company in its own chat and language (``bot.leads.company``: the desk, and the advisor's
+first name only if the advisor allows it), once per move. "Pas pour nous" (``refused``)
+re-routes the lead at once to the next candidate desk its routing gave
+(``details["desk_candidates"]``) not yet refused, or else the regional desk, with new outbox
+rows for that desk; refused by the regional desk too, it stays ``refused`` there (the region
+may still take or close it): never dropped.
 
 Usage::
 
@@ -34,6 +37,7 @@ from bot.errors import AccessDenied, InputError
 from bot.leads.company import NOTICE, company_item, notice_key
 from bot.leads.service import LeadService
 from bot.leads.states import ACTIONS, CLOSED, NEW, REFUSED, TAKEN, Action, allowed
+from bot.leads.updates import transition_updates
 from bot.storage import LeadRecord, LeadTransaction
 from bot.storage.limits import RULE_CHARS
 
@@ -143,8 +147,10 @@ async def _move(service: LeadService, tx: LeadTransaction, lead: LeadRecord, mov
     if moved is None:
         return None
     told = False
+    stamp = await tx.count_events(lead_id=moved.id, action="transition") + 1
+    updates = await transition_updates(service, tx, before=before, moved=moved, actor=actor,
+                                       via=action, stamp=stamp, now=now)
     if moved.status == TAKEN or moved.status in CLOSED:
-        stamp = await tx.count_events(lead_id=moved.id, action="transition") + 1
         item = company_item(moved, kind=NOTICE, key=notice_key(moved, moved.status, stamp),
                             now=now, notice=moved.status,
                             desk_name=service.desk_name(moved.desk_id),
@@ -154,7 +160,7 @@ async def _move(service: LeadService, tx: LeadTransaction, lead: LeadRecord, mov
             told = True
     tx.add_event(lead_id=moved.id, action="transition", actor=actor, at=now, detail={
         "from": before.status, "to": moved.status, "reason": move.reason, "via": action,
-        "desk": before.desk_id, "company_told": told})
+        "desk": before.desk_id, "company_told": told, "desks_told": updates})
     if move.reassign and moved.desk_id != before.desk_id:
         await _notify(service, tx, moved)
     if move.to == REFUSED:

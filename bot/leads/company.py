@@ -69,18 +69,17 @@ def notice_key(lead: LeadRecord, notice: str, stamp: int | str) -> str:
 
 def company_item(lead: LeadRecord, *, kind: str, key: str, now: dt.datetime,
                  desk_name: str | None, notice: str | None = None, advisor: str | None = None,
-                 text: str | None = None, replies: bool = True) -> NewOutboxItem | None:
+                 text: str | None = None) -> NewOutboxItem | None:
     """The outbox row telling the company (``kind`` ``company_notice`` with ``notice``, or
-    ``company_message`` with the advisor's ``text``); ``None`` when it cannot be told.
-    ``replies=False``: the desk has no thread to receive an answer (a desk without Slack
-    writing from the console): no "Répondre", the company is told the advisor will call."""
+    ``company_message`` with the advisor's ``text``, which it may answer: "Répondre");
+    ``None`` when it cannot be told."""
     if not reachable(lead) or lead.user_key is None:
         return None
     if kind == NOTICE and notice not in NOTICES:
         raise ValueError(f"unknown company notice {notice!r}")
     payload = {"ref": lead.ref, "kind": kind, "notice": notice, "lang": lead_lang(lead),
                "desk_name": desk_name, "advisor": advisor, "text": text, "email": lead.email,
-               "channel": lead.channel, "replies": None if replies else False}
+               "channel": lead.channel}
     return NewOutboxItem(lead_id=lead.id, kind=kind, notifier=COMPANY, target=lead.user_key,
                          payload={k: v for k, v in payload.items() if v is not None},
                          idempotency_key=key, next_attempt_at=now, created_at=now)
@@ -133,7 +132,7 @@ def company_text(payload: Mapping[str, Any], *, catalog: Catalog,
     footer = t("followup_footer", lang, ref=ref)
     if kind == MESSAGE and str(payload.get("text") or "").strip():
         chat = medium == "chat"
-        if payload.get("replies") is False:   # nowhere for an answer to go: no "Répondre"
+        if payload.get("replies") is False:   # queued before console-only desks had answers
             return CompanyText(
                 ref=ref, lang=lang, subject=t("followup_subject_message", lang, ref=ref),
                 paragraphs=(t("followup_message_intro", lang, who=who, ref=ref),),

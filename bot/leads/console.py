@@ -6,8 +6,11 @@ desk's. A lead of another desk is "not found" for them (nothing tells it exists)
 through ``bot.leads.actions.apply_action`` (state machine, audit event with the advisor as
 actor, company told); a message is queued for the company like a reply in a Slack card's
 thread (``bot.leads.relay``), audited as ``relay_to_company`` with ``via: console``, never with
-its text; the same form sent twice (its ``nonce``) is queued once. When the lead has a Slack
-card, the relay opens on it (if not open already): the company's "Répondre" goes to its thread.
+its text; the same form sent twice (its ``nonce``) is queued once. The company always gets
+its "Répondre": when the lead has a Slack card the relay opens on it (if not open already) and
+the answers go to its thread; without one (a desk without Slack) the relay opens in the
+console, which keeps the answers. Either way the lead's page shows the words exchanged
+(``bot.leads.exchange``), to the advisors who may see the lead only.
 
 Usage::
 
@@ -15,6 +18,7 @@ Usage::
     scope = console.scope("U01ADVISOR")                 # None: not an advisor
     page = await console.leads(scope, filters=Filters(status="new"), page=1)
     history = await console.lead(scope, ref="REL-2026-00042")      # None: not theirs
+    words = exchanges(history)              # bot.leads.exchange: what the page shows
     await console.act(scope, ref="REL-2026-00042", action="lead_claim")
     await console.message(scope, ref="REL-2026-00042", text="Bonjour...", nonce="f1a2")
     await console.audit(actor="U01ADVISOR", action="lead", target="REL-2026-00042", status=200)
@@ -126,14 +130,14 @@ class Console:
                     raise InputError("relay_erased")
                 item = company_item(lead, kind=MESSAGE, key=f"{lead.ref}:{MESSAGE}:{digest}",
                                     now=now, desk_name=service.desk_name(lead.desk_id),
-                                    advisor=service.desks.first_name(scope.advisor), text=text,
-                                    replies=card is not None or bool(lead.details.get("relay")))
+                                    advisor=service.desks.first_name(scope.advisor), text=text)
                 if item is None or not reachable(lead):
                     raise InputError("relay_unreachable")
-                if card is not None and not lead.details.get("relay"):
+                relay = _opened(lead.details.get("relay"), card=card,
+                                advisor=item.payload.get("advisor"), now=now)
+                if relay is not None:
                     await tx.update(lead_id=lead.id, changes={"details": {
-                        **lead.details, "relay": {"thread": card, "advisor": item.payload.get(
-                            "advisor"), "opened_at": now.isoformat()}}})
+                        **lead.details, "relay": relay}})
                 tx.add_outbox(items=[item])
                 tx.add_event(lead_id=lead.id, action="relay_to_company", actor=scope.advisor,
                              at=now, detail={"chars": len(text), "via": "console",
@@ -161,3 +165,14 @@ class Console:
                     since: dt.datetime) -> list[LeadFact]:
         """The statistics' rows of the advisor's desks (or one of them)."""
         return await self.service.db.console.facts(desks=self._desks(scope, desk), since=since)
+
+
+def _opened(relay: Any, *, card: str | None, advisor: Any,
+            now: dt.datetime) -> dict[str, Any] | None:
+    """The relay to store after a console message (``None``: keep the one open). On the
+    lead's Slack card when it has one (the company's answers go to its thread), else in the
+    console alone; a console relay moves to the card once there is one."""
+    if isinstance(relay, dict) and (relay.get("thread") or (relay.get("console") and not card)):
+        return None
+    opened: dict[str, Any] = {"thread": card, "advisor": advisor, "opened_at": now.isoformat()}
+    return opened if card else opened | {"console": True}

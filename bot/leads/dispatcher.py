@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ from typing import Any
 
 from bot.errors import DeliveryError, StorageError
 from bot.leads.notifiers import Delivery, Notifier
-from bot.storage import Database, OutboxRecord, utcnow
+from bot.leads.states import FINAL
+from bot.leads.updates import BUTTON_KINDS, SLACK
+from bot.storage import ConstraintError, Database, NewOutboxItem, OutboxRecord, utcnow
 
 __all__ = ["DispatchReport", "Dispatcher", "dead_letters", "retry_dead"]
 
@@ -116,7 +119,8 @@ class Dispatcher:
         item = claim.item
         delivery = Delivery(idempotency_key=item.idempotency_key, kind=item.kind,
                             target=item.target, payload=dict(item.payload),
-                            attempt=item.attempts or 1, previous_ref=claim.previous_ref)
+                            attempt=item.attempts or 1, previous_ref=claim.previous_ref,
+                            cards=claim.cards)
         return delivery, item.lead_id, item.notifier
 
     async def _deliver(self, item_id: int, delivery: Delivery, lead_id: int | None,
@@ -158,7 +162,33 @@ class Dispatcher:
         log.log(logging.INFO if error is None else logging.WARNING,
                 "lead %s: %s via %s (attempt %d)%s", delivery.ref, action, notifier_name,
                 attempt, f": {detail['error']}" if error is not None else "")
+        if error is None and remote_ref and notifier_name == SLACK \
+                and delivery.kind in BUTTON_KINDS:
+            await self._redraw_if_ended(delivery, remote_ref, now)
         return outcome
+
+    async def _redraw_if_ended(self, delivery: Delivery, remote_ref: str,
+                               now: dt.datetime) -> None:
+        """A Slack message with the lead's buttons that went out while (or after) the lead
+        ended (closed, abandoned): queue its ``redraw`` without buttons, once per message."""
+        if delivery.payload.get("status") in FINAL:
+            return
+        digest = hashlib.sha256(remote_ref.encode()).hexdigest()[:16]
+        try:
+            async with self.db.leads.transaction() as tx:
+                lead = await tx.get(ref=delivery.ref)
+                if lead is None or lead.status not in FINAL or lead.anonymised_at is not None:
+                    return
+                payload = {**delivery.payload, "kind": "update", "status": lead.status,
+                           "owner": lead.owner, "transition": {"to": lead.status}}
+                tx.add_outbox(items=[NewOutboxItem(
+                    lead_id=lead.id, kind="redraw", notifier=SLACK, target=delivery.target,
+                    payload=payload, idempotency_key=f"{lead.ref}:redraw:{digest}",
+                    next_attempt_at=now, created_at=now)])
+        except ConstraintError:    # queued already (the same message delivered twice)
+            return
+        except StorageError as exc:
+            log.warning("lead %s: no redraw queued (%s)", delivery.ref, type(exc).__name__)
 
 
 async def retry_dead(db: Database, *, ids: list[int] | None = None,

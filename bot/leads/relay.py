@@ -7,9 +7,15 @@
   relay on the lead (``details["relay"]``: the thread the company's replies go to) and writes
   the audit event ``relay_to_company`` (who, how long; never the text). The same Slack message
   delivered twice is relayed once (its idempotency key names it).
+- An advisor writes from the console (``bot.leads.console``): the relay opens on the lead's
+  Slack card when it has one, else in the console alone (``details["relay"]["thread"]``
+  ``None``, ``"console": True``): a desk without Slack gets its answers too.
 - The company presses "Répondre" under that message and writes (``bot.flows.relay``):
   :func:`reply_to_desk` checks the request is this person's and a relay is open, queues a
-  ``company_reply`` to the card's thread (notifier ``slack``) and writes ``relay_from_company``.
+  ``company_reply`` to the card's thread (notifier ``slack``), or, without a thread, keeps it
+  for the console (notifier ``console``, target the desk, written ``sent``: nothing to
+  deliver), and writes ``relay_from_company`` (its length, never its text). The console's
+  lead page shows both directions' words (``bot.leads.exchange``) from these rows only.
 - ``/oublier`` stops it: an erased lead has no ``user_key`` any more, so nothing is relayed
   either way (``InputError("relay_erased")`` / ``"relay_closed"``), and what was queued and
   not sent is cancelled (``bot.storage.erasure``).
@@ -25,6 +31,7 @@ Usage::
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +42,12 @@ from bot.leads.company import MESSAGE, company_item, lead_lang, reachable
 from bot.leads.service import LeadService
 from bot.storage import ConstraintError, LeadRecord, NewOutboxItem
 
-__all__ = ["CARD_NOTIFIER", "MAX_RELAY_CHARS", "REPLY", "OpenRelay", "Relayed", "is_card",
-           "relay_open", "relay_to_company", "reply_to_desk"]
+__all__ = ["CARD_NOTIFIER", "CONSOLE_NOTIFIER", "MAX_RELAY_CHARS", "REPLY", "OpenRelay",
+           "Relayed", "is_card", "relay_open", "relay_to_company", "reply_item",
+           "reply_to_desk"]
 
 CARD_NOTIFIER = "slack"       # where lead cards (and their threads) live
+CONSOLE_NOTIFIER = "console"  # a reply kept for the console alone (no thread to post it in)
 REPLY = "company_reply"       # the outbox kind of the company's answer, into the thread
 MAX_RELAY_CHARS = 3000        # a Slack section, well under a Telegram message
 
@@ -134,11 +143,31 @@ async def is_card(service: LeadService, *, card: str) -> bool:
 
 
 def _relay(lead: LeadRecord | None, user_key: str) -> dict[str, Any] | None:
-    """The lead's open relay, if this person may answer it."""
+    """The lead's open relay (a card's thread, or the console), if this person may answer."""
     if lead is None or lead.anonymised_at is not None or lead.user_key != user_key:
         return None
     relay = lead.details.get("relay")
-    return relay if isinstance(relay, dict) and relay.get("thread") else None
+    if isinstance(relay, dict) and (relay.get("thread") or relay.get("console")):
+        return relay
+    return None
+
+
+def reply_item(lead: LeadRecord, *, thread: str | None, text: str, key: str,
+               now: dt.datetime, survey: bool = False) -> NewOutboxItem:
+    """The outbox row carrying the company's words to the desk: into ``thread`` (a Slack
+    ``channel:ts``) when there is one, else kept for the console (``sent`` at once)."""
+    channel, _, thread_ts = (thread or "").partition(":")
+    payload: dict[str, Any] = {"ref": lead.ref, "kind": REPLY, "text": _clipped(text),
+                               "lang": lead_lang(lead)}
+    if survey:
+        payload["survey"] = True
+    if channel and thread_ts:
+        return NewOutboxItem(lead_id=lead.id, kind=REPLY, notifier=CARD_NOTIFIER,
+                             target=channel, payload=payload | {"thread_ts": thread_ts},
+                             idempotency_key=key, next_attempt_at=now, created_at=now)
+    return NewOutboxItem(lead_id=lead.id, kind=REPLY, notifier=CONSOLE_NOTIFIER,
+                         target=lead.desk_id, payload=payload, idempotency_key=key,
+                         next_attempt_at=now, created_at=now, status="sent")
 
 
 async def relay_open(service: LeadService, *, ref: str, user_key: str) -> OpenRelay | None:
@@ -166,14 +195,11 @@ async def reply_to_desk(service: LeadService, *, ref: str, user_key: str, text: 
         relay = _relay(lead, user_key)
         if lead is None or relay is None:
             raise InputError("relay_closed")
-        channel, _, thread_ts = str(relay["thread"]).partition(":")
         count = await tx.count_events(lead_id=lead.id, action="relay_from_company")
-        tx.add_outbox(items=[NewOutboxItem(
-            lead_id=lead.id, kind=REPLY, notifier=CARD_NOTIFIER, target=channel,
-            payload={"ref": lead.ref, "kind": REPLY, "text": _clipped(text),
-                     "thread_ts": thread_ts, "lang": lead_lang(lead)},
-            idempotency_key=f"{lead.ref}:{REPLY}:{count + 1}", next_attempt_at=now,
-            created_at=now)])
+        item = reply_item(lead, thread=relay.get("thread"), text=text, now=now,
+                          key=f"{lead.ref}:{REPLY}:{count + 1}")
+        tx.add_outbox(items=[item])
         tx.add_event(lead_id=lead.id, action="relay_from_company", actor=user_key, at=now,
-                     detail={"chars": len(text.strip()), "to": "slack_thread"})
+                     detail={"chars": len(text.strip()), "to": "slack_thread"
+                             if item.notifier == CARD_NOTIFIER else "console"})
         return lead.ref

@@ -8,7 +8,9 @@ A lead still ``new`` N working days (``bot.leads.workdays``) after it reached it
 3. ``escalate`` : the regional desk takes it over (``desk_id``, ``escalated_at``), ``escalation``
    to the regional desk's targets;
 4. ``abandon``  : status ``abandoned`` (``states.ABANDONED``); an ``abandoned`` notification to
-   every desk target the lead was sent to (its card is redrawn without buttons), and a
+   every desk target the lead was sent to (its Slack messages with buttons, the card and its
+   reminders and escalations, are redrawn without them; reminders and escalations not sent
+   yet are cancelled), and a
    ``company_notice`` for the company (``bot.leads.company``: notifier ``company``, target
    its ``user_key``, in its language) telling it and offering another way in; none once the
    person erased their data.
@@ -38,6 +40,7 @@ from bot.errors import ConfigError
 from bot.leads.company import NOTICE, company_item, notice_key
 from bot.leads.desks import Desks, DeskTarget
 from bot.leads.states import ABANDONED, NEW, check_transition
+from bot.leads.updates import DESK_KINDS, UNSENT
 from bot.leads.workdays import working_cutoff
 from bot.settings import Settings
 from bot.storage import Database, LeadRecord, LeadTransaction, NewOutboxItem
@@ -51,8 +54,6 @@ log = logging.getLogger(__name__)
 REGIONAL_DESK = "cci-hauts-de-france"
 ACTOR = "schedule"
 STEPS = ("remind", "regional", "escalate", "abandon")
-# What desks were sent about a lead: every target of these is told of its abandonment.
-DESK_KINDS = ("new", "update", "reminder", "escalation")
 
 
 def schedule_days(settings: Settings) -> tuple[int, int, int, int]:
@@ -131,7 +132,8 @@ async def _step(tx: LeadTransaction, due: DueLead, step: int, *, desks: Desks,
     if (step == 2 and desk_id != REGIONAL_DESK) or step == 3:
         plan += [("escalation", t) for t in desks.desk(REGIONAL_DESK).targets(
             settings.inbox_dir)]
-    if step == 4:   # every desk that saw the lead: its card loses its buttons
+    if step == 4:   # every desk that saw the lead: its cards lose their buttons
+        await tx.cancel_pending(lead_id=lead.id, kinds=UNSENT, reason=ABANDONED)
         plan += [("abandoned", DeskTarget(notifier=notifier, address=address)) for
                  notifier, address in await tx.notified_targets(lead_id=lead.id,
                                                                 kinds=DESK_KINDS)]

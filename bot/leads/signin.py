@@ -6,7 +6,8 @@ digest (HMAC-SHA-256 with ``RELOCBOT_CONSOLE_SECRET``) stored with an expiry, an
 returned for the e-mail. Redeeming it (once, before it expires) opens a session: another
 random secret for the cookie, stored as a digest too, with its CSRF token. An address nobody
 lists gets the same answer and no e-mail (no enumeration). Link requests are limited per
-client address (in this process) and per advisor (in the database, shared by replicas).
+client address and per advisor in the database (``db.console.hit``), so every process and
+replica shares the limits; the buckets are keyed digests, never the address itself.
 
 Usage::
 
@@ -24,7 +25,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,38 +71,27 @@ class SignIn:
         self.db, self.desks, self.clock = db, desks, clock
         self.limits = limits or SignInLimits()
         self._key = secret.encode()
-        self._clients: dict[str, deque[float]] = {}
 
     def digest(self, value: str) -> str:
         """The keyed digest stored in place of a token or a session secret."""
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
 
-    def _throttled(self, client: str) -> bool:
-        now = self.clock().timestamp()
-        if len(self._clients) > 10_000:        # bounded memory: forget the quiet ones
-            self._clients = {k: v for k, v in self._clients.items()
-                             if v and v[-1] > now - self.limits.window_seconds}
-        hits = self._clients.setdefault(client, deque())
-        while hits and hits[0] <= now - self.limits.window_seconds:
-            hits.popleft()
-        if len(hits) >= self.limits.per_client:
-            return True
-        hits.append(now)
-        return False
+    async def _allowed(self, bucket: str, limit: int, now: dt.datetime) -> bool:
+        """One more request in ``bucket`` (counted only when let through)."""
+        return await self.db.console.hit(bucket=self.digest(bucket), now=now, limit=limit,
+                                         window_seconds=self.limits.window_seconds)
 
     async def request(self, *, email: str, client: str) -> Link | None:
         """A new link for the advisor with this address, or ``None`` (unknown address, or
         the advisor's own limit reached: the caller says the same either way). Raises
         ``RateLimited`` past the client address's limit."""
-        if self._throttled(client):
+        now = self.clock()
+        if not await self._allowed(f"client\n{client}", self.limits.per_client, now):
             raise RateLimited("sign-in requests")
         advisor = self.desks.advisor_by_email(email)
         if advisor is None:
             return None
-        now = self.clock()
-        since = now - dt.timedelta(seconds=self.limits.window_seconds)
-        if await self.db.console.links_since(advisor=advisor, since=since) \
-                >= self.limits.per_advisor:
+        if not await self._allowed(f"advisor\n{advisor}", self.limits.per_advisor, now):
             return None
         token = secrets.token_urlsafe(32)
         await self.db.console.add_link(digest=self.digest(token), advisor=advisor, now=now,

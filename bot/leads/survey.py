@@ -11,7 +11,8 @@ advisor contacted it and whether that was useful, and may leave a comment for th
   ``{"answer": "yes"|"no"}``.
 - :func:`record_comment`: the optional comment (``bot.flows.survey``), audited by its length
   only (``survey_comment``); the words go to the advisor in the thread of the lead's Slack card
-  (a ``company_reply`` with ``survey: true``), erased with the rest on ``/oublier``.
+  (a ``company_reply`` with ``survey: true``), or, for a lead without a card, are kept for the
+  console's lead page (``bot.leads.relay.reply_item``); erased with the rest on ``/oublier``.
 
 Usage::
 
@@ -27,12 +28,12 @@ import datetime as dt
 import logging
 
 from bot.errors import InputError
-from bot.leads.company import SURVEY, company_item, lead_lang
-from bot.leads.relay import CARD_NOTIFIER, MAX_RELAY_CHARS, REPLY
+from bot.leads.company import SURVEY, company_item
+from bot.leads.relay import CARD_NOTIFIER, reply_item
 from bot.leads.service import LeadService
 from bot.leads.states import CLOSED
 from bot.settings import Settings
-from bot.storage import ConstraintError, Database, LeadRecord, NewOutboxItem
+from bot.storage import ConstraintError, Database, LeadRecord
 
 __all__ = ["ACTOR", "ANSWER_EVENTS", "QUESTIONS", "record_answer", "record_comment",
            "run_surveys", "survey_key"]
@@ -103,27 +104,23 @@ async def record_answer(service: LeadService, *, ref: str, user_key: str, questi
 
 async def record_comment(service: LeadService, *, ref: str, user_key: str, text: str) -> bool:
     """Store the company's comment (once) and pass it on to the thread of the lead's Slack
-    card; whether it reached a thread. Raises ``InputError("survey_closed")`` (not theirs,
-    erased, already commented) or ``InputError("survey_empty")``."""
+    card (else to the console); whether it went to a thread. Raises
+    ``InputError("survey_closed")`` (not theirs, erased, already commented) or
+    ``InputError("survey_empty")``."""
     text = text.strip()
     if not text:
         raise InputError("survey_empty")
     lead = await _open(service, ref, user_key)
     now = service.clock()
-    clipped = text if len(text) <= MAX_RELAY_CHARS else text[: MAX_RELAY_CHARS - 1] + "…"
     async with service.db.leads.transaction() as tx:
         if await tx.count_events(lead_id=lead.id, action="survey_comment"):
             raise InputError("survey_closed")
         card = await tx.card_ref(lead_id=lead.id, notifier=CARD_NOTIFIER)
-        channel, _, thread_ts = (card or "").partition(":")
-        if channel and thread_ts:
-            tx.add_outbox(items=[NewOutboxItem(
-                lead_id=lead.id, kind=REPLY, notifier=CARD_NOTIFIER, target=channel,
-                payload={"ref": lead.ref, "kind": REPLY, "survey": True, "text": clipped,
-                         "thread_ts": thread_ts, "lang": lead_lang(lead)},
-                idempotency_key=f"{lead.ref}:{SURVEY}:comment", next_attempt_at=now,
-                created_at=now)])
+        item = reply_item(lead, thread=card, text=text, now=now, survey=True,
+                          key=f"{lead.ref}:{SURVEY}:comment")
+        tx.add_outbox(items=[item])
         tx.add_event(lead_id=lead.id, action="survey_comment", actor=user_key, at=now,
                      detail={"chars": len(text), "desk_id": lead.desk_id,
-                             "to": "slack_thread" if card else "none"})
+                             "to": "slack_thread" if item.notifier == CARD_NOTIFIER
+                             else "console"})
     return bool(card)

@@ -13,11 +13,21 @@ Usage::
     facts = await db.console.facts(desks=None, since=now - dt.timedelta(days=365))
     await db.console.log(actor="U01ADVISOR", action="lead", target="REL-2026-00042",
                          status=200, at=now)
+    allowed = await db.console.hit(bucket=digest, now=now, window_seconds=900, limit=10)
+
+The sign-in rate limit (``hit``) is kept in the database, so every process and replica
+serving the console shares it: one entry per bucket (a keyed digest of the client address or
+the advisor, never the address itself) in the ``channel_store`` table (namespace
+``console-throttle``), holding the times of the requests let through in the window; it is
+read and written under a row lock (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite's single
+writer), so two replicas never both let the last request through. Entries expire with the
+window and go with the retention sweep's expired ``channel_store`` entries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, func, select, update
@@ -27,9 +37,13 @@ from bot.storage.console_tables import ConsoleAccess, ConsoleLink, ConsoleSessio
 from bot.storage.guard import reading, writing
 from bot.storage.lead_tables import Lead
 from bot.storage.records import LeadRecord, lead_record
+from bot.storage.tables import ChannelEntry
+from bot.storage.upsert import insert_ignoring
 
-__all__ = ["AccessRecord", "ConsoleRepository", "LeadFact", "LeadPage", "LeadQuery",
-           "SessionRecord"]
+__all__ = ["THROTTLE_NAMESPACE", "AccessRecord", "ConsoleRepository", "LeadFact", "LeadPage",
+           "LeadQuery", "SessionRecord"]
+
+THROTTLE_NAMESPACE = "console-throttle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +109,34 @@ class ConsoleRepository:
             session.add(ConsoleLink(digest=digest, advisor=advisor, created_at=now,
                                     expires_at=now + dt.timedelta(seconds=ttl_seconds)))
 
-    async def links_since(self, *, advisor: str, since: dt.datetime) -> int:
-        """How many links were sent to ``advisor`` since ``since`` (the sign-in rate limit)."""
-        async with reading(self._sessions) as session:
-            return int(await session.scalar(select(func.count()).select_from(ConsoleLink).where(
-                ConsoleLink.advisor == advisor, ConsoleLink.created_at >= since)) or 0)
+    async def hit(self, *, bucket: str, now: dt.datetime, window_seconds: float,
+                  limit: int) -> bool:
+        """Count one request in ``bucket`` (up to 255 characters) unless ``limit`` requests
+        were let through in the last ``window_seconds``: ``True`` when this one is (and is
+        counted), ``False`` when refused (not counted). Atomic across processes."""
+        since = (now - dt.timedelta(seconds=window_seconds)).timestamp()
+        key = (ChannelEntry.namespace == THROTTLE_NAMESPACE, ChannelEntry.key == bucket)
+        async with writing(self._sessions) as session:
+            dialect = session.get_bind().dialect.name
+            # the first statement writes: SQLite's write lock is taken at once
+            await session.execute(insert_ignoring(dialect, ChannelEntry,
+                                                  keys=("namespace", "key")),
+                                  {"namespace": THROTTLE_NAMESPACE, "key": bucket,
+                                   "value": "{}", "expires_at": now, "updated_at": now})
+            row = (await session.scalars(select(ChannelEntry).where(*key).with_for_update()
+                                         .execution_options(populate_existing=True))).one()
+            try:
+                stored = json.loads(row.value).get("hits", [])
+            except (ValueError, AttributeError):
+                stored = []
+            hits = [float(h) for h in stored if isinstance(h, int | float) and h > since]
+            if len(hits) >= limit:
+                return False
+            hits.append(now.timestamp())
+            row.value = json.dumps({"hits": hits}, separators=(",", ":"))
+            row.expires_at = now + dt.timedelta(seconds=window_seconds)
+            row.updated_at = now
+            return True
 
     async def redeem_link(self, *, digest: str, now: dt.datetime) -> str | None:
         """The advisor of an unused, unexpired link, marking it used in the same statement

@@ -19,6 +19,8 @@ the lead erased:
   for a person who asked to be forgotten), the address of the company's chat is
   scrubbed from every row, and a reply already posted in a card's thread is redrawn as
   erased (its ``erased`` notice says ``erased_kind``); the company's own chat is left alone.
+  A reply kept for the advisor console (notifier ``console``) is erased by blanking its row,
+  which is all the console reads.
 
 Internal to ``bot.storage`` (it works on ORM rows in an open session): callers go through
 ``LeadRepository.erase`` / ``purge`` and ``OutboxRepository.mark_sent``.
@@ -43,8 +45,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 from bot.storage.records import lead_record
 
-__all__ = ["COMPANY_KINDS", "COMPANY_NOTIFIER", "ERASED_RULE", "PERSON", "PERSONAL_FIELDS",
-           "anonymise", "erase_notice"]
+__all__ = ["COMPANY_KINDS", "COMPANY_NOTIFIER", "CONSOLE_NOTIFIER", "ERASED_RULE", "PERSON",
+           "PERSONAL_FIELDS", "anonymise", "erase_notice"]
 
 PERSONAL_FIELDS = ("company", "siren", "postal_code", "commune", "product", "origin",
                    "contact_name", "email", "phone")
@@ -54,6 +56,8 @@ KEPT_DETAILS = ("aids", "score_reasons", "assigned_to")
 DROPPED_EVENT_DETAILS = ("rule", "submission")
 PER_DELIVERY = ("slack", "inbox")     # one card / one file per delivery; others per target
 COMPANY_NOTIFIER = "company"          # to the company, in its own chat (target: its user key)
+CONSOLE_NOTIFIER = "console"          # kept for the advisor console: blanking the row erases it
+LOCAL = (COMPANY_NOTIFIER, CONSOLE_NOTIFIER)   # nothing elsewhere to follow up
 COMPANY_KINDS = ("company_notice", "company_message", "company_reply", "company_survey")
 Payload = Callable[..., dict[str, Any]]
 
@@ -78,7 +82,7 @@ def _notice(lead: Lead, item: OutboxItem, payload: dict[str, Any],
 async def erase_notice(session: AsyncSession, item: OutboxItem, *, now: dt.datetime) -> bool:
     """After ``item`` was delivered: if its lead was erased meanwhile (the delivery carried
     the data read before), queue the ``erased`` notice for what it delivered."""
-    if item.kind == "erased" or item.notifier == COMPANY_NOTIFIER or item.lead_id is None:
+    if item.kind == "erased" or item.notifier in LOCAL or item.lead_id is None:
         return False
     lead = await session.get(Lead, item.lead_id)
     if lead is None or lead.anonymised_at is None:
@@ -129,8 +133,7 @@ async def anonymise(session: AsyncSession, leads: Sequence[Lead], *, actor: str,
                 item.payload = payload(record, kind=item.kind)
         notices: dict[str, OutboxItem] = {}
         for item in items:
-            if item.status == "sent" and item.kind != "erased" \
-                    and item.notifier != COMPANY_NOTIFIER:
+            if item.status == "sent" and item.kind != "erased" and item.notifier not in LOCAL:
                 key = _notice_key(lead.ref, item)
                 notices.setdefault(key, _notice(lead, item, payload(record, kind="erased"), now))
         session.add_all(notices.values())

@@ -98,11 +98,14 @@ class OutboxItem(Base):
     # None for a message about no single lead (an advisor's weekly ``digest``, migration 0008)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"),
                                                 index=True, nullable=True)
-    # new | update | reminder | escalation | abandoned | erased (the desk's);
-    # company_notice | company_message | company_survey (to the company) | company_reply (to
-    # the desk's thread) | digest (to an advisor)
+    # new | update | reminder | escalation | abandoned | erased (the desk's); redraw (Slack:
+    # a card posted as its lead ended, drawn again without buttons); company_notice |
+    # company_message | company_survey (to the company) | company_reply (to the desk's thread,
+    # or kept for the console) | digest (to an advisor)
     kind: Mapped[str] = mapped_column(String(24))
-    notifier: Mapped[str] = mapped_column(String(24))      # inbox|slack|email|webhook|company
+    # inbox|slack|email|webhook|company|console (a company's reply kept for the console:
+    # written ``sent``, nothing to deliver)
+    notifier: Mapped[str] = mapped_column(String(24))
     target: Mapped[str] = mapped_column(String(512))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)

@@ -180,6 +180,25 @@ class LeadTransaction:
             .order_by(OutboxItem.id))).all()
         return list(dict.fromkeys((str(n), str(t)) for n, t in rows))
 
+    async def cancel_pending(self, *, lead_id: int, kinds: Iterable[str], reason: str) -> int:
+        """Cancel the lead's deliveries of ``kinds`` not sent yet (``pending``; one being
+        sent ends as it does); ``last_error`` says why. Returns how many. Rows another
+        transaction holds (an erasure locks the outbox before the lead, this caller holds the
+        lead) are left alone rather than waited for: no deadlock, and what they are is
+        settled by whoever holds them."""
+        ids = list((await self._session.scalars(
+            select(OutboxItem.id).where(OutboxItem.lead_id == lead_id,
+                                        OutboxItem.kind.in_(list(kinds)),
+                                        OutboxItem.status == "pending")
+            .with_for_update(skip_locked=True))).all())
+        if not ids:
+            return 0
+        done = await self._session.execute(
+            update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.status == "pending")
+            .values(status="cancelled", last_error=reason[:200])
+            .execution_options(synchronize_session=False))
+        return int(getattr(done, "rowcount", 0) or 0)
+
     def add_event(self, *, lead_id: int, action: str, actor: str, detail: dict[str, Any],
                   at: dt.datetime) -> None:
         """Append an audit event."""

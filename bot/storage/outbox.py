@@ -32,22 +32,28 @@ from bot.storage.guard import reading, writing
 from bot.storage.lead_tables import LeadEvent, OutboxItem
 from bot.storage.records import NewOutboxItem, OutboxRecord, outbox_record, outbox_row
 
-__all__ = ["CARD_KINDS", "Claim", "OutboxRepository"]
+__all__ = ["BUTTON_KINDS", "CARD_KINDS", "REDRAW_KINDS", "Claim", "OutboxRepository"]
 
 REMOTE_REF_CHARS = 255
 # The kinds that post a lead's card to a target: the desk's first notification, and the
 # regional desk's escalation (its first card of the lead).
 CARD_KINDS = ("new", "escalation")
+# The kinds that post a message with the lead's buttons (the card, reminders, escalations),
+# and those that may redraw them all (a move to a final status, the abandonment).
+BUTTON_KINDS = ("new", "reminder", "escalation")
+REDRAW_KINDS = ("update", "abandoned", "redraw")
 
 
 @dataclass(frozen=True)
 class Claim:
     """A claimed item (``attempts`` already counts this attempt) and, for an update of a lead,
     what the same notifier returned for the lead's first card to the same target (``new``,
-    or the regional desk's ``escalation``)."""
+    or the regional desk's ``escalation``); for a kind of ``REDRAW_KINDS``, ``cards``: the
+    ``(kind, remote_ref)`` of every message with buttons sent to that target, oldest first."""
 
     item: OutboxRecord
     previous_ref: str | None
+    cards: tuple[tuple[str, str], ...] = ()
 
 
 def _due(now: dt.datetime) -> Any:
@@ -100,7 +106,16 @@ class OutboxRepository:
                         OutboxItem.lead_id == item.lead_id, OutboxItem.kind.in_(CARD_KINDS),
                         OutboxItem.notifier == item.notifier, OutboxItem.target == item.target,
                         OutboxItem.status == "sent").order_by(OutboxItem.id).limit(1))
-            return Claim(item=outbox_record(item), previous_ref=previous)
+            cards: tuple[tuple[str, str], ...] = ()
+            if item.kind in REDRAW_KINDS and item.lead_id is not None:
+                rows = (await session.execute(
+                    select(OutboxItem.kind, OutboxItem.remote_ref).where(
+                        OutboxItem.lead_id == item.lead_id,
+                        OutboxItem.kind.in_(BUTTON_KINDS), OutboxItem.status == "sent",
+                        OutboxItem.notifier == item.notifier, OutboxItem.target == item.target,
+                        OutboxItem.remote_ref.is_not(None)).order_by(OutboxItem.id))).all()
+                cards = tuple(dict.fromkeys((str(k), str(r)) for k, r in rows))
+            return Claim(item=outbox_record(item), previous_ref=previous, cards=cards)
 
     async def _record(self, *, item_id: int, lead_id: int | None, attempt: int,
                       values: dict[str, Any], action: str, actor: str, detail: dict[str, Any],

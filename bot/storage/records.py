@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 from bot.storage.lead_tables import Lead, LeadEvent, OutboxItem
 
@@ -105,7 +105,8 @@ class OutboxRecord:
 @dataclass(frozen=True)
 class NewOutboxItem:
     """An outbox row to write (``pending``, no attempt yet); ``created_at`` defaults to the
-    database write time."""
+    database write time. ``status="sent"``: a row nothing has to deliver, written as done at
+    once (a company's reply kept for the advisor console, notifier ``console``)."""
 
     lead_id: int | None
     kind: str
@@ -115,6 +116,7 @@ class NewOutboxItem:
     next_attempt_at: dt.datetime
     payload: dict[str, Any] = field(default_factory=dict)
     created_at: dt.datetime | None = None
+    status: Literal["pending", "sent"] = "pending"
 
 
 def _copy(value: Any) -> Any:
@@ -134,10 +136,12 @@ def event_record(row: LeadEvent) -> LeadEventRecord:
 
 def outbox_row(item: NewOutboxItem) -> OutboxItem:
     """The ORM row to insert for ``item`` (storage-internal)."""
-    extra = {} if item.created_at is None else {"created_at": item.created_at}
+    extra: dict[str, Any] = {} if item.created_at is None else {"created_at": item.created_at}
+    if item.status == "sent":
+        extra["sent_at"] = item.created_at or item.next_attempt_at
     return OutboxItem(lead_id=item.lead_id, kind=item.kind, notifier=item.notifier,
                       target=item.target, payload=item.payload,
-                      idempotency_key=item.idempotency_key, status="pending", attempts=0,
+                      idempotency_key=item.idempotency_key, status=item.status, attempts=0,
                       next_attempt_at=item.next_attempt_at, dead=False, **extra)
 
 

@@ -6,6 +6,7 @@ access is in the access log."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from html import unescape
 from pathlib import Path
@@ -176,3 +177,45 @@ async def test_every_access_is_logged_with_its_actor(db: Database, tmp_path: Pat
     assert ("anonymous", "signin_request", None, 200) in lines
     assert ("U0CAMILLE", "session_opened", None, 303) in lines
     assert lines[-1] == ("U0CAMILLE", "lead", ref, 200)
+
+
+async def test_two_console_instances_on_one_database_share_the_limits(
+        db: Database, tmp_path: Path, catalog: Catalog) -> None:
+    """Two replicas (their own engine and pool, the same database) count the same requests:
+    the client address's limit and the advisor's are the database's, not a process's."""
+    other_db = Database(db.url)
+    try:
+        limits = SignInLimits(per_client=4, per_advisor=2)
+        first = harness(db, tmp_path, catalog, limits=limits)
+        second = harness(other_db, tmp_path, catalog, limits=limits)
+        async with first.client() as one, second.client() as two:
+            statuses = [(await ask_link(http, CAMILLE)).status_code
+                        for http in (one, two, one, two, one, two)]
+        assert statuses == [200, 200, 200, 200, 429, 429]
+        assert len(first.mails.sent) + len(second.mails.sent) == 2    # the advisor's two
+        first.clock.now = second.clock.now = first.clock.now + dt.timedelta(minutes=16)
+        async with second.client() as two:
+            assert (await ask_link(two, PAUL)).status_code == 200
+        assert [to for to, _, _ in second.mails.sent][-1] == PAUL
+    finally:
+        await other_db.close()
+
+
+async def test_concurrent_requests_on_two_engines_let_exactly_the_limit_through(
+        db: Database) -> None:
+    other_db = Database(db.url)
+    try:
+        now = dt.datetime(2026, 3, 5, 12, 0, tzinfo=dt.UTC)
+        hits = await asyncio.gather(*(
+            (db if i % 2 else other_db).console.hit(bucket="client-digest", now=now,
+                                                    window_seconds=900, limit=5)
+            for i in range(12)))
+        assert sum(hits) == 5
+        assert not await db.console.hit(bucket="client-digest", now=now, window_seconds=900,
+                                        limit=5)
+        assert await db.console.hit(bucket="another", now=now, window_seconds=900, limit=5)
+        later = now + dt.timedelta(seconds=901)
+        assert await other_db.console.hit(bucket="client-digest", now=later,
+                                          window_seconds=900, limit=5)
+    finally:
+        await other_db.close()

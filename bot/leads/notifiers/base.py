@@ -40,7 +40,9 @@ class Delivery:
     ``attempt`` counts from 1. ``payload`` is the lead summary (any key may be ``None``).
     ``previous_ref`` is what this notifier returned for the lead's first notification to the
     same target (a Slack ``channel:ts``, an e-mail Message-ID), when there was one: notifiers
-    edit or thread an update instead of starting afresh.
+    edit or thread an update instead of starting afresh. ``cards``: for an ``update``, an
+    ``abandoned`` or a ``redraw``, the ``(kind, remote_ref)`` of every message with the lead's
+    buttons sent to the same target (card, reminders, escalations), to redraw once it ends.
     """
 
     idempotency_key: str
@@ -49,12 +51,14 @@ class Delivery:
     payload: dict[str, Any] = field(default_factory=dict)
     attempt: int = 1
     previous_ref: str | None = None
+    cards: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_item(cls, item: OutboxRecord, *, previous_ref: str | None = None) -> Delivery:
+    def from_item(cls, item: OutboxRecord, *, previous_ref: str | None = None,
+                  cards: tuple[tuple[str, str], ...] = ()) -> Delivery:
         return cls(idempotency_key=item.idempotency_key, kind=item.kind, target=item.target,
                    payload=dict(item.payload or {}), attempt=item.attempts or 1,
-                   previous_ref=previous_ref)
+                   previous_ref=previous_ref, cards=cards)
 
     @property
     def ref(self) -> str:

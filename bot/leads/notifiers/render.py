@@ -147,12 +147,19 @@ def render(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") ->
     owner = _text(payload.get("owner"))
     status = _text(payload.get("status"))
     title = catalog.t(f"notify_title_{kind}", lang, ref=ref, tier=tier)
+    moved = _moved_to(payload, kind)    # an advisor's move: its own subject and intro
+    subject = (catalog.t("notify_subject_transition", lang, ref=ref, company=company,
+                         status=catalog.label("notify_status", moved, lang)) if moved
+               else catalog.t(f"notify_subject_{kind}", lang, ref=ref, tier=tier,
+                              company=company))
+    intro = (catalog.t("notify_intro_transition", lang, desk=desk,
+                       status=catalog.label("notify_status", moved, lang)) if moved
+             else catalog.t(f"notify_intro_{kind}", lang, desk=desk, days=days_text))
     return Layout(
         ref=ref, kind=kind, lang=lang,
-        subject=_SPACES.sub(" ", catalog.t(f"notify_subject_{kind}", lang, ref=ref, tier=tier,
-                                           company=company))[:200],
+        subject=_SPACES.sub(" ", subject)[:200],
         title=title,
-        intro=catalog.t(f"notify_intro_{kind}", lang, desk=desk, days=days_text),
+        intro=intro,
         claimed=catalog.t("notify_claimed_by", lang, owner=owner) if owner else None,
         status=(catalog.t("notify_status_line", lang,
                           status=catalog.label("notify_status", status, lang))
@@ -162,6 +169,15 @@ def render(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") ->
         fallback=catalog.t("notify_fallback", lang, title=title, company=company),
         notes=_notes(payload, catalog, lang),
     )
+
+
+def _moved_to(payload: Mapping[str, Any], kind: str) -> str | None:
+    """The status an ``update`` about an advisor's move (``payload["transition"]``, see
+    ``bot.leads.updates``) moved the lead to; ``None`` for any other notification."""
+    transition = payload.get("transition")
+    if kind != "update" or not isinstance(transition, Mapping):
+        return None
+    return _text(transition.get("to"))
 
 
 def _notes(payload: Mapping[str, Any], catalog: Catalog, lang: str) -> tuple[str, ...]:

@@ -187,3 +187,24 @@ def test_lead_blocks_survive_a_payload_of_nones(catalog: Catalog) -> None:
     blocks = lead_blocks(dict.fromkeys(payload()), catalog=catalog)
     assert blocks[0]["type"] == "header"
     assert "non renseigné" in blocks[0]["text"]["text"]
+
+
+async def test_a_closing_without_a_first_card_still_redraws_the_reminders(
+        slack: FakeSlackAPI, catalog: Catalog) -> None:
+    """The lead's first card never reached Slack, its reminder did: the closing's update
+    redraws the reminder without buttons and posts the closed card."""
+    notifier = notifier_for(slack.base_url, catalog)
+    reminder = await notifier.send(item=Delivery(
+        idempotency_key="REL-2026-00042:reminder1:x", kind="reminder", target="C0LEADS",
+        payload=payload(kind="reminder", working_days=3)))
+    assert reminder is not None
+    closing = Delivery(idempotency_key="REL-2026-00042:update:t2:slack:x", kind="update",
+                       target="C0LEADS", cards=(("reminder", reminder),),
+                       payload=payload(kind="update", status="closed_helped", owner="Camille",
+                                       transition={"from": "taken", "to": "closed_helped"}))
+    await notifier.send(item=closing)
+    messages = slack.messages()
+    assert len(messages) == 2
+    assert all(b["type"] != "actions" for m in messages.values() for b in m["blocks"])
+    assert all("clos : aidé" in json.dumps(m["blocks"], ensure_ascii=False)
+               for m in messages.values())

@@ -100,7 +100,7 @@ async def test_taking_and_closing_in_slack_tell_the_company_in_telegram(
     assert "Dominique" not in taken_en["text"]           # this advisor keeps their name
     await slack.action("lead_close_no_help", french, user=CAMILLE, channel=DESK_CHANNEL)
     await fake_slack.wait_for("chat.update", 3)
-    assert (await deliver(slack)).sent == 1
+    assert (await deliver(slack)).sent == 2      # the company's notice, the desk's update
     closed = plain(fake_telegram.sent(501)[-1]["text"])
     assert catalog.t("followup_closed_no_help", "fr", ref=french,
                      who="Camille (CCI Grand Hainaut)") in closed
