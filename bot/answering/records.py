@@ -230,7 +230,9 @@ class RecordAnswers:
             first = self._t("rec_summary", lang, name=name,
                             value=shorten(aid.summary_en if en else aid.summary_fr, 360))
         out = [first]
-        if attribute != "deadline" and aid.is_closed(today):
+        if attribute == "apply" and aid.is_closed(today):
+            out = [self._deadline(aid, name, lang, today)]  # "can we still apply?": no
+        elif attribute != "deadline" and aid.is_closed(today):
             out.append(self._deadline(aid, name, lang, today))
         elif aid.apply_before_start and attribute in ("apply", "conditions", "summary"):
             out.append(self._t("aid_apply_before", lang))

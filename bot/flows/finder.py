@@ -112,8 +112,10 @@ class AidFinder:
         direct = await self._direct(ctx, intent)
         replies = await self._results(ctx, profile, offset=0)
         listed = {c.source_id for r in replies for c in r.citations}
-        if direct and not {c.source_id for c in direct[0].citations} <= listed:
-            replies = [*direct, *replies]  # the scheme that answers is not in the list
+        schemes = {c.source_id for c in direct[0].citations if c.kind == "aid"} if direct \
+            else set()
+        if schemes - listed:  # the scheme that answers is not in the list
+            replies = [*direct, *replies]
         missing = profile.missing()
         if missing and replies and replies[-1].kind == "answer":
             replies += self._ask(ctx, missing[0], refine=True)

@@ -134,3 +134,18 @@ async def test_an_attribute_question_with_its_own_subject_is_answered(
         say: Say, catalog: Catalog) -> None:
     _, reply = await say("qui finance la relocalisation ?")
     assert reply != catalog.t("ask_which_record", "fr")
+
+
+async def test_can_we_still_apply_to_a_closed_call_says_it_is_closed_first(say: Say) -> None:
+    _, text = await say("Est-ce qu'on peut encore candidater à l'appel à projets "
+                        "relocalisation de France Relance ?")
+    assert "est clos" in text.split(".")[0]
+    assert " bot " not in text  # the sheets speak to companies, not about the bot
+
+
+async def test_a_finder_question_gets_no_direct_answer_that_names_no_scheme(
+        say: Say) -> None:
+    intent, text = await say("On aimerait vendre en Belgique et en Allemagne, qui peut nous "
+                             "accompagner à l'export ?")
+    assert intent == "find_aid"
+    assert "Team Hauts-de-France Export" in text[:300]
