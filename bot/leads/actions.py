@@ -13,7 +13,10 @@ state machine does not allow raises ``InputError("lead_transition_refused")`` an
 Every move is an audit event ``transition`` (actor, time, ``from``, ``to``, ``reason``,
 ``via`` the action id, ``desk``, ``company_told``, ``desks_told``). Every move queues an
 ``update`` for the desk's e-mail, webhook and inbox targets (and, once closed, for every
-target that had the lead, Slack included: ``bot.leads.updates``). Taking a lead in charge
+target that had the lead, Slack included: ``bot.leads.updates``); a move made from the
+console (``redraw=True``) also queues that ``update`` to the desk's Slack channel, which
+redraws the card for everyone as the click on it would (same payload: "Pris en charge par
+…", the buttons of the new state, the desk a lead was handed on to). Taking a lead in charge
 and each closing also queue, in the same transaction, a ``company_notice`` telling the
 company in its own chat and language (``bot.leads.company``: the desk, and the advisor's
 first name only if the advisor allows it), once per move. "Pas pour nous" (``refused``)
@@ -26,6 +29,8 @@ Usage::
 
     payload = await apply_action(service, ref="REL-2026-00042", action="lead_claim",
                                  actor="U01ADVISOR", channel="C0123", channel_restricted=True)
+    payload = await apply_action(service, ref="REL-2026-00042", action="lead_claim",
+                                 actor="U01ADVISOR", redraw=True)       # the console
 """
 
 from __future__ import annotations
@@ -79,9 +84,10 @@ def next_desk(lead: LeadRecord) -> str | None:
 
 async def apply_action(service: LeadService, *, ref: str, action: str, actor: str,
                        channel: str | None = None,
-                       channel_restricted: bool = False) -> dict[str, Any]:
+                       channel_restricted: bool = False, redraw: bool = False) -> dict[str, Any]:
     """Apply ``action`` and return the lead's new payload (to redraw the card it was clicked
-    on: a lead re-routed away from the clicker's desk comes back with ``rerouted_to``)."""
+    on: a lead re-routed away from the clicker's desk comes back with ``rerouted_to``);
+    ``redraw``: no card was clicked (the console), the outbox redraws the desk's card."""
     move = ACTIONS.get(action)
     if move is None:
         raise InputError("unknown_action")
@@ -102,7 +108,7 @@ async def apply_action(service: LeadService, *, ref: str, action: str, actor: st
             tx.add_event(lead_id=lead.id, action="transition_refused", actor=actor, at=now,
                          detail={"from": lead.status, "to": move.to, "via": action})
         else:
-            moved = await _move(service, tx, lead, move, action, actor, now)
+            moved = await _move(service, tx, lead, move, action, actor, now, redraw=redraw)
             if moved is None:   # someone else moved it meanwhile
                 error = InputError("lead_transition_refused")
             else:
@@ -120,6 +126,17 @@ def _extra(lead: LeadRecord) -> dict[str, Any]:
     """What the card shows beyond ``LeadService.payload``: the last refusal's reason."""
     reason = lead.details.get("status_reason")
     return {"status_reason": reason} if reason else {}
+
+
+def _card(service: LeadService, before: LeadRecord, moved: LeadRecord) -> dict[str, Any]:
+    """What ``apply_action`` returns for the clicked card beyond the lead's payload: the
+    desk the lead is handed on to (a refusal re-routes it at once, a reassignment moves it)
+    and the status shown there, and a refusal's reason."""
+    extra = _extra(moved)
+    handed = next_desk(moved) if moved.status == REFUSED else moved.desk_id
+    if handed is not None and handed != before.desk_id:
+        extra |= {"rerouted_to": service.desk_name(handed), "status": moved.status}
+    return extra
 
 
 def _changes(lead: LeadRecord, move: Action, actor: str, now: dt.datetime) -> dict[str, Any]:
@@ -140,7 +157,8 @@ def _changes(lead: LeadRecord, move: Action, actor: str, now: dt.datetime) -> di
 
 
 async def _move(service: LeadService, tx: LeadTransaction, lead: LeadRecord, move: Action,
-                action: str, actor: str, now: dt.datetime) -> LeadRecord | None:
+                action: str, actor: str, now: dt.datetime, *,
+                redraw: bool = False) -> LeadRecord | None:
     before = lead
     moved = await tx.move(lead_id=lead.id, status=lead.status,
                           changes=_changes(lead, move, actor, now))
@@ -149,7 +167,8 @@ async def _move(service: LeadService, tx: LeadTransaction, lead: LeadRecord, mov
     told = False
     stamp = await tx.count_events(lead_id=moved.id, action="transition") + 1
     updates = await transition_updates(service, tx, before=before, moved=moved, actor=actor,
-                                       via=action, stamp=stamp, now=now)
+                                       via=action, stamp=stamp, now=now,
+                                       card=_card(service, before, moved) if redraw else None)
     if moved.status == TAKEN or moved.status in CLOSED:
         item = company_item(moved, kind=NOTICE, key=notice_key(moved, moved.status, stamp),
                             now=now, notice=moved.status,

@@ -4,9 +4,10 @@ paged), one lead with its timeline, the card's actions, a message to the company
 An advisor sees the leads of the desks that list them; the regional desk's advisors see every
 desk's. A lead of another desk is "not found" for them (nothing tells it exists). Actions go
 through ``bot.leads.actions.apply_action`` (state machine, audit event with the advisor as
-actor, company told); a message is queued for the company like a reply in a Slack card's
-thread (``bot.leads.relay``), audited as ``relay_to_company`` with ``via: console``, never with
-its text; the same form sent twice (its ``nonce``) is queued once. The company always gets
+actor, company told, the desk's Slack card redrawn as a click on it would redraw it); a
+message is queued for the company like a reply in a Slack card's thread
+(``bot.leads.relay``), audited as ``relay_to_company`` with ``via: console``, never with its
+text; the same form sent twice (its ``nonce``) is queued once. The company always gets
 its "Répondre": when the lead has a Slack card the relay opens on it (if not open already) and
 the answers go to its thread; without one (a desk without Slack) the relay opens in the
 console, which keeps the answers. Either way the lead's page shows the words exchanged
@@ -109,7 +110,8 @@ class Console:
         a move the state machine refuses."""
         if await self.lead(scope, ref=ref) is None:
             raise AccessDenied(f"{scope.advisor} may not act on {ref}")
-        return await apply_action(self.service, ref=ref, action=action, actor=scope.advisor)
+        return await apply_action(self.service, ref=ref, action=action, actor=scope.advisor,
+                                  redraw=True)
 
     async def message(self, scope: Scope, *, ref: str, text: str, nonce: str) -> bool:
         """Queue ``text`` for the company; ``False`` when this form was sent already."""

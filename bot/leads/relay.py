@@ -14,7 +14,9 @@
   :func:`reply_to_desk` checks the request is this person's and a relay is open, queues a
   ``company_reply`` to the card's thread (notifier ``slack``), or, without a thread, keeps it
   for the console (notifier ``console``, target the desk, written ``sent``: nothing to
-  deliver), and writes ``relay_from_company`` (its length, never its text). The console's
+  deliver) and tells the desk's e-mail, webhook and inbox targets that it answered, without
+  its words (``bot.leads.answered``), and writes ``relay_from_company`` (its length, never
+  its text). The console's
   lead page shows both directions' words (``bot.leads.exchange``) from these rows only.
 - ``/oublier`` stops it: an erased lead has no ``user_key`` any more, so nothing is relayed
   either way (``InputError("relay_erased")`` / ``"relay_closed"``), and what was queued and
@@ -38,6 +40,7 @@ from typing import Any
 
 from bot.errors import AccessDenied, InputError
 from bot.leads.actions import access_error
+from bot.leads.answered import answered_items
 from bot.leads.company import MESSAGE, company_item, lead_lang, reachable
 from bot.leads.service import LeadService
 from bot.storage import ConstraintError, LeadRecord, NewOutboxItem
@@ -199,6 +202,8 @@ async def reply_to_desk(service: LeadService, *, ref: str, user_key: str, text: 
         item = reply_item(lead, thread=relay.get("thread"), text=text, now=now,
                           key=f"{lead.ref}:{REPLY}:{count + 1}")
         tx.add_outbox(items=[item])
+        if item.notifier == CONSOLE_NOTIFIER:     # nothing posted: tell the desk to look
+            tx.add_outbox(items=answered_items(service, lead, answer=str(count + 1), now=now))
         tx.add_event(lead_id=lead.id, action="relay_from_company", actor=user_key, at=now,
                      detail={"chars": len(text.strip()), "to": "slack_thread"
                              if item.notifier == CARD_NOTIFIER else "console"})

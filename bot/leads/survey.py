@@ -12,7 +12,8 @@ advisor contacted it and whether that was useful, and may leave a comment for th
 - :func:`record_comment`: the optional comment (``bot.flows.survey``), audited by its length
   only (``survey_comment``); the words go to the advisor in the thread of the lead's Slack card
   (a ``company_reply`` with ``survey: true``), or, for a lead without a card, are kept for the
-  console's lead page (``bot.leads.relay.reply_item``); erased with the rest on ``/oublier``.
+  console's lead page (``bot.leads.relay.reply_item``; the desk's e-mail, webhook and inbox
+  targets told, without the words: ``bot.leads.answered``); erased with the rest on ``/oublier``.
 
 Usage::
 
@@ -28,6 +29,7 @@ import datetime as dt
 import logging
 
 from bot.errors import InputError
+from bot.leads.answered import answered_items
 from bot.leads.company import SURVEY, company_item
 from bot.leads.relay import CARD_NOTIFIER, reply_item
 from bot.leads.service import LeadService
@@ -119,6 +121,8 @@ async def record_comment(service: LeadService, *, ref: str, user_key: str, text:
         item = reply_item(lead, thread=card, text=text, now=now, survey=True,
                           key=f"{lead.ref}:{SURVEY}:comment")
         tx.add_outbox(items=[item])
+        if not card:                              # kept for the console: tell the desk
+            tx.add_outbox(items=answered_items(service, lead, answer="comment", now=now))
         tx.add_event(lead_id=lead.id, action="survey_comment", actor=user_key, at=now,
                      detail={"chars": len(text), "desk_id": lead.desk_id,
                              "to": "slack_thread" if item.notifier == CARD_NOTIFIER

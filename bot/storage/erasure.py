@@ -58,7 +58,8 @@ PER_DELIVERY = ("slack", "inbox")     # one card / one file per delivery; others
 COMPANY_NOTIFIER = "company"          # to the company, in its own chat (target: its user key)
 CONSOLE_NOTIFIER = "console"          # kept for the advisor console: blanking the row erases it
 LOCAL = (COMPANY_NOTIFIER, CONSOLE_NOTIFIER)   # nothing elsewhere to follow up
-COMPANY_KINDS = ("company_notice", "company_message", "company_reply", "company_survey")
+COMPANY_KINDS = ("company_notice", "company_message", "company_reply", "company_survey",
+                 "company_answered")
 Payload = Callable[..., dict[str, Any]]
 
 

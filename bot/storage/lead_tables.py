@@ -101,7 +101,8 @@ class OutboxItem(Base):
     # new | update | reminder | escalation | abandoned | erased (the desk's); redraw (Slack:
     # a card posted as its lead ended, drawn again without buttons); company_notice |
     # company_message | company_survey (to the company) | company_reply (to the desk's thread,
-    # or kept for the console) | digest (to an advisor)
+    # or kept for the console) | company_answered (to a console-only desk: the company
+    # answered, no words) | digest (to an advisor)
     kind: Mapped[str] = mapped_column(String(24))
     # inbox|slack|email|webhook|company|console (a company's reply kept for the console:
     # written ``sent``, nothing to deliver)

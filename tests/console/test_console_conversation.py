@@ -19,8 +19,8 @@ from adapters.company_notifier import CompanyNotifier
 from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.leads.console import Console
-from bot.leads.dispatcher import Dispatcher
-from bot.leads.notifiers import Delivery
+from bot.leads.dispatcher import Dispatcher, DispatchReport
+from bot.leads.notifiers import Delivery, InboxNotifier
 from bot.leads.relay import relay_open, reply_to_desk
 from bot.leads.survey import record_comment, run_surveys
 from bot.settings import Settings
@@ -78,9 +78,11 @@ async def test_a_desk_without_slack_gets_the_company_s_answers_in_its_console(
     await write(h, PAUL, ref, ADVISOR_WORDS)
     company = CompanyNotifier(catalog=catalog, telegram_token=TOKEN,
                               telegram_base_url=telegram.base_url, timeout=5)
-    dispatcher = Dispatcher(db, {"company": company}, max_attempts=1, backoff_seconds=1,
-                            clock=h.clock)
+    inbox = tmp_path / "inbox"    # the desk's only target: its inbox folder
+    dispatcher = Dispatcher(db, {"company": company, "inbox": InboxNotifier(catalog=catalog)},
+                            max_attempts=1, backoff_seconds=1, clock=h.clock)
     await dispatcher.run_once()
+    before = {path.name for path in inbox.iterdir()}
     [told] = [m for m in telegram.sent(7) if ADVISOR_WORDS in unescape(m["text"])]
     assert told["reply_markup"] == {"inline_keyboard": [[
         {"text": "Répondre", "callback_data": f"rl:reply:{ref}"}]]}
@@ -88,7 +90,14 @@ async def test_a_desk_without_slack_gets_the_company_s_answers_in_its_console(
     assert opened is not None               # the company's "Répondre" leads somewhere
     assert await reply_to_desk(h.service, ref=ref, user_key="telegram:7",
                                text=COMPANY_WORDS) == ref
-    assert (await dispatcher.run_once()).total == 0      # nothing to deliver, nothing dead
+    # the words stay in the console; the desk's inbox is told it answered, without them
+    assert await dispatcher.run_once() == DispatchReport(sent=1)
+    assert (await dispatcher.run_once()).total == 0
+    [alert] = [inbox / name for name in {p.name for p in inbox.iterdir()} - before]
+    document = json.loads(alert.read_text(encoding="utf-8"))
+    assert (document["kind"], document["ref"]) == ("company_answered", ref)
+    assert document["subject"] == f"[Relocbot] Contact {ref} : l'entreprise a répondu"
+    assert "Marly" not in json.dumps(document)    # no word of the answer
     status, page = await lead_page(h, PAUL, ref)
     assert status == 200
     conversation = page.split("Échanges avec l'entreprise", 1)[1].split("</section>", 1)[0]

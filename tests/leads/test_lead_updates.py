@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from adapters.slack.lead_cards import lead_blocks
 from adapters.slack.notifier import SlackNotifier
-from bot.errors import InputError
+from bot.errors import AccessDenied, InputError
 from bot.i18n import Catalog
 from bot.leads.actions import REGIONAL_DESK, apply_action
 from bot.leads.console import Console
@@ -251,3 +252,74 @@ async def test_a_card_posted_while_the_lead_closes_is_redrawn_after(
     history = await db.leads.history(ref=ref)
     assert history is not None
     assert [d.kind for d in history.deliveries].count("redraw") == 1
+
+
+def state(blocks: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """What a card says of its lead's state: its context lines but the intro (the second
+    block: "nouveau projet…" or "le statut a changé…"), and its buttons' action ids."""
+    contexts = [str(b["elements"][0]["text"]) for b in blocks[2:] if b["type"] == "context"]
+    actions = [str(e["action_id"]) for b in blocks if b["type"] == "actions"
+               for e in b["elements"]]
+    return contexts, actions
+
+
+def card_of(slack: FakeSlackAPI, channel: str) -> list[dict[str, Any]]:
+    """The blocks of the one card (outside threads) in ``channel``."""
+    [blocks] = [m.get("blocks") or [] for (where, _), m in slack.messages().items()
+                if where == channel and not m.get("thread_ts")]
+    return list(blocks)
+
+
+@pytest.mark.parametrize(("moves", "shown"), [
+    (("lead_claim",), "Pris en charge par U0CAMILLE"),
+    (("lead_refuse_territory",), "Transmis à CCI Hauts-de-France"),
+    (("lead_claim", "lead_reassign"), "Transmis à CCI Hauts-de-France"),
+])
+async def test_a_move_from_the_console_redraws_the_slack_card_as_a_click_would(
+        db: Database, tmp_path: Path, catalog: Catalog, slack: FakeSlackAPI,
+        moves: tuple[str, ...], shown: str) -> None:
+    world = World(db, tmp_path, catalog, slack, desks=DESKS)
+    world.service.desk_names[REGIONAL_DESK] = "CCI Hauts-de-France"
+    ref = await world.submit()
+    await world.dispatcher.run_once()                         # the card, with its buttons
+    assert state(card_of(slack, "C0HAINAUT"))[1] == ["lead_claim", *(
+        f"lead_refuse_{r}" for r in ("territory", "competence", "duplicate", "other"))]
+    console = Console(service=world.service)
+    scope = console.scope("U0CAMILLE")
+    assert scope is not None
+    for move in moves:
+        clicked = await console.act(scope, ref=ref, action=move)   # what a click redraws
+        with pytest.raises((InputError, AccessDenied)):   # a double submit (handed on: gone)
+            await console.act(scope, ref=ref, action=move)
+        await world.dispatcher.run_once()
+        await world.dispatcher.run_once()
+    assert (await world.dispatcher.run_once()).total == 0
+    card = card_of(slack, "C0HAINAUT")                    # redrawn, not posted again
+    assert state(card) == state(lead_blocks(clicked, catalog=catalog))
+    assert shown in state(card)[0]
+    notes = [c.body["text"] for c in slack.calls_to("chat.postMessage")
+             if c.body.get("thread_ts")]
+    status = {"lead_claim": "pris en charge", "lead_refuse_territory": "pas pour nous",
+              "lead_reassign": "nouveau"}
+    assert notes == [f"Demande {ref} : {status[m]}. La fiche ci-dessus est actualisée."
+                     for m in moves]                      # one per move, never twice
+    history = await db.leads.history(ref=ref)
+    assert history is not None
+    updates = [d for d in history.deliveries if d.kind == "update"]
+    assert [(d.notifier, d.target, d.status) for d in updates] == [
+        ("slack", "C0HAINAUT", "sent")] * len(moves)
+    if shown.startswith("Transmis"):                      # the region got its own card
+        assert state(card_of(slack, "C0REGION"))[1][0] == "lead_claim"
+
+
+async def test_a_click_in_slack_queues_no_redraw_of_the_card_it_redraws_itself(
+        db: Database, tmp_path: Path, catalog: Catalog, slack: FakeSlackAPI) -> None:
+    world = World(db, tmp_path, catalog, slack, desks=DESKS)
+    ref = await world.submit()
+    await world.dispatcher.run_once()
+    await world.act(ref, "lead_claim", channel="C0HAINAUT", channel_restricted=True)
+    await world.dispatcher.run_once()
+    history = await db.leads.history(ref=ref)
+    assert history is not None
+    assert [d.kind for d in history.deliveries if d.notifier == "slack"] == ["new"]
+    assert slack.calls_to("chat.update") == []

@@ -23,7 +23,7 @@ from bot.i18n import Catalog
 
 __all__ = ["KINDS", "Layout", "Line", "Section", "plain_text", "render", "safe_url"]
 
-KINDS = ("new", "update", "reminder", "escalation", "abandoned", "erased")
+KINDS = ("new", "update", "reminder", "escalation", "abandoned", "erased", "company_answered")
 MAX_VALUE_CHARS = 600
 _SAFE_URL = re.compile(r"^https?://[^\s<>|\"']+$")
 _SPACES = re.compile(r"\s+")
@@ -142,6 +142,7 @@ def render(payload: Mapping[str, Any], *, catalog: Catalog, lang: str = "fr") ->
             ("company", company_lines), ("contact", contact_lines), ("project", project_lines),
             ("score", score_lines), ("aids", _links(payload.get("aids"))),
             ("partners", _links(payload.get("partners"))), ("routing", routing_lines),
+            ("console", _console(payload, catalog, lang, ref)),
         ) if lines
     ]
     owner = _text(payload.get("owner"))
@@ -209,6 +210,12 @@ def _place(payload: Mapping[str, Any], catalog: Catalog, lang: str) -> str | Non
         return None
     text = catalog.t("notify_place_value", lang, **parts)
     return _SPACES.sub(" ", re.sub(r"\(\s*\)", "", text)).strip() or None
+
+
+def _console(payload: Mapping[str, Any], catalog: Catalog, lang: str, ref: str) -> list[Line]:
+    """The link to the lead's page of the console (``bot.leads.answered``), when given."""
+    url = safe_url(payload.get("console_url"))
+    return [Line(None, catalog.t("notify_console_link", lang, ref=ref), url)] if url else []
 
 
 def _links(records: object) -> list[Line]:
