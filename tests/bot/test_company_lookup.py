@@ -143,18 +143,17 @@ async def test_a_hanging_api_costs_the_timeout_once_then_lookups_pause(
         fake: FakeCompanyAPI, caplog: pytest.LogCaptureFixture) -> None:
     fake.delay = 10.0
     clock = Clock()
-    lookup = client(fake, timeout=0.5, pause_seconds=300, clock=clock)
+    # a timeout far below the hang, far above a loaded machine's answer time
+    lookup = client(fake, timeout=2.0, pause_seconds=300, clock=clock)
     caplog.set_level(logging.WARNING, logger="bot.company")
-    started = time.perf_counter()
-    assert await lookup.lookup(siren=DUPONT) is None
-    assert 0.4 < time.perf_counter() - started < 2.0
-    started = time.perf_counter()
+    assert await lookup.lookup(siren=DUPONT) is None                 # the one timeout paid
+    assert len(fake.requests) == 1
     assert await lookup.lookup(siren=CLOSED) is None               # paused: no request at all
-    assert time.perf_counter() - started < 0.1
     assert len(fake.requests) == 1
     fake.delay = 0.0
     clock.now += 301                                                # the pause is over
     assert await lookup.lookup(siren=DUPONT) is not None
+    assert len(fake.requests) == 2
     assert "TimeoutError" in caplog.text                            # one line, no SIREN
     assert DUPONT not in caplog.text
     assert "ATELIERS" not in caplog.text
