@@ -110,14 +110,13 @@ class Assistant:
         if incoming.kind == "action" and incoming.action:
             return await self._action(ctx, incoming.action)
         text = (incoming.text or "").strip()
+        cancel = self.understanding.vocab.is_only("cancel", text)
         relayed = await relay.turn(ctx, text, leads=self.leads, catalog=self.catalog,
-                                   db=self.db, cancel=self.understanding.vocab.is_only(
-                                       "cancel", text))   # after "Répondre" (bot.flows.relay)
+                                   db=self.db, cancel=cancel)   # after "Répondre" (bot.flows.relay)
         if relayed is not None:
             return relayed
         commented = await survey.turn(ctx, text, leads=self.leads, catalog=self.catalog,
-                                      db=self.db, cancel=self.understanding.vocab.is_only(
-                                          "cancel", text))   # after the survey's last answer
+                                      db=self.db, cancel=cancel)   # after the survey's last answer
         if commented is not None:
             return commented
         if text.startswith("/"):

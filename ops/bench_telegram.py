@@ -2,11 +2,13 @@
 
 ``chats`` simulated users each send ``messages / chats`` questions from the development set,
 one after the other (a person waits for the answer); all users talk at once. The adapter run
-feeds each update webhook-style into the real PTB ``Application``
-(``process_update(Update.de_json(...))``) on the local fake Bot API, which runs in a process
-of its own as Telegram's servers would (its HTTP work does not share the bot's two cores'
-interpreter); latency runs from the update's arrival until its handling, replies sent, is over.
-The baseline is the same load on ``assistant.handle``. Both runs use a throw-away SQLite
+feeds each update as the webhook route does (``channel.process_payload(update_dict)``: the
+channel's handling, replies through the real PTB ``Application``'s bot and its HTTP requests)
+to the local fake Bot API, which runs in a process of its own as Telegram's servers would
+(its HTTP work does not share the bot's interpreter); latency runs from the update's arrival
+until its handling, replies sent, is over.
+The baseline is the same load on ``assistant.handle``; the two take turns (half of each,
+twice), so that the machine's drift weighs on both alike. Both runs use a throw-away SQLite
 database, no rate limit, extractive answers, and a warm index.
 
 Usage::
@@ -20,17 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import SecretStr
-from telegram import Update
 
 from adapters.telegram.channel import TelegramChannel, TelegramConfig
 from bot.messages import Incoming
@@ -51,15 +54,39 @@ def _questions() -> list[str]:
     return [item.q for item in load_items(DEV_SET)]
 
 
-async def _load(chats: int, messages: int, send: Callable[[int, int, str], Awaitable[float]]
-                ) -> tuple[float, list[float], float]:
-    """Run ``chats`` users concurrently; returns (messages/s, per-message latencies in s, CPU
-    ms per message of this process: the fake Bot API's own work, in its process, is not
-    counted, as Telegram's servers would not be)."""
+@dataclass
+class _Run:
+    """What a load measured: messages, wall and CPU seconds of this process, latencies."""
+
+    messages: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds * 1000 / max(self.messages, 1)
+
+    def add(self, other: _Run) -> None:
+        self.messages += other.messages
+        self.seconds += other.seconds
+        self.cpu_seconds += other.cpu_seconds
+        self.latencies.extend(other.latencies)
+
+
+async def _load(chats: int, messages: int, send: Callable[[int, int, str], Awaitable[float]],
+                *, first: int = 0) -> _Run:
+    """Run ``chats`` users concurrently, sending messages ``first`` to ``first + messages -
+    1``; CPU is this process's: the fake Bot API's own work, in its process, is not counted,
+    as Telegram's servers would not be."""
     questions = _questions()
     per_chat = [messages // chats + (1 if c < messages % chats else 0) for c in range(chats)]
     latencies: list[float] = []
-    counter = itertools.count()
+    counter = itertools.count(first)
 
     async def person(chat: int) -> None:
         for _ in range(per_chat[chat]):
@@ -68,8 +95,8 @@ async def _load(chats: int, messages: int, send: Callable[[int, int, str], Await
 
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(person(c) for c in range(chats)))
-    cpu_ms = (time.process_time() - cpu) * 1000 / max(len(latencies), 1)
-    return len(latencies) / (time.perf_counter() - started), latencies, cpu_ms
+    return _Run(len(latencies), time.perf_counter() - started, time.process_time() - cpu,
+                latencies)
 
 
 def _update(chat: int, n: int, text: str) -> dict[str, Any]:
@@ -114,36 +141,44 @@ async def run(runtime: Runtime, *, chats: int = 50, messages: int = 1000) -> lis
                     text=text, lang_hint="fr", event_id=f"bench:{n}"))
                 return time.perf_counter() - started
 
-            base_rate, base_lat, base_cpu = await _load(chats, messages, bare)
             await channel.start()
-            fake_cpu = fake.cpu_seconds()
-            rate, lat, cpu = await _load(chats, messages, _sender(channel))
-            fake_ms = (fake.cpu_seconds() - fake_cpu) * 1000 / messages
+            # The two loads take turns (half of each, twice), so that a machine slowing down
+            # or speeding up mid-run weighs on both alike.
+            base, adapter, fake_seconds, sender = _Run(), _Run(), 0.0, _sender(channel)
+            halves = (messages // 2, messages - messages // 2)
+            for first, count in zip((0, halves[0]), halves, strict=True):
+                base.add(await _load(chats, count, bare, first=first))
+                fake_cpu = fake.cpu_seconds()
+                adapter.add(await _load(chats, count, sender, first=first))
+                fake_seconds += fake.cpu_seconds() - fake_cpu
+            fake_ms = fake_seconds * 1000 / messages
             flood = await _flood_rows(runtime, settings, db, messages=messages // 5)
         finally:
             await channel.stop()
             await db.close()
             await fake.stop()
             quiet.setLevel(level)
+    cpu, base_cpu = adapter.cpu_ms, base.cpu_ms
     cpu_rows: list[Row] = [
         ("telegram CPU per message (ms, bot process)", f"{cpu:.1f}", f"{base_cpu:.1f}",
          f"{cpu / base_cpu:.2f}")]
     if fake_ms > 0:  # measurable (clock ticks of 10 ms) over enough messages
         cpu_rows.append(("fake Bot API CPU per message (ms, its own process, same 2 cores)",
                          f"{fake_ms:.1f}", f"{cpu:.1f} bot process", f"{fake_ms / cpu:.2f}"))
-    return [*_rows(rate, lat, base_rate, base_lat), *cpu_rows, *flood]
+    return [*_rows(adapter.rate, adapter.latencies, base.rate, base.latencies), *cpu_rows,
+            *flood]
 
 
 def _sender(channel: Any, *, chats_from: int = 0,
             updates_from: int = 0) -> Callable[[int, int, str], Awaitable[float]]:
-    """Feed one update to the real ``Application``; latency until its handling (the replies
-    sent to the fake Bot API) is over."""
+    """Feed one update to the channel as the webhook route does (the JSON body decoded);
+    latency until its handling (the replies sent to the fake Bot API) is over."""
 
     async def send(chat: int, n: int, text: str) -> float:
         chat, n = chat + chats_from, n + updates_from
+        body = json.dumps(_update(chat, n, text))
         started = time.perf_counter()
-        app = channel.application
-        await app.process_update(Update.de_json(_update(chat, n, text), app.bot))
+        await channel.process_payload(json.loads(body))
         return time.perf_counter() - started
 
     return send
@@ -160,12 +195,12 @@ async def _flood_rows(runtime: Runtime, settings: Any, db: Database, *,
     channel = TelegramChannel(assistant, config=TelegramConfig.from_settings(limited))
     await channel.start()
     try:
-        _, quiet, _ = await _load(10, messages, _sender(
-            channel, chats_from=1000, updates_from=100_000))
+        quiet = (await _load(10, messages, _sender(
+            channel, chats_from=1000, updates_from=100_000))).latencies
         flooder = _sender(channel, chats_from=2000, updates_from=200_000)
         flood = asyncio.gather(*(flooder(0, i, f"/aide {i}") for i in range(1000)))
-        _, loud, _ = await _load(10, messages, _sender(
-            channel, chats_from=3000, updates_from=300_000))
+        loud = (await _load(10, messages, _sender(
+            channel, chats_from=3000, updates_from=300_000))).latencies
         await flood
     finally:
         await channel.stop()

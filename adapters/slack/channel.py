@@ -57,14 +57,19 @@ __all__ = [
 EVENTS_PATH = "/slack/events"
 INTERACTIVE_PATH = "/slack/interactive"
 # At DEBUG level the SDKs log request and event bodies, i.e. message text: never below INFO.
-SDK_LOGGERS = ("slack_sdk", "slack_bolt", "relocbot.slack.bolt")
+# The Web client's logger and bolt's are named too: the SDKs test a logger's own level
+# (``logger.level <= DEBUG``), and one left unset (0) made them build a debug dump of every
+# request and event, which the logging then dropped.
+SDK_LOGGERS = ("slack_sdk", "slack_bolt", "relocbot.slack.bolt",
+               "slack_sdk.web.async_base_client")
 
 
 def _no_text_in_logs() -> None:
+    """Each SDK logger's own level at least INFO: the one it inherits, when it has none."""
     for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.INFO:
-            logger.setLevel(logging.INFO)
+        if logger.level < logging.INFO:   # NOTSET (0) included
+            logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
 
 
 @dataclass(frozen=True, slots=True)

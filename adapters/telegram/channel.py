@@ -1,9 +1,11 @@
 """The Telegram channel on python-telegram-bot: one ``Application`` for polling and webhooks.
 
-Every update goes through one handler: ``update_to_incoming`` -> "typing…" -> ``core.handle``
--> ``reply_to_messages`` -> ``sendMessage``. One error handler logs the traceback (never the
-text) and answers the user politely (``core.error_reply``). The channel sees the core through
-the narrow ``bot.port.Core`` port and its own small ``TelegramConfig``.
+Every update goes through one handling: ``update_to_incoming`` -> "typing…" -> ``core.handle``
+-> ``reply_to_messages`` -> ``sendMessage``; a webhook's message update reaches it from the dict
+Telegram posted (``process_payload``), anything else through the Application's handler. One
+error handler logs the traceback (never the text) and answers the user politely
+(``core.error_reply``). The channel sees the core through the narrow ``bot.port.Core`` port
+and its own small ``TelegramConfig``.
 
 Usage::
 
@@ -18,16 +20,22 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import SecretStr
 from starlette.routing import BaseRoute
-from telegram import BotCommand, Update
+from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from adapters.telegram.convert import CallbackStore, reply_to_messages, update_to_incoming
+from adapters.telegram.convert import (
+    CallbackStore,
+    as_payload,
+    reply_to_messages,
+    update_to_incoming,
+)
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.sending import (
     ChatTarget,
@@ -197,13 +205,40 @@ class TelegramChannel:
 
     # -- handling ----------------------------------------------------------------------------
 
+    async def process_payload(self, data: Mapping[str, Any]) -> bool:
+        """One update as Telegram posts it (the webhook's entry). A message goes straight from
+        the dict to the handling, without SDK objects (PTB's parsing and dispatch were a tenth
+        of the adapter's work per message); other updates (button presses need the SDK's
+        ``CallbackQuery``) go through the Application. Errors go to the one error handler.
+        Returns ``False`` for an update the SDK cannot decode (logged and dropped). Usage::
+
+            await channel.process_payload(json.loads(body))
+        """
+        if _plain_message(data):
+            try:
+                await self._handle(data, None)
+            except Exception as exc:
+                await self._after_error(data, exc)
+            return True
+        try:
+            update = Update.de_json(dict(data), self.application.bot)
+        except Exception:  # a kind of update this SDK cannot read: a retry would not help
+            log.warning("telegram: undecodable update %s dropped", data.get("update_id"),
+                        exc_info=True)
+            return False
+        await self.application.process_update(update)  # errors go to the error handler
+        return True
+
     async def _on_update(self, update: Update, _context: object) -> None:
         query = update.callback_query
         if query is not None:
             with contextlib.suppress(TelegramError):
                 await query.answer()  # every press stops its spinner, even a stale one
-        incoming = update_to_incoming(update, bot_username=self.bot_username, store=self.store)
-        target = ChatTarget.of(update)
+        await self._handle(as_payload(update), query)
+
+    async def _handle(self, data: Mapping[str, Any], query: CallbackQuery | None) -> None:
+        incoming = update_to_incoming(data, bot_username=self.bot_username, store=self.store)
+        target = ChatTarget.of(data)
         if incoming is None or target is None:
             return
         async with self._locks.hold(incoming.conversation_key):
@@ -228,11 +263,17 @@ class TelegramChannel:
             reply_to = None
 
     async def _on_error(self, update: object, context: Any) -> None:
-        """The one error handler: traceback in the log (no user data), a polite reply."""
-        update_id = update.update_id if isinstance(update, Update) else None
-        log.exception("telegram update failed", exc_info=context.error,
-                      extra={"channel": "telegram", "update_id": update_id})
-        if not isinstance(update, Update):
+        """The Application's error handler (see ``_after_error``)."""
+        await self._after_error(update if isinstance(update, Update) else None,
+                                context.error or Exception())
+
+    async def _after_error(self, update: Update | Mapping[str, Any] | None,
+                           error: BaseException) -> None:
+        """After a failed handling: traceback in the log (no user data), a polite reply."""
+        update_id = None if update is None else as_payload(update).get("update_id")
+        log.error("telegram update failed", exc_info=error,
+                  extra={"channel": "telegram", "update_id": update_id})
+        if update is None:
             return
         try:
             incoming = update_to_incoming(update, bot_username=self.bot_username,
@@ -240,9 +281,25 @@ class TelegramChannel:
             target = ChatTarget.of(update)
             if incoming is None or target is None:
                 return
-            reply = await self.core.error_reply(incoming, context.error or Exception())
+            reply = await self.core.error_reply(incoming, error)
             [message] = reply_to_messages(reply, lang=reply.lang or "fr")
             await send(self.application.bot, target.chat_id, message,
                        thread_id=target.thread_id, reply_to=target.reply_to)
         except Exception:
             log.warning("could not tell the user about an error", exc_info=True)
+
+
+def _plain_message(data: Mapping[str, Any]) -> bool:
+    """A message update of the shape Telegram sends (chat and sender as objects with ids):
+    handled from the dict itself. Anything else is left to the SDK to decode (and drop if it
+    cannot), as before."""
+    message = data.get("message")
+    if not isinstance(message, dict) or "callback_query" in data:
+        return False
+    chat, sender = message.get("chat"), message.get("from", {"id": 0})
+    return (isinstance(chat, dict) and isinstance(chat.get("id"), int)
+            and isinstance(chat.get("type"), str)
+            and isinstance(sender, dict) and isinstance(sender.get("id"), int)
+            and isinstance(message.get("text", ""), str)
+            and isinstance(message.get("reply_to_message", {}), dict)
+            and isinstance(message.get("message_id"), int))

@@ -32,6 +32,7 @@ __all__ = [
     "CallbackStore",
     "InlineButton",
     "OutgoingMessage",
+    "as_payload",
     "reply_to_messages",
     "telegram_length",
     "update_to_incoming",
@@ -76,6 +77,14 @@ class _View(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._obj.to_dict(recursive=False))
+
+    def __bool__(self) -> bool:   # ``x or {}`` without serialising: a sent object has an id
+        return True
+
+
+def as_payload(update: Mapping[str, Any] | _HasToDict) -> Mapping[str, Any]:
+    """The update as the mapping Telegram sent: a dict as it is, an SDK object as a view."""
+    return update if isinstance(update, Mapping) else _View(update)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +151,7 @@ def update_to_incoming(
 
         update_to_incoming({"update_id": 7, "message": {...}}, bot_username="relocbot")
     """
-    data: Mapping[str, Any] = update if isinstance(update, Mapping) else _View(update)
+    data = as_payload(update)
     update_id = data.get("update_id")
     event_id = f"update:{update_id}" if update_id is not None else None
     if isinstance(data.get("message"), Mapping):

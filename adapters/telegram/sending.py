@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +29,13 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from adapters.telegram.convert import OutgoingMessage
+from adapters.telegram.convert import OutgoingMessage, as_payload
+from adapters.telegram.request import AiohttpRequest
 
 __all__ = [
     "ChatTarget",
     "KeyedLocks",
+    "call",
     "drop_feedback_buttons",
     "quiet_sdk_loggers",
     "send",
@@ -41,8 +43,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("relocbot.telegram")
-# ``send`` calls sendMessage raw (``do_api_request``) so that the Message Telegram sends back is
-# not parsed into SDK objects for nothing; PTB suggests its typed method on each such call.
+# Without our ``AiohttpRequest``, ``call`` goes through ``do_api_request``; PTB then suggests its
+# typed method on each call.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'",
                         category=PTBUserWarning)
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
@@ -60,15 +62,24 @@ class ChatTarget:
     reply_to: int | None  # in groups, answers quote the member's message
 
     @classmethod
-    def of(cls, update: Update) -> ChatTarget | None:
-        chat, message = update.effective_chat, update.effective_message
-        if chat is None:
+    def of(cls, update: Update | Mapping[str, Any]) -> ChatTarget | None:
+        """Where to answer a message or a button press (an SDK ``Update`` or the dict Telegram
+        sent); ``None`` for other kinds of update."""
+        data = as_payload(update)
+        message, pressed = data.get("message"), False
+        if not isinstance(message, Mapping):
+            query = data.get("callback_query")
+            message = query.get("message") if isinstance(query, Mapping) else None
+            pressed = True
+        if not isinstance(message, Mapping):
             return None
-        thread = message.message_thread_id if isinstance(message, Message) and \
-            message.is_topic_message else None
-        quote = update.message.message_id if update.message is not None and \
-            chat.type != "private" else None
-        return cls(chat.id, chat.type, thread, quote)
+        chat = message.get("chat")
+        if not isinstance(chat, Mapping) or chat.get("id") is None:
+            return None
+        chat_type = str(chat.get("type", ""))
+        thread = message.get("message_thread_id") if message.get("is_topic_message") else None
+        quote = message.get("message_id") if not pressed and chat_type != "private" else None
+        return cls(chat["id"], chat_type, thread, quote)
 
 
 class KeyedLocks:
@@ -95,6 +106,18 @@ class KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
+async def call(bot: Any, method: str, params: dict[str, Any]) -> None:
+    """The Bot API ``method`` with ``params`` (JSON-ready values), its result not read: the two
+    calls of every message (sendMessage, sendChatAction) go straight to ``AiohttpRequest``, the
+    Message Telegram echoes back is not parsed into SDK objects for nothing. Raises PTB's
+    exceptions (``RetryAfter``, ``BadRequest``, ``NetworkError``...)."""
+    request = bot.request
+    if isinstance(request, AiohttpRequest):
+        await request.post_json(f"{bot.base_url}/{method}", params)
+    else:
+        await bot.do_api_request(method, api_kwargs=params)
+
+
 @contextlib.asynccontextmanager
 async def typing(bot: Any, target: ChatTarget, *, enabled: bool = True,
                  after: float = 0.0) -> AsyncIterator[None]:
@@ -109,14 +132,17 @@ async def typing(bot: Any, target: ChatTarget, *, enabled: bool = True,
     if after <= 0:
         begun.set()
 
+    params: dict[str, Any] = {"chat_id": target.chat_id, "action": ChatAction.TYPING.value}
+    if target.thread_id is not None:
+        params["message_thread_id"] = target.thread_id
+
     async def keep_typing() -> None:
         if after > 0:
             await asyncio.sleep(after)
             begun.set()
         while True:
             try:
-                await bot.send_chat_action(target.chat_id, ChatAction.TYPING,
-                                           message_thread_id=target.thread_id)
+                await call(bot, "sendChatAction", params)
             except TelegramError:
                 log.info("sendChatAction failed", exc_info=True)
             finally:
@@ -142,24 +168,22 @@ async def send(bot: Any, chat_id: int, message: OutgoingMessage, *, thread_id: i
     refused connection (the message was not taken), try again after 0.5 s then 1 s. A
     timeout is not retried: the message may have gone out, and the user must not get it
     twice."""
-    call: dict[str, Any] = {"chat_id": chat_id, "text": message.text,
+    params: dict[str, Any] = {"chat_id": chat_id, "text": message.text,
                             "parse_mode": ParseMode.HTML.value,
                             "link_preview_options": {"is_disabled": True}}
     if message.keyboard:
-        call["reply_markup"] = {"inline_keyboard": [
+        params["reply_markup"] = {"inline_keyboard": [
             [{"text": b.label, "callback_data": b.data} for b in row]
             for row in message.keyboard]}
     if thread_id is not None:
-        call["message_thread_id"] = thread_id
+        params["message_thread_id"] = thread_id
     if reply_to:
-        call["reply_parameters"] = {"message_id": reply_to,
+        params["reply_parameters"] = {"message_id": reply_to,
                                     "allow_sending_without_reply": True}
     flood_waited, server_retries = False, list(SERVER_RETRY_DELAYS)
     while True:
         try:
-            # The raw call: the sent Message Telegram returns is not needed, and parsing it
-            # back into SDK objects cost as much as the rest of the sending.
-            await bot.do_api_request("sendMessage", api_kwargs=call)
+            await call(bot, "sendMessage", params)
             return
         except RetryAfter as exc:
             if flood_waited:

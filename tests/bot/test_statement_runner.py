@@ -3,7 +3,9 @@ leads' engine; the same operations through the async pool on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,52 @@ async def test_writes_are_visible_to_the_sessions_of_the_store(db: Database) -> 
             "SELECT done_at FROM processed_events WHERE event_id = 'tg:9'"))).scalar_one()
     assert done is not None
     assert not await db.claim_event("tg:9")
+
+
+async def test_many_statements_at_once_each_get_their_own_result_in_order(
+        tmp_path: Path) -> None:
+    """Results come back in batches (one wake-up of the loop for several): none is lost or
+    given to another caller, errors reach their own caller, and the order is the order given."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    await db.migrate()
+    order: list[int] = []
+    try:
+        def operation(n: int) -> Callable[[Connection], int]:
+            def run(conn: Connection) -> int:
+                order.append(n)
+                if n % 7 == 3:
+                    conn.execute(text("SELECT * FROM no_such_table"))
+                return int(conn.execute(text(f"SELECT {n} * 2")).scalar_one())
+            return run
+
+        outcomes = await asyncio.gather(*(db.statements.run(operation(n)) for n in range(200)),
+                                        return_exceptions=True)
+        for n, outcome in enumerate(outcomes):
+            if n % 7 == 3:
+                assert isinstance(outcome, StorageError)
+            else:
+                assert outcome == n * 2
+        assert order == list(range(200))
+    finally:
+        await db.close()
+
+
+async def test_a_statement_whose_caller_gave_up_before_it_started_does_not_run(
+        tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    await db.migrate()
+    ran: list[str] = []
+    gate = threading.Event()
+    try:
+        first = asyncio.create_task(db.statements.run(lambda conn: gate.wait(5)))
+        second = asyncio.create_task(db.statements.run(lambda conn: ran.append("second")))
+        await asyncio.sleep(0.05)   # both queued, the first one holds the thread
+        second.cancel()
+        gate.set()
+        assert await first is True
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        assert await db.statements.run(lambda conn: "after") == "after"
+        assert ran == []
+    finally:
+        await db.close()

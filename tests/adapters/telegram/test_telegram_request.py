@@ -1,17 +1,20 @@
 """The Bot API request body: JSON for ordinary calls (nested objects as objects), multipart
-when a file goes with it."""
+when a file goes with it; the lean ``post_json`` raises what PTB raises for the same answer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
 import aiohttp
+import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from adapters.telegram.request import _body
+from adapters.telegram.request import AiohttpRequest, _body, _Replay
 
 
 def _data(**values: object) -> RequestData:
@@ -37,3 +40,35 @@ def test_a_file_goes_as_multipart() -> None:
 
 def test_no_parameters_no_body() -> None:
     assert _body(None) == (None, None)
+
+
+async def test_an_error_answer_becomes_the_exception_ptb_raises() -> None:
+    url = "http://127.0.0.1:1/botTOKEN/sendMessage"
+    flood = b'{"ok":false,"error_code":429,"description":"Too Many Requests",' \
+            b'"parameters":{"retry_after":3}}'
+    with pytest.raises(RetryAfter) as waited:
+        await _Replay(429, flood).raise_error(url)
+    assert waited.value.retry_after in (3, dt.timedelta(seconds=3))
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await _Replay(400, b'{"ok":false,"description":"Bad Request: chat not found"}'
+                      ).raise_error(url)
+    with pytest.raises(Forbidden):
+        await _Replay(403, b'{"ok":false,"description":"Forbidden: bot was blocked"}'
+                      ).raise_error(url)
+    with pytest.raises(NetworkError):
+        await _Replay(502, b"<html>Bad Gateway</html>").raise_error(url)
+    with pytest.raises(NetworkError):
+        await _Replay(500, b'{"ok":false,"description":"Internal Server Error"}'
+                      ).raise_error(url)
+
+
+async def test_post_json_without_a_session_or_server_is_a_network_error() -> None:
+    request = AiohttpRequest(connect_timeout=1.0)
+    with pytest.raises(NetworkError, match="not initialized"):   # as PTB's wrapper says it
+        await request.post_json("http://127.0.0.1:9/botTOKEN/sendMessage", {"chat_id": 1})
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):   # nothing listens on the discard port
+            await request.post_json("http://127.0.0.1:9/botTOKEN/sendMessage", {"chat_id": 1})
+    finally:
+        await request.shutdown()

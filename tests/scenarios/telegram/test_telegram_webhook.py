@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -14,11 +15,14 @@ import uvicorn
 
 from adapters.telegram import TelegramChannel
 from bot.i18n import Catalog
+from bot.messages import Incoming, Reply
+from ops.fakes.core import WrappedCore
 from ops.fakes.telegram_api import (
     WEBHOOK_SECRET as SECRET,
 )
 from ops.fakes.telegram_api import (
     FakeTelegramAPI,
+    callback_update,
     message_update,
     plain,
     user,
@@ -185,3 +189,52 @@ async def test_without_a_configured_secret_every_call_is_refused(
     finally:
         await channel.stop()
     assert fake_api.sent() == []
+
+
+async def test_a_failure_behind_the_webhook_gets_the_polite_reply_without_the_text_in_logs(
+    make_channel: MakeChannel, fake_api: FakeTelegramAPI, catalog: Catalog,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = make_channel(FailingAssistant)
+    app = asgi_app(channel.runtime, channels=[channel])  # type: ignore[attr-defined]
+    await channel.start()
+    caplog.set_level(logging.DEBUG)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://relocbot") as client:
+            failing = message_update("Mon SIREN est 552100554", sender=user(26, lang="en"))
+            assert (await post(client, failing)).status_code == 200
+            assert (await post(client, message_update("/aide", sender=user(26, lang="en")))
+                    ).status_code == 200
+    finally:
+        await channel.stop()
+    apology, helped = fake_api.sent(26)
+    assert plain(apology["text"]) == catalog.t("error", "en")
+    assert catalog.t("help", "en") in plain(helped["text"])
+    [failure] = [r for r in caplog.records if r.getMessage() == "telegram update failed"]
+    assert failure.exc_info
+    assert failure.exc_info[1] is not None
+    assert failure.exc_info[1].args == ("simulated failure",)
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "552100554" not in logged
+    assert "SIREN" not in logged
+
+
+async def test_button_presses_through_the_webhook_are_acknowledged_and_answered(
+    webhook: tuple[httpx.AsyncClient, TelegramChannel], fake_api: FakeTelegramAPI,
+    catalog: Catalog
+) -> None:
+    client, _ = webhook
+    assert (await post(client, callback_update("menu:ask", sender=user(27)))).status_code == 200
+    [answer] = fake_api.sent(27)
+    assert plain(answer["text"]) == catalog.t("ask_prompt", "fr")
+    assert len(fake_api.of("answerCallbackQuery")) == 1
+
+
+class FailingAssistant(WrappedCore):
+    """Blows up on a message naming a SIREN, as a bug or a dead database would."""
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        if incoming.text and "SIREN" in incoming.text:
+            raise RuntimeError("simulated failure")
+        return await super().handle(incoming)
