@@ -10,10 +10,12 @@ Routes (every one audited in ``console_access``: actor, route, lead or desk, sta
     GET  /leads/{ref}      answers, routing, score, timeline, actions, message form
     POST /leads/{ref}/action  take, refuse, close, reassign  POST /leads/{ref}/message
     GET  /stats[?desk=]    figures and SVG charts   GET /stats.csv[?desk=]
+    GET  /coverage         the desks file's coverage audit (the regional desk's advisors)
 
 The link is confirmed by a POST so that mail scanners opening it do not use it up. Without a
 session, pages redirect to the sign-in form (303) and forms get 403; another desk's lead is
-404. Forms carry a CSRF token (the session's, or a cookie's before signing in).
+404, and so is the coverage page for a local desk's advisor. Forms carry a CSRF token (the
+session's, or a cookie's before signing in).
 
 Usage::
 
@@ -35,6 +37,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from adapters.console import web
+from adapters.console.coverage_page import coverage_routes
 from adapters.console.leads_routes import lead_routes
 from adapters.console.web import ConsoleConfig, Ctx, Deps, LinkSender, hidden
 from bot.i18n import Catalog
@@ -178,5 +181,6 @@ def _auth_routes(deps: Deps) -> list[Route]:
 def build_console(*, console: Console, signin: SignIn, catalog: Catalog, sender: LinkSender,
                   config: ConsoleConfig) -> Starlette:
     deps = Deps(console=console, signin=signin, catalog=catalog, sender=sender, config=config)
-    routes = [*_auth_routes(deps), *lead_routes(deps, audited)]
+    routes = [*_auth_routes(deps), *lead_routes(deps, audited),
+              *coverage_routes(deps, audited)]
     return Starlette(routes=routes)

@@ -156,10 +156,14 @@ def page(deps: Deps, ctx: Ctx, *, title: str, body: str, status: int = 200,
     t, base = deps.catalog.t, deps.config.mount
     nav = ""
     if ctx.scope is not None and ctx.session is not None:
+        coverage = ("" if ctx.scope.desks is not None   # the regional desk's advisors only
+                    else f'<a href="{base}/coverage">'
+                    f'{escape(t("console_nav_coverage", ctx.lang))}</a>')
         who = t("console_signed_in_as", ctx.lang,
                 advisor=deps.signin.desks.display_name(ctx.scope.advisor))
         nav = (f'<nav><a href="{base}/leads">{escape(t("console_nav_leads", ctx.lang))}</a>'
                f'<a href="{base}/stats">{escape(t("console_nav_stats", ctx.lang))}</a>'
+               f'{coverage}'
                f'<form method="post" action="{base}/signout">'
                f'{hidden("csrf", ctx.session.csrf)}<button class="link">'
                f'{escape(t("console_signout", ctx.lang))}</button></form></nav>'
@@ -189,7 +193,8 @@ main{max-width:70rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem}
 .error{background:#fdecea;border-left:4px solid #c62828;padding:.5rem .8rem}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;
 padding:.45rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-.scroll{overflow-x:auto}form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;
+.scroll{overflow-x:auto}tr.gap td{background:#fdecea}
+form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;
 margin-bottom:1rem}label{display:flex;flex-direction:column;font-size:.9rem;gap:.2rem}
 input,select,textarea,button{font:inherit;padding:.45rem;min-height:2.6rem}
 textarea{width:100%;min-height:7rem}button{background:#1f5fa8;color:#fff;border:0;

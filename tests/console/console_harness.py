@@ -87,16 +87,16 @@ class Harness:
 
 
 def harness(db: Database, tmp_path: Path, catalog: Catalog, *,
-            limits: SignInLimits | None = None) -> Harness:
+            limits: SignInLimits | None = None, desks: Desks = DESKS) -> Harness:
     clock = Clock()
     service = LeadService(db=db, settings=Settings(data_dir=tmp_path, _env_file=None),
-                          desks=DESKS, catalog=catalog,
+                          desks=desks, catalog=catalog,
                           desk_names={HAINAUT: "CCI Grand Hainaut", LILLE: "CCI Grand Lille"},
                           clock=clock)
     mails = Mails()
     console = build_console(
         console=Console(service=service),
-        signin=SignIn(db=db, desks=DESKS, secret=SECRET, clock=clock, limits=limits),
+        signin=SignIn(db=db, desks=desks, secret=SECRET, clock=clock, limits=limits),
         catalog=catalog, sender=mails, config=ConsoleConfig(public_url=f"{BASE}/console"))
     return Harness(service, clock, mails, Starlette(routes=[Mount("/console", app=console)]))
 
