@@ -14,6 +14,8 @@ Usage::
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ OFFTOPIC_MARGIN = 0.04  # off-topic examples beat every in-scope example by this
 KNN_SMALL_TALK = 0.9  # small talk and advisor requests need a closer example (short texts)
 SHORT = 10         # words: a follow-up is short
 _ARTICLES = frozenset("le la les l' un une des du de d' the a an those these ces ce cette".split())
+_YEAR = re.compile(r"(?<![\d-])(20[2-9]\d)(?![\d-])")  # a year, not one end of "2023-2027"
 SUBJECTLESS = 6   # "qui le finance ?": a short attribute question pointing at nothing
 CCI_WITHOUT_PLACE = 8  # "quelle est ma CCI ?" asks for the place; a longer one is a question
 
@@ -84,6 +87,7 @@ class Understanding:
                  texts: Mapping[RecordRef, str] | None = None) -> None:
         """``texts``: each record's words (cleaned), to tell a question about it."""
         self.vocab = vocab
+        self.this_year = dt.date.today().year
         self.texts = texts or {}
         self.records = records
         self.extractor = extractor
@@ -136,6 +140,8 @@ class Understanding:
         if v.has("not_held", text) and not any(
                 v.has(group, text) for group in ("self_intro", "aid", "partner", "advisor")):
             return Intent("question", text, why="not_held")  # declined without a search
+        if attribute in ("amount", "deadline") and not named and self._future(text):
+            return Intent("question", text, why="not_held")  # next year's rate, next edition
         if memory is not None and not named:
             followup = self._followup(text, memory, profile, attribute, signals, short)
             if followup is not None:
@@ -243,6 +249,12 @@ class Understanding:
                 v.starts_with("continuation", text):
             return Intent("question", f"{memory.question} {text}", followup=True, said=text)
         return None
+
+    def _future(self, text: str) -> bool:
+        """Whether ``text`` asks about what is not published yet: the next edition, next
+        year, or a year after the current one."""
+        years = [int(y) for y in _YEAR.findall(text)]
+        return self.vocab.has("future", text) or any(y > self.this_year for y in years)
 
     def _in_focus(self, focus: RecordRef | None, asked: str) -> bool:
         """Whether what a definition asks about ("les 4 cci pilotes") is a phrase of two words

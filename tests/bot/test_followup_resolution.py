@@ -149,3 +149,22 @@ async def test_a_finder_question_gets_no_direct_answer_that_names_no_scheme(
                              "accompagner à l'export ?")
     assert intent == "find_aid"
     assert "Team Hauts-de-France Export" in text[:300]
+
+
+@pytest.mark.parametrize("text", [
+    "What interest rate will Bpifrance charge on its loans in 2030?",
+    "Quelles sont les dates de la prochaine édition des 24 heures pour relocaliser ?",
+])
+async def test_a_figure_or_date_not_published_yet_is_declined(
+        say: Say, catalog: Catalog, text: str) -> None:
+    _, reply = await say(text)
+    lang = "en" if text.startswith("What") else "fr"
+    assert reply.startswith(catalog.t("decline", lang))
+
+
+@pytest.mark.parametrize("text", ["quelles aides en 2030 ?",
+                                  "combien de territoires d'industrie sur 2023-2027 ?"])
+async def test_a_coming_year_alone_or_a_period_is_still_answered(
+        say: Say, catalog: Catalog, text: str) -> None:
+    _, reply = await say(text)
+    assert not reply.startswith(catalog.t("decline", "fr"))
