@@ -52,6 +52,7 @@ class RecordAnswers:
         self.today = today
         self.embedder = embedder
         self.stale_months = stale_months  # older verifications are flagged (0: never)
+        self._names: tuple[str, ...] | None = None   # every record's folded name, read once
 
     def _table(self, kind: str) -> Mapping[str, AidScheme | Partner | Cci]:
         tables: dict[str, Mapping[str, AidScheme | Partner | Cci]] = {
@@ -81,9 +82,11 @@ class RecordAnswers:
         return name if short != name and self._shared(short) else short
 
     def _shared(self, short: str) -> bool:
+        if self._names is None:
+            self._names = tuple(fold(r.name) for kind in ("aid", "partner", "cci")
+                                for r in self._table(kind).values())
         wanted = fold(short)
-        return sum(wanted in fold(r.name) for kind in ("aid", "partner", "cci")
-                   for r in self._table(kind).values()) > 1
+        return sum(wanted in name for name in self._names) > 1
 
     def citation(self, ref: RecordRef, number: int = 1) -> Citation:
         record = self._table(ref.kind)[ref.id]

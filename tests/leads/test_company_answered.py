@@ -7,10 +7,7 @@ notifiers: a signed-webhook receiver and an SMTP server on 127.0.0.1, the inbox 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.i18n import Catalog
 from bot.leads.console import Console
@@ -29,30 +26,6 @@ from tests.leads.test_lead_updates import HAINAUT, SECRET, World
 CONSOLE = "https://relocbot.cci.example/console"
 ADVISOR = "Pouvez-vous nous envoyer le plan ?"
 ANSWER = "Le plan de l'usine de Marly part ce soir"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackAPI]:
-    fake = FakeSlackAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver(secret=SECRET)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSMTPServer]:
-    server = FakeSMTPServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def world(db: Database, tmp_path: Path, catalog: Catalog, slack: FakeSlackAPI,

@@ -9,7 +9,6 @@ Real notifiers: the fake Slack Web API, a signed-webhook receiver and an SMTP se
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +30,14 @@ from bot.storage import Database
 from ops.fakes.slack_api import FakeSlackAPI
 from ops.fakes.smtp_server import FakeSMTPServer
 from ops.fakes.webhook_receiver import WebhookReceiver
+from tests.leads.conftest import WEBHOOK_SECRET
 
 HAINAUT = "cci-grand-hainaut"
 MONDAY = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 DAY_3 = dt.datetime(2026, 3, 5, 8, 0, tzinfo=dt.UTC)
 DAY_9 = dt.datetime(2026, 3, 13, 8, 0, tzinfo=dt.UTC)
 DAY_45 = dt.datetime(2026, 5, 6, 7, 0, tzinfo=dt.UTC)
-SECRET = "whsec-test-0123456789"
+SECRET = WEBHOOK_SECRET  # the receiver fixture's (conftest)
 ANSWERS: dict[str, Any] = {"company": "Ateliers du Nord", "postal_code": "59300",
                            "commune": "Valenciennes", "department": "59", "desk": HAINAUT,
                            "routing_rule": "commune Valenciennes -> cci-grand-hainaut",
@@ -59,30 +59,6 @@ class Company:
 
     async def send(self, *, item: Delivery) -> str | None:
         return "telegram:1:1"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackAPI]:
-    fake = FakeSlackAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver(secret=SECRET)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSMTPServer]:
-    server = FakeSMTPServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 class World:
