@@ -84,11 +84,13 @@ class KnowledgeBase:
         progress: Progress | None = None,
         extra: Iterable[Path] = (),
         background: bool = False,
+        exact: bool = False,
     ) -> KnowledgeBase:
         """Open the index, building (or rebuilding for a new embedder) it when needed. With
         ``background``, a build needed writes the lexical index first and opens on it at
         once; the dense index is built in a thread (``knowledge.background``), searches are
-        lexical meanwhile and say so (``SearchResult.building``)."""
+        lexical meanwhile and say so (``SearchResult.building``). With ``exact``, a built index is
+        searched without opening Chroma (``knowledge.exact``: a process that only reads it)."""
         embedder = embedder or open_embedder(config)
         extra = list(extra) or indexed_extra(config)
         build: DenseBuild | None = None
@@ -102,7 +104,7 @@ class KnowledgeBase:
                 cls.build(config, embedder=embedder, corpus_dir=corpus_dir,
                           progress=progress, extra=extra)
         corpus = load_corpus(corpus_dir)
-        retriever = HybridRetriever.open(config, embedder=embedder)
+        retriever = HybridRetriever.open(config, embedder=embedder, exact=exact and build is None)
         if build is not None:
             retriever.building = build
             build.on_done = lambda done: _dense_ready(retriever, done)

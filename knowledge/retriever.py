@@ -23,6 +23,7 @@ from knowledge.config import KnowledgeConfig
 from knowledge.dense import DenseIndex
 from knowledge.embeddings import CachedEmbedder, Vector
 from knowledge.errors import IndexError_
+from knowledge.exact import ExactDense
 from knowledge.glossary import Glossary
 from knowledge.ingest import index_paths, lexical_is_current
 from knowledge.lexical import LexicalIndex, fold
@@ -31,7 +32,8 @@ from knowledge.store import ChunkStore
 from knowledge.yamlfile import load_yaml
 
 __all__ = [
-    "RRF_K", "Hit", "HybridRetriever", "Retriever", "SearchResult", "load_intents", "rrf",
+    "RRF_K", "DenseSearch", "Hit", "HybridRetriever", "Retriever", "SearchResult", "load_intents",
+    "rrf",
 ]
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,23 @@ class Retriever(Protocol):
     ) -> SearchResult: ...
 
 
+class DenseSearch(Protocol):
+    """Nearest chunks of a query vector: Chroma (``knowledge.dense``) or exact numpy search
+    (``knowledge.exact``).
+
+    Usage::
+
+        hits = dense.query(vector, k=30, filters={"kind": ["aid"]})   # [(chunk id, cosine)]
+    """
+
+    def query(self, vector: Vector, *, k: int,
+              filters: dict[str, Any] | None = None) -> list[tuple[str, float]]: ...
+
+    def count(self) -> int: ...
+
+    def ping(self) -> bool: ...
+
+
 def load_intents(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
     """Kind -> a pattern of the (accent-folded) words that ask for that kind of source."""
     with path.open(encoding="utf-8") as fh:
@@ -106,7 +125,7 @@ class HybridRetriever:
         embedder: CachedEmbedder,
         store: ChunkStore,
         lexical: LexicalIndex,
-        dense: DenseIndex,
+        dense: DenseSearch,
         anchors: Any,
     ) -> None:
         self.config = config
@@ -132,13 +151,18 @@ class HybridRetriever:
                 if kind != "definition" and pattern.search(folded)]
 
     @classmethod
-    def open(cls, config: KnowledgeConfig, *, embedder: CachedEmbedder) -> HybridRetriever:
+    def open(cls, config: KnowledgeConfig, *, embedder: CachedEmbedder,
+             exact: bool = False) -> HybridRetriever:
+        """``exact``: search the chunks' cached vectors with numpy instead of opening Chroma
+        (a process that only reads the index; Chroma when a vector is not cached)."""
         if not lexical_is_current(config):
             raise IndexError_("the index is missing: run `relocbot ingest`")
         paths = index_paths(config)
         store = ChunkStore.load(paths["chunks"])
         lexical = LexicalIndex.load(paths["lexical"])
-        dense = DenseIndex.open(config, embedder_name=embedder.name, spec=config.embedder)
+        dense: DenseSearch | None = ExactDense.open(store, embedder=embedder) if exact else None
+        if dense is None:
+            dense = DenseIndex.open(config, embedder_name=embedder.name, spec=config.embedder)
         with ANCHORS_FILE.open(encoding="utf-8") as fh:
             questions = [q for group in load_yaml(fh)["anchors"].values() for q in group]
         # Anchors are embedded as passages so their similarity is on the corpus's scale.
@@ -163,8 +187,7 @@ class HybridRetriever:
         degraded = building is not None   # still building: the lexical index alone
         if building is None:
             try:
-                dense_hits = self.dense.query(vector, k=CANDIDATES,
-                                              where=ChunkStore.where(filters))
+                dense_hits = self.dense.query(vector, k=CANDIDATES, filters=filters)
             except Exception as exc:  # Chroma server down: answer from the lexical index alone
                 log.warning("dense index unavailable, lexical results only: %s",
                             type(exc).__name__)
@@ -179,10 +202,9 @@ class HybridRetriever:
         wanted = self.intents(query)
         if wanted and not (filters and filters.get("kind")):
             narrowed = {**(filters or {}), "kind": wanted}
-            where = ChunkStore.where(narrowed)
             try:
                 narrowed_hits = [] if degraded else self.dense.query(
-                    vector, k=INTENT_CANDIDATES, where=where)
+                    vector, k=INTENT_CANDIDATES, filters=narrowed)
             except Exception as exc:  # failed after the first query: keep what it gave
                 log.warning("dense index unavailable for the narrowed ranking: %s",
                             type(exc).__name__)

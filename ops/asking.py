@@ -1,7 +1,8 @@
 """What ``relocbot ask`` needs and nothing more: the knowledge base and the answerer.
 
 No database, no flows, no channels: a scripted question pays for the index and the model only
-(the SQL layer and the conversation flows are never imported). The bundled model starts loading
+(the SQL layer and the conversation flows are never imported), and the built index is searched
+exactly in memory (``knowledge.exact``) without opening Chroma. The bundled model starts loading
 in a background thread first (``knowledge.embeddings.warm_up``), while the index opens.
 
 Usage::
@@ -35,7 +36,7 @@ class Asker:
 def open_asker(settings: Settings, *, progress: Progress | None = None) -> Asker:
     """Open (building when missing) the index and assemble the answerer the chat uses."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    kb = KnowledgeBase.open(settings.knowledge, progress=progress)
+    kb = KnowledgeBase.open(settings.knowledge, progress=progress, exact=True)
     catalog = Catalog.load()
     answerer = Answerer.build(kb=kb, catalog=catalog, top_k=settings.top_k,
                               chat_model=build_chat_model(settings),
