@@ -128,18 +128,12 @@ async def typing(bot: Any, target: ChatTarget, *, enabled: bool = True,
     if not enabled:
         yield
         return
-    begun, first = asyncio.Event(), asyncio.Event()
-    if after <= 0:
-        begun.set()
-
+    first = asyncio.Event()
     params: dict[str, Any] = {"chat_id": target.chat_id, "action": ChatAction.TYPING.value}
     if target.thread_id is not None:
         params["message_thread_id"] = target.thread_id
 
     async def keep_typing() -> None:
-        if after > 0:
-            await asyncio.sleep(after)
-            begun.set()
         while True:
             try:
                 await call(bot, "sendChatAction", params)
@@ -149,16 +143,28 @@ async def typing(bot: Any, target: ChatTarget, *, enabled: bool = True,
                 first.set()
             await asyncio.sleep(TYPING_EVERY)
 
-    task = asyncio.create_task(keep_typing())
+    # A timer, not a task, until "typing…" is due: most answers are ready before it.
+    tasks: list[asyncio.Task[None]] = []
+    loop = asyncio.get_running_loop()
+
+    def begin() -> None:
+        tasks.append(loop.create_task(keep_typing()))
+
+    timer = loop.call_later(after, begin) if after > 0 else None
+    if timer is None:
+        begin()
     try:
         yield
-        if begun.is_set():
+        if tasks:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(first.wait(), timeout=5)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if timer is not None:
+            timer.cancel()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def send(bot: Any, chat_id: int, message: OutgoingMessage, *, thread_id: int | None,
