@@ -63,7 +63,7 @@ class FakeProcess:
         await self.process.wait()
 
 
-async def start_fake_process(module: str, *, nice: int = 0) -> FakeProcess:
+async def start_fake_process(module: str) -> FakeProcess:
     """Run ``python -m module`` (which calls :func:`serve_until_stdin_closes`) and read the
     URL it prints. Usage::
 
@@ -71,11 +71,8 @@ async def start_fake_process(module: str, *, nice: int = 0) -> FakeProcess:
         ... fake.url ...
         await fake.stop()
     """
-    command = [sys.executable, "-m", module]
-    if nice:
-        command = ["nice", "-n", str(nice), *command]
     process = await asyncio.create_subprocess_exec(
-        *command, stdin=asyncio.subprocess.PIPE,
+        sys.executable, "-m", module, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE)
     fake = FakeProcess(process, "")
     fake.url = (await fake.stdout.readline()).decode().strip()
