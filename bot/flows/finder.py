@@ -30,7 +30,9 @@ from bot.middleware import Context
 from bot.storage import Database
 from bot.understanding import Intent, Memory, RecordRef, Vocabulary, is_question
 from knowledge.catalog import AidIndex, AidMatch, Profile, ProfileExtractor, Reason
+from knowledge.catalog.freshness import closed_on
 from knowledge.catalog.geo import HDF_DEPARTMENTS
+from knowledge.catalog.matcher import falls_short
 from knowledge.catalog.profile import size_from_headcount
 from knowledge.lexical import fold
 from knowledge.models import AidScheme
@@ -59,6 +61,7 @@ class AidFinder:
         self.vocab = vocab or Vocabulary.load()
         self.company = company
         self.compose = compose
+        self.aids = aids
         self.index = AidIndex(list(aids.values()))
         self.catalog = catalog
         self.db = db
@@ -114,8 +117,13 @@ class AidFinder:
         listed = {c.source_id for r in replies for c in r.citations}
         schemes = {c.source_id for c in direct[0].citations if c.kind == "aid"} if direct \
             else set()
+        if any(falls_short(self.aids[s], profile)
+               for s in schemes if s in self.aids):
+            schemes = set()  # the documents' scheme does not fit what the company said
         if schemes - listed:  # the scheme that answers is not in the list
             replies = [*direct, *replies]
+        elif (closed := self._closed_wanted(ctx, profile, listed)) is not None:
+            replies = [closed, *replies]
         missing = profile.missing()
         if missing and replies and replies[-1].kind == "answer":
             replies += self._ask(ctx, missing[0], refine=True)
@@ -255,6 +263,32 @@ class AidFinder:
 
         ranked = [(wanted(m), i, m) for i, m in enumerate(matches)]
         return [m for _, _, m in sorted(ranked, key=lambda x: (-x[0], x[1]))]
+
+    def _closed_wanted(self, ctx: Context, profile: Profile, listed: set[str]) -> Reply | None:
+        """The kind of aid asked for ("un crédit d'impôt") has no open scheme in the list but
+        a closed one: that is said first, with its closing date, instead of silently
+        listing other kinds."""
+        prefs = (ctx.state.data.get("aid_prefs") if ctx.state else None) or {}
+        forms = set(prefs.get("forms", [])) - {"accompagnement", "diagnostic"}
+        if not forms or any(forms & set(self.aids[i].aid_forms) for i in listed if i in self.aids):
+            return None
+        today = self.today()
+        closed = [a for a in self.aids.values() if forms & set(a.aid_forms) and a.is_closed(today)
+                  and not falls_short(a, profile.model_copy(update={"jobs": None,
+                                                                    "investment_eur": None}))]
+        if not closed:
+            return None
+        lang, t = ctx.lang, self.catalog.t
+        labels = ", ".join(self.catalog.label("aid_form", f, lang) for f in sorted(forms))
+        sentences = [t("finder_form_closed", lang, form=labels)]
+        for aid in closed[:2]:
+            since = closed_on(aid, today)
+            suffix = t("aid_closed_since", lang, date=since.isoformat()) if since else ""
+            name = aid.name if lang == "fr" else official_name(aid, self.catalog)
+            sentences.append(t("rec_closed", lang, name=name, since=suffix))
+        citations = tuple(Citation(number=1, source_id=a.id, title=a.name,
+                                   url=a.url or a.sources[0], kind="aid") for a in closed[:1])
+        return Reply(blocks=(" ".join(sentences) + " [1]",), citations=citations, kind="answer")
 
     # -- steps -----------------------------------------------------------------------------
 

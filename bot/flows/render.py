@@ -32,6 +32,11 @@ def profile_summary(profile: Profile, *, lang: str, catalog: Catalog) -> str:
         parts.append(profile.size)
     if profile.headcount is not None:
         parts.append(t("finder_summary_headcount", lang, value=profile.headcount))
+    if profile.jobs is not None:
+        parts.append(t("finder_summary_jobs", lang, value=profile.jobs))
+    if profile.investment_eur is not None:
+        amount = f"{profile.investment_eur:,}".replace(",", "\u202f" if lang == "fr" else ",")
+        parts.append(t("finder_summary_investment", lang, value=amount))
     if profile.sector:
         parts.append(t("finder_summary_sector", lang,
                        value=catalog.label("sector_label", profile.sector, lang)))

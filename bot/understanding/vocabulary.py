@@ -30,6 +30,13 @@ _QUESTION_START = re.compile(
     r"what|who|how|why|which|where|when|is|are|can|could|do|does|should)\b")
 
 
+# "qui peut garantir une partie du prêt ?", "a guarantee on my bank loan", "loan guarantee":
+# the loan is what is to be guaranteed, not a second form of aid asked for ("un prêt garanti"
+# is a loan: the loan comes first there)
+_LOAN_GUARANTEED = re.compile(
+    r"\b(?:garant\w*|guarantee\w*)\b(?:\W+\w+){0,6}?\W+(?:pret|prets|emprunt|loan|loans)\b"
+    r"|\b(?:loan|loans) guarantees?\b")
+
 _FUNCTION_WORDS = frozenset(
     "le la les l' lui leur leurs il elle ils elles on je j' nous vous ca cela c' c'est ce "
     "est-ce que qu' qui quoi quel quelle quels quelles comment combien ou quand y a faut "
@@ -157,8 +164,10 @@ class Vocabulary:
     def aid_preferences(self, text: str) -> tuple[list[str], list[str]]:
         """The aid forms and the funders a request names (``["credit-impot"], ["ademe"]``)."""
         cleaned = clean(text)
-        return ([k for k, p in self._forms.items() if p.search(cleaned)],
-                [k for k, p in self._funders.items() if p.search(cleaned)])
+        forms = [k for k, p in self._forms.items() if p.search(cleaned)]
+        if "garantie" in forms and _LOAN_GUARANTEED.search(cleaned):
+            forms = [f for f in forms if f != "pret"]
+        return forms, [k for k, p in self._funders.items() if p.search(cleaned)]
 
     def only_pointing(self, text: str) -> bool:
         """Nothing but a pointer at a result ("et le deuxième ?", "what about the last one")."""

@@ -87,7 +87,8 @@ class ProfileExtractor:
                                 r"\s*(?:nouveaux |new )?(?:emplois|postes|personnes|salaries|"
                                 r"jobs|people|employees|positions|etp)?")
         self._jobs_after = re.compile(r"(?:(?:avec|with) )?" + _NUMBER +
-                                      r"\s*(?:creations? d'emplois|emplois crees|"
+                                      r"\s*(?:creations? d'emplois|emplois crees|embauches|"
+                                      r"recrutements|hires\b|new hires|"
                                       r"nouveaux emplois|new jobs|jobs created|jobs\b|"
                                       r"emplois a la cle)")
         # "une usine avec 60 emplois": jobs it brings, not the company's headcount

@@ -27,8 +27,8 @@ from knowledge.catalog.profile import Profile
 from knowledge.models import AidScheme
 
 __all__ = [
-    "DEADLINE_SOON_DAYS", "AidMatch", "Reason", "firmness", "generic_financing", "match_aids",
-    "quantize", "rank_key", "required_jobs", "size_targeting", "territory_weight",
+    "DEADLINE_SOON_DAYS", "AidMatch", "Reason", "falls_short", "firmness", "generic_financing",
+    "match_aids", "quantize", "rank_key", "required_jobs", "size_targeting", "territory_weight",
 ]
 
 DEADLINE_SOON_DAYS = 60
@@ -120,6 +120,22 @@ def _excluded(aid: AidScheme, profile: Profile, today: dt.date) -> bool:
     if dept and aid.departments and dept not in aid.departments:
         return True
     return bool(profile.size and profile.size not in aid.sizes)
+
+
+def falls_short(aid: AidScheme, profile: Profile) -> bool:
+    """Whether what the company said rules the scheme out: another territory or size, fewer
+    jobs or a smaller investment than it requires (an unknown value rules out nothing; whether
+    the scheme is still open is not about the company)."""
+    dept = profile.department
+    if (dept and aid.departments and dept not in aid.departments) \
+            or (profile.size and profile.size not in aid.sizes):
+        return True
+    jobs = required_jobs(aid, profile.size)
+    if jobs is not None and profile.jobs is not None and profile.jobs < jobs:
+        return True
+    minimum = aid.min_investment_eur
+    return minimum is not None and profile.investment_eur is not None \
+        and profile.investment_eur < minimum
 
 
 def _size(aid: AidScheme, size: str, m: AidMatch) -> None:

@@ -21,6 +21,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"department": "80", "jobs": 20, "investment_eur": 500_000,
       "project_types": ["investissement", "recrutement"]}),
     ("Nous sommes une ETI de l'Oise", {"department": "60", "size": "ETI"}),
+    ("ouvrir un nouveau site avec 25 embauches", {"jobs": 25}),
+    ("we plan 30 new hires", {"jobs": 30}),
     ("pas de calais", {"department": "62", "city": None}),
     ("une PME du pas-de-calais a Arras", {"department": "62", "city": "Arras"}),
     ("j'ai une usine au Maroc qui fabrique des chaussures, je veux revenir en France",

@@ -10,7 +10,7 @@ import yaml
 from knowledge import CORPUS_DIR
 from knowledge.catalog import AidMatch, Profile, match_aids
 from knowledge.catalog.geo import HDF_DEPARTMENTS
-from knowledge.catalog.matcher import DEADLINE_SOON_DAYS, generic_financing
+from knowledge.catalog.matcher import DEADLINE_SOON_DAYS, falls_short, generic_financing
 from knowledge.loader import load_corpus
 from knowledge.models import AidScheme, Size
 from prompts import PROMPTS_DIR
@@ -238,3 +238,14 @@ def test_every_reason_the_matcher_gives_has_a_sentence_in_both_languages() -> No
         table = _catalog(lang)
         for reason in given:
             assert table[reason.code].format(**reason.as_dict())
+
+
+def test_falls_short_on_what_the_company_said_only() -> None:
+    adge = AIDS["hdf-adge-grandes-entreprises"]   # 100 jobs, ETI/GE
+    assert falls_short(adge, Profile(jobs=20))
+    assert falls_short(adge, Profile(size="PME"))
+    assert falls_short(adge, Profile(department="75"))
+    assert not falls_short(adge, Profile())                       # nothing said: nothing ruled out
+    assert not falls_short(adge, Profile(size="GE", jobs=150, department="59"))
+    closed = AIDS["c3iv-credit-impot-industrie-verte"]
+    assert not falls_short(closed, Profile(size="PME"))           # closed is not about the company
