@@ -151,8 +151,8 @@ class RecordAnswers:
         out: list[str] = []
         if ref.kind == "aid":
             a = self.kb.aids[ref.id]
-            out += [a.summary_en if en else a.summary_fr,
-                    a.amounts_en if en and a.amounts_en else a.amounts,
+            out += split_sentences(a.summary_en if en else a.summary_fr)  # one at a time
+            out += [a.amounts_en if en and a.amounts_en else a.amounts,
                     a.how_to_apply_en if en and a.how_to_apply_en else a.how_to_apply,
                     self.catalog.t("rec_funder", lang, name=self.name(ref, lang),
                                    value=a.funder), a.status_note]
