@@ -155,7 +155,7 @@ class RecordAnswers:
             out += [a.amounts_en if en and a.amounts_en else a.amounts,
                     a.how_to_apply_en if en and a.how_to_apply_en else a.how_to_apply,
                     self.catalog.t("rec_funder", lang, name=self.name(ref, lang),
-                                   value=a.funder), a.status_note]
+                                   value=a.funder), "" if en else a.status_note]  # French only
             out += (a.beneficiary_conditions_en if en and a.beneficiary_conditions_en
                     else a.beneficiary_conditions)
             out += a.eligibility_en if en and a.eligibility_en else a.eligibility
@@ -221,6 +221,10 @@ class RecordAnswers:
             said = self._mentioning(aid, en, ("gestion", "gere", "gestionnaire", "manag"))
             first = self._t("rec_cumul", lang, name=name, value=said.rstrip(".")) if said \
                 else self._t("rec_funder", lang, name=name, value=aid.funder)
+        elif attribute == "results":   # a call for projects' outcome: its winners
+            said = self._mentioning(aid, en, ("bilan", "laureat", "winner", "result", "retenu",
+                                              "selected"))
+            first = self._t("rec_cumul", lang, name=name, value=said.rstrip(".")) if said else ""
         elif attribute == "cumul":
             said = self._mentioning(aid, en, ("cumul", "combin"))
             first = self._t("rec_cumul", lang, name=name, value=said.rstrip(".")) if said else ""
@@ -254,7 +258,8 @@ class RecordAnswers:
                  *(aid.eligibility_en if en and aid.eligibility_en else aid.eligibility),
                  *split_sentences(aid.amounts_en if en and aid.amounts_en else aid.amounts),
                  *split_sentences(aid.how_to_apply_en if en and aid.how_to_apply_en
-                                  else aid.how_to_apply)]
+                                  else aid.how_to_apply),
+                 *split_sentences(aid.summary_en if en else aid.summary_fr)]
         for item in items:
             if any(re.search(rf"\b{w}", fold(item)) for w in stems):
                 return item.strip()

@@ -168,3 +168,37 @@ async def test_a_coming_year_alone_or_a_period_is_still_answered(
         say: Say, catalog: Catalog, text: str) -> None:
     _, reply = await say(text)
     assert not reply.startswith(catalog.t("decline", "fr"))
+
+
+async def test_a_call_for_projects_results_are_its_winners_not_a_phone_number(say: Say) -> None:
+    intent, text = await say("What came out of the France Relance (Re)localisations call for "
+                             "projects in the end? How many winners?")
+    assert intent == "record_question"
+    assert "477 winners" in text.split("\n\n")[0]
+    assert "official page" not in text                   # "call" is not a phone call here
+    intent, text = await say("le bilan de l'AAP (re)localisations de france relance ?")
+    assert "477 lauréats" in text.split("\n\n")[0]
+
+
+def test_who_can_i_call_still_asks_for_the_contact() -> None:
+    from bot.understanding import Vocabulary
+
+    vocab = Vocabulary.load()
+    assert vocab.attribute("le PNI, who can I call?") == "contact"
+    assert vocab.attribute("the France Relance call for projects, how many winners?") \
+        == "results"
+
+
+def test_english_record_sentences_leave_out_french_only_notes(kb: KnowledgeBase,
+                                                             catalog: Catalog) -> None:
+    from bot.answering.records import RecordAnswers
+    from bot.understanding import RecordRef
+
+    records = RecordAnswers(kb=kb, catalog=catalog)
+    ref = RecordRef("aid", "bpi-pret-nouvelle-industrie")
+    note = kb.aids[ref.id].status_note
+    assert note in records.facts(ref, "fr")
+    assert note not in records.facts(ref, "en")
+    summary = kb.aids[ref.id].summary_fr
+    assert summary not in records.facts(ref, "fr")        # ranked sentence by sentence
+    assert all(s.strip() in summary for s in records.facts(ref, "fr")[:2])
