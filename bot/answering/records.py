@@ -88,6 +88,11 @@ class RecordAnswers:
         wanted = fold(short)
         return sum(wanted in name for name in self._names) > 1
 
+    def names(self, ref: RecordRef) -> list[str]:
+        """Every name of the record: its names in both languages and its aliases."""
+        record = self._table(ref.kind)[ref.id]
+        return [record.name, str(getattr(record, "name_en", "") or ""), *record.aliases]
+
     def citation(self, ref: RecordRef, number: int = 1) -> Citation:
         record = self._table(ref.kind)[ref.id]
         return Citation(number=number, source_id=record.id, title=record.name,

@@ -240,10 +240,11 @@ class RecordQuestions:
             replies = await self.questions.handle(ctx, Intent(
                 "question", f"{name} {intent.text}", said=intent.text, followup=True))
         t = self.catalog.t
-        if intent.followup and replies and replies[0].kind == "answer" \
-                and not _about(replies[0], short):
+        if replies and replies[0].kind == "answer" and not any(
+                _about(replies[0], n) for n in {short, *self.records.names(ref)} if n):
             # the documents answered about something else ("qui le finance ?" about the think
-            # tank found the FEDER): say the record's sources do not tell, and offer an advisor
+            # tank found the FEDER; "le PNI est cumulable avec une aide de la Région ?" found
+            # the ADGE): say the record's sources do not tell, and offer an advisor
             what = self.catalog.label("attribute", intent.attribute or "summary", ctx.lang)
             ctx.outcome = "record:missing"
             replies = [Reply(blocks=(t("rec_missing", ctx.lang, name=name, what=what),

@@ -137,6 +137,8 @@ class Understanding:
         short = len(words(text)) <= SHORT
         if v.is_only("cancel", text):
             return Intent("cancel", text)
+        if v.has("off_topic", text):
+            return Intent("offtopic", text, why="off_topic")
         if v.has("not_held", text) and not any(
                 v.has(group, text) for group in ("self_intro", "aid", "partner", "advisor")):
             return Intent("question", text, why="not_held")  # declined without a search

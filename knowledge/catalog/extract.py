@@ -91,6 +91,11 @@ class ProfileExtractor:
                                       r"recrutements|hires\b|new hires|"
                                       r"nouveaux emplois|new jobs|jobs created|jobs\b|"
                                       r"emplois a la cle)")
+        # "on est 12", "et si on était 300 ?", "we are 40": people, when no unit follows
+        self._we_are = re.compile(r"\b(?:on (?:est|etait|serait|sera)|nous sommes|nous etions|"
+                                  r"we are|we're|we were|if we were|if we had been) "
+                                  r"(?:a |que |about |around |environ |only |seulement )?"
+                                  + _NUMBER + r"(?!\s*(?:%|€|\w))")
         # "une usine avec 60 emplois": jobs it brings, not the company's headcount
         self._jobs_with = re.compile(r"\b(?:avec|with) " + _NUMBER + r"\s*(?:emplois|jobs)\b")
 
@@ -111,6 +116,8 @@ class ProfileExtractor:
             profile.jobs = _to_int(jobs.group(1))
         if headcount_match and not (jobs and jobs.start(1) == headcount_match.start(1)):
             profile.headcount = _to_int(headcount_match.group(1))
+        elif (we_are := self._we_are.search(folded)) is not None:
+            profile.headcount = _to_int(we_are.group(1))
         if explicit:
             profile.size = explicit
         elif profile.headcount is not None:

@@ -47,9 +47,18 @@ def _synonyms() -> dict[str, list[str]]:
     return {fold(k): v for k, v in data.items()}
 
 
+# Words that ask rather than say what is needed: "qui peut nous aider à trouver un
+# sous-traitant ?" must not match the public bodies' "aides à l'implantation" ("aider" and
+# "aides" share a stem)
+_REQUEST_WORDS = frozenset({"aider", "aidez", "aiderait", "aideront", "help", "helps",
+                            "helping", "trouver", "find", "finding", "chercher", "cherche",
+                            "cherchons", "looking", "search", "searching"})
+
+
 def _with_synonyms(need: str) -> str:
     """The need with the catalogue's own words for what it says ("sew" -> "confection")."""
-    folded = f" {' '.join(re.findall(r'[a-z0-9]+', fold(need)))} "
+    said = [w for w in re.findall(r"[a-z0-9]+", fold(need)) if w not in _REQUEST_WORDS]
+    folded = f" {' '.join(said)} "
     extra = [w for key, words in _synonyms().items() if f" {key} " in folded for w in words]
     for key in _synonyms():  # "market study" is "études de marché", not "marketing"
         if " " in key and f" {key} " in folded:

@@ -202,3 +202,33 @@ def test_english_record_sentences_leave_out_french_only_notes(kb: KnowledgeBase,
     summary = kb.aids[ref.id].summary_fr
     assert summary not in records.facts(ref, "fr")        # ranked sentence by sentence
     assert all(s.strip() in summary for s in records.facts(ref, "fr")[:2])
+
+
+async def test_a_record_question_the_documents_answer_about_another_record_is_not_held(
+        say: Say, catalog: Catalog) -> None:
+    intent, text = await say("est-ce que le pni est cumulable avec une aide de la region ?")
+    assert intent == "record_question"
+    assert text.startswith(catalog.t("rec_missing", "fr",
+                                     name="Prêt Nouvelle Industrie (Bpifrance)",
+                                     what=catalog.label("attribute", "cumul", "fr")))
+    assert "ADGE" not in text
+
+
+async def test_the_weather_is_declined_even_with_a_town_of_the_region(say: Say,
+                                                                      catalog: Catalog) -> None:
+    _, text = await say("quelle est la meteo a lille demain")
+    assert text.startswith(catalog.t("decline", "fr"))
+    assert "CCI Grand Lille" not in text
+
+
+async def test_typed_follow_ups_of_a_finder_list(say: Say) -> None:
+    await say("on est une pme de 45 salariés a douai, on veut rapatrier notre prod de meubles "
+              "depuis la pologne, quelles aides ?")
+    intent, text = await say("le deuxième c'est combien ?")
+    assert intent == "record_question"
+    intent, text = await say("comment on le demande")      # no question mark, "le": it
+    assert intent == "record_question"
+    assert text.startswith("Pour demander ")
+    intent, text = await say("et si on était 300 ?")       # people, said without "salariés"
+    assert intent == "find_aid"
+    assert "ETI, 300 salariés" in text

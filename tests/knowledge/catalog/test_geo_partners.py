@@ -118,3 +118,13 @@ def test_a_retailer_is_found_by_its_catalogue_words() -> None:
     top = match_partners("a retailer that only sells European-made products", Profile(),
                          PARTNERS, geo=GEO, limit=1)
     assert [m.partner.id for m in top] == ["camif"]
+
+
+def test_words_that_ask_do_not_match_skills() -> None:
+    """"aider" and the public bodies' "aides à l'implantation" share a stem: asking for help
+    finding a foundry is not asking for aid schemes."""
+    asked = match_partners("qui peut nous aider a trouver un sous-traitant en fonderie ?",
+                           Profile(), PARTNERS, geo=GEO)
+    assert not any(r.code == "capabilities" for m in asked for r in m.reasons)
+    said = match_partners("aides à l'implantation", Profile(), PARTNERS, geo=GEO)
+    assert any(r.code == "capabilities" for r in said[0].reasons)
