@@ -65,6 +65,17 @@ _EXPECTS = (
                 r"who funds|funded by|funder)\b", re.IGNORECASE),
      re.compile(r"financ|fund|porté par|run by|soutenu|backed|subvention|grant|Bpifrance|"
                 r"Région|Region|État|State|Union européenne|European", re.IGNORECASE)),
+    # who won: a sentence naming a winner, not one about the event ("des prix sont remis")
+    (re.compile(r"\b(?:gagnants?|gagn[ée]|vainqueurs?|qui a gagn\w*|who won|winners?|"
+                r"won the|a remport\w*)\b", re.IGNORECASE),
+     re.compile(r"\b(?:a gagn|ont gagn|a remport|ont remport|vainqueurs? (?:est|sont|:)|"
+                r"(?:lauréat|laureat)s? (?:est|sont|:)|won\b|winners? (?:is|are|was|were)\b)",
+                re.IGNORECASE)),
+    # who hands out the prizes: a sentence saying by whom
+    (re.compile(r"\b(?:qui remet|qui d[ée]cerne|qui donne les prix|who hands out|who awards|"
+                r"who gives the prizes?)\b", re.IGNORECASE),
+     re.compile(r"\b(?:remis par|remise par|décernés? par|decernes? par|awarded by|"
+                r"handed out by|given by|par le jury|by the jury)", re.IGNORECASE)),
 )
 EXPECTED_BOOST = 0.05
 # A record's second sentence often starts with a pronoun: the record's name stands instead.

@@ -232,3 +232,21 @@ async def test_typed_follow_ups_of_a_finder_list(say: Say) -> None:
     intent, text = await say("et si on était 300 ?")       # people, said without "salariés"
     assert intent == "find_aid"
     assert "ETI, 300 salariés" in text
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("quel est le gagnant du hackathon de lille ?", "fr"),
+    ("who won the Lille hackathon?", "en"),
+    ("qui remet les prix a la fin des 24h ?", "fr"),
+])
+async def test_who_won_is_not_held_and_said_so(say: Say, catalog: Catalog, question: str,
+                                               lang: str) -> None:
+    _, text = await say(question)
+    assert text.startswith(catalog.t("answer_missing", lang))
+
+
+async def test_what_the_sources_hold_about_the_event_is_answered(say: Say,
+                                                                 catalog: Catalog) -> None:
+    _, text = await say("combien de participants au hackathon de lille ?")
+    assert not text.startswith(catalog.t("answer_missing", "fr"))
+    assert "80 participants" in text
