@@ -153,7 +153,8 @@ class Assistant:
                 return list(await dont_know(ctx))
             return [ctx.reply(self.catalog, "form_dont_know"), *form.resume(ctx)]
         kind = intent.why if intent.why in ("question", "record_question", "cci_lookup",
-                                             "help", "greeting", "thanks") else "question"
+                                             "help", "greeting", "thanks", "privacy") \
+            else "question"
         if intent.why in ("find_aid", "find_partner") and form.state != self.lead_form.state:
             # A new search replaces a half-finished one (nothing personal is lost).
             state.flow = None

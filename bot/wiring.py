@@ -103,7 +103,8 @@ def build_assistant(
                           compose=answerer.compose_or_wider,
                           rewrite=llm.rewrite if llm is not None else None)
     flows = FlowRegistry([
-        SmallTalk(catalog=catalog),
+        SmallTalk(catalog=catalog, retain_months=settings.retain_leads_months,
+                  question_days=settings.retain_questions_days),
         questions,
         RecordQuestions(db=db, catalog=catalog, records=records, questions=questions),
         CciLookup(db=db, catalog=catalog, records=records, router=router),

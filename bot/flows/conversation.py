@@ -81,12 +81,18 @@ def main_menu(catalog: Catalog, lang: str) -> tuple[Button, ...]:
 
 
 class SmallTalk:
-    intents = ("greeting", "thanks", "help")
+    """Greetings, thanks, help, and what is kept of a person's data (``retain_months``: how
+    long a request is kept before it is anonymised; ``question_days``: the question log)."""
+
+    intents = ("greeting", "thanks", "help", "privacy")
     prefix = None
     state = None
 
-    def __init__(self, *, catalog: Catalog) -> None:
+    def __init__(self, *, catalog: Catalog, retain_months: int = 36,
+                 question_days: float = 90) -> None:
         self.catalog = catalog
+        self.retain_months = retain_months
+        self.question_days = question_days
 
     def menu(self, lang: str) -> tuple[Button, ...]:
         return main_menu(self.catalog, lang)
@@ -98,6 +104,9 @@ class SmallTalk:
             return [Reply(blocks=(t("greeting_reply", lang),), buttons=self.menu(lang))]
         if intent.kind == "thanks":
             return [Reply(blocks=(t("thanks_reply", lang),))]
+        if intent.kind == "privacy":
+            return [Reply(blocks=(t("privacy_reply", lang, months=self.retain_months,
+                                           days=f"{self.question_days:g}"),))]
         return [Reply(blocks=(t("help", lang),), buttons=self.menu(lang))]
 
     async def on_action(self, ctx: Context, action: Action) -> list[Reply]:

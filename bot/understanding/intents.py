@@ -49,6 +49,7 @@ CCI_WITHOUT_PLACE = 8  # "quelle est ma CCI ?" asks for the place; a longer one 
 IntentKind = Literal[
     "greeting", "thanks", "help", "advisor", "find_aid", "find_partner", "cci_lookup",
     "record_question", "question", "offtopic", "form_answer", "digression", "cancel",
+    "privacy",
 ]
 
 
@@ -139,6 +140,8 @@ class Understanding:
             return Intent("cancel", text)
         if v.has("off_topic", text):
             return Intent("offtopic", text, why="off_topic")
+        if v.has("privacy", text) and not named:
+            return Intent("privacy", text)
         if v.has("not_held", text) and not any(
                 v.has(group, text) for group in ("self_intro", "aid", "partner", "advisor")):
             return Intent("question", text, why="not_held")  # declined without a search
@@ -315,6 +318,10 @@ class Understanding:
             return Intent("digression", text, why="thanks")
         if any(v.is_only(g, text) for g in ("affirm", "deny", "skip", "back")):
             return Intent("form_answer", text)
+        if v.has("privacy", text) and len(words(text)) <= 12 and not any(
+                v.starts_with(g, text) for g in ("affirm", "deny")):
+            # "rgpd ?" at the consent step; "no thanks, I don't want my data stored" answers it
+            return Intent("digression", text, why="privacy")
         if v.is_only("dont_know", text) or (v.has("dont_know", text) and len(words(text)) <= 6):
             return Intent("digression", text, why="dont_know")
         if step == "email" and "@" in text and " " not in text.strip():

@@ -64,3 +64,42 @@ async def test_a_funding_question_without_a_subject_does_not_start_the_finder(
     replies = await bot.handle(Incoming(channel="terminal", conversation_key="who",
                                         user_id="who", text="qui le finance ?"))
     assert catalog.t("finder_ask_department", "fr") not in "\n".join(r.text for r in replies)
+
+
+async def test_the_gdpr_asked_at_the_consent_step_is_explained_then_consent_asked_again(
+    kb: KnowledgeBase, db: Database, catalog: Catalog
+) -> None:
+    """Found trying it as a person: "c'est quoi la rgpd ?" at the consent question got three
+    unrelated sentences (the regional guarantee fund...)."""
+    settings = Settings(_env_file=None, retain_leads_months=24)
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
+
+    async def say(text: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key="gdpr",
+                                            user_id="gdpr", text=text))
+        return "\n".join(r.text for r in replies)
+
+    assert catalog.t("lead_consent", "fr") in await say("je voudrais parler à un conseiller")
+    privacy = catalog.t("privacy_reply", "fr", months=24, days="90")
+    for question in ("c'est quoi la rgpd ?", "rgpd ?"):
+        reply = await say(question)
+        assert reply.startswith(privacy)
+        assert catalog.t("lead_consent", "fr") in reply          # asked again, nothing stored
+    assert catalog.t("lead_q_company", "fr") in await say("oui")
+    assert (await say("what do you do with my personal data?")).startswith(
+        catalog.t("privacy_reply", "en", months=24, days="90"))
+
+
+async def test_refusing_with_words_about_data_is_a_refusal(kb: KnowledgeBase, db: Database,
+                                                           catalog: Catalog) -> None:
+    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
+
+    async def say(text: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key="refuse",
+                                            user_id="refuse", text=text))
+        return "\n".join(r.text for r in replies)
+
+    await say("I'd like to talk to an advisor")
+    reply = await say("no thanks, I don't want my data stored")
+    assert not reply.startswith(catalog.t("privacy_reply", "en", months=36, days="90"))
+    assert catalog.t("lead_consent", "en") not in reply            # taken as the answer
