@@ -138,7 +138,11 @@ class RecordAnswers:
         if first is not None:
             other = next((i for i in order
                           if not repeats(facts[i], first.blocks[0], lang)), None)
-            if other is not None and float(scores[other]) >= DETAIL_MIN:
+            # the field's own sentences, as close to the question as they are: another
+            # sentence comes too only when it is at least as close (not "Exclus : ..." after
+            # an amount)
+            own = [float(scores[i]) for i in order if repeats(facts[i], first.blocks[0], lang)]
+            if other is not None and float(scores[other]) >= max([DETAIL_MIN, *own]):
                 # another of the record's sentences says more: it comes too
                 first.blocks[0] = first.blocks[0].replace(" [1]", f" {facts[other]} [1]", 1)
             return first

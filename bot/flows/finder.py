@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.actions import Action
 from bot.answering.render import shorten
+from bot.flows.aid_prefs import AidPreferences
 from bot.flows.base import Compose
 from bot.flows.company_check import CompanyCheck, fill_profile
 from bot.flows.render import official_name, profile_summary, reason_text
@@ -29,12 +30,10 @@ from bot.messages import Button, Citation, Reply
 from bot.middleware import Context
 from bot.storage import Database
 from bot.understanding import Intent, Memory, RecordRef, Vocabulary, is_question
-from knowledge.catalog import AidIndex, AidMatch, Profile, ProfileExtractor, Reason
-from knowledge.catalog.freshness import closed_on
+from knowledge.catalog import AidIndex, Profile, ProfileExtractor
 from knowledge.catalog.geo import HDF_DEPARTMENTS
 from knowledge.catalog.matcher import falls_short
 from knowledge.catalog.profile import size_from_headcount
-from knowledge.lexical import fold
 from knowledge.models import AidScheme
 
 __all__ = ["OUTSIDE", "PAGE", "PROJECT_BUTTONS", "AidFinder"]
@@ -117,12 +116,14 @@ class AidFinder:
         listed = {c.source_id for r in replies for c in r.citations}
         schemes = {c.source_id for c in direct[0].citations if c.kind == "aid"} if direct \
             else set()
-        if any(falls_short(self.aids[s], profile)
+        prefs = AidPreferences.load(ctx.state.data if ctx.state else None)
+        if any(falls_short(self.aids[s], profile) or not prefs.funded_as_asked(self.aids[s])
                for s in schemes if s in self.aids):
             schemes = set()  # the documents' scheme does not fit what the company said
         if schemes - listed:  # the scheme that answers is not in the list
             replies = [*direct, *replies]
-        elif (closed := self._closed_wanted(ctx, profile, listed)) is not None:
+        elif (closed := prefs.closed_note(self.aids, profile, listed, today=self.today(),
+                                          catalog=self.catalog, lang=ctx.lang)) is not None:
             replies = [closed, *replies]
         missing = profile.missing()
         if missing and replies and replies[-1].kind == "answer":
@@ -231,65 +232,6 @@ class AidFinder:
             return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
         return await self._next(ctx, profile)
 
-    def _preferred(self, ctx: Context, profile: Profile,
-                   matches: list[AidMatch]) -> list[AidMatch]:
-        """The schemes of the kind or funder the request named first ("un crédit d'impôt",
-        "l'ADEME"), each saying so, even when they fund another kind of project; the ranking
-        is otherwise kept."""
-        prefs = (ctx.state.data.get("aid_prefs") if ctx.state else None) or {}
-        forms, funders = list(prefs.get("forms", [])), list(prefs.get("funders", []))
-        if not forms and not funders:
-            return matches
-        if profile.project_types:  # a tax credit for a project it does not list is still one
-            shown = {m.aid.id for m in matches}
-            wider = self.index.match(profile.model_copy(update={"project_types": []}),
-                                     today=self.today())
-            matches = matches + [m for m in wider if m.aid.id not in shown and (
-                set(m.aid.aid_forms) & set(forms)
-                or any(f in fold(m.aid.funder) for f in funders))]
-
-        def wanted(m: AidMatch) -> int:
-            hit = 0
-            shared = [f for f in m.aid.aid_forms if f in forms]
-            if shared:
-                labels = ", ".join(self.catalog.label("aid_form", f, ctx.lang) for f in shared)
-                m.reasons.insert(0, Reason.of("form_wanted", forms=labels))
-                hit += 2
-            named = [f for f in funders if f in fold(m.aid.funder) or f in fold(m.aid.name)]
-            if named:
-                m.reasons.insert(0, Reason.of("funder_wanted", funder=m.aid.funder))
-                hit += 1
-            return hit
-
-        ranked = [(wanted(m), i, m) for i, m in enumerate(matches)]
-        return [m for _, _, m in sorted(ranked, key=lambda x: (-x[0], x[1]))]
-
-    def _closed_wanted(self, ctx: Context, profile: Profile, listed: set[str]) -> Reply | None:
-        """The kind of aid asked for ("un crédit d'impôt") has no open scheme in the list but
-        a closed one: that is said first, with its closing date, instead of silently
-        listing other kinds."""
-        prefs = (ctx.state.data.get("aid_prefs") if ctx.state else None) or {}
-        forms = set(prefs.get("forms", [])) - {"accompagnement", "diagnostic"}
-        if not forms or any(forms & set(self.aids[i].aid_forms) for i in listed if i in self.aids):
-            return None
-        today = self.today()
-        closed = [a for a in self.aids.values() if forms & set(a.aid_forms) and a.is_closed(today)
-                  and not falls_short(a, profile.model_copy(update={"jobs": None,
-                                                                    "investment_eur": None}))]
-        if not closed:
-            return None
-        lang, t = ctx.lang, self.catalog.t
-        labels = ", ".join(self.catalog.label("aid_form", f, lang) for f in sorted(forms))
-        sentences = [t("finder_form_closed", lang, form=labels)]
-        for aid in closed[:2]:
-            since = closed_on(aid, today)
-            suffix = t("aid_closed_since", lang, date=since.isoformat()) if since else ""
-            name = aid.name if lang == "fr" else official_name(aid, self.catalog)
-            sentences.append(t("rec_closed", lang, name=name, since=suffix))
-        citations = tuple(Citation(number=1, source_id=a.id, title=a.name,
-                                   url=a.url or a.sources[0], kind="aid") for a in closed[:1])
-        return Reply(blocks=(" ".join(sentences) + " [1]",), citations=citations, kind="answer")
-
     # -- steps -----------------------------------------------------------------------------
 
     async def _next(self, ctx: Context, profile: Profile) -> list[Reply]:
@@ -317,7 +259,14 @@ class AidFinder:
 
     async def _results(self, ctx: Context, profile: Profile, *, offset: int) -> list[Reply]:
         t, lang = self.catalog.t, ctx.lang
-        matches = self._preferred(ctx, profile, self.index.match(profile, today=self.today()))
+        prefs = AidPreferences.load(ctx.state.data if ctx.state else None)
+        any_project = profile.model_copy(update={"project_types": []})
+        matches = self.index.match(profile, today=self.today())
+        if profile.project_types:
+            matches = prefs.ranked(matches, catalog=self.catalog, lang=ctx.lang, wider=lambda:
+                                   self.index.match(any_project, today=self.today()))
+        else:
+            matches = prefs.ranked(matches, catalog=self.catalog, lang=ctx.lang, wider=list)
         page = matches[offset: offset + PAGE]
         if ctx.state is not None:
             ctx.state.data["finder_shown"] = offset + len(page)

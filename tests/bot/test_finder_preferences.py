@@ -94,3 +94,22 @@ async def test_a_documents_answer_that_does_not_fit_the_company_is_not_put_first
     assert first.citations[0].source_id == "hdf-aide-implantation"
     assert all(c.source_id != "hdf-adge-grandes-entreprises"      # 100 jobs required
                for r in replies for c in r.citations[:1])
+
+
+async def test_a_documents_answer_about_another_funder_than_the_one_asked_is_not_put_first(
+        kb: KnowledgeBase, db: Database, catalog: Catalog) -> None:
+    """"La Région peut financer... ?": the documents' closed France Relance window (the State)
+    is not the answer; the Région's schemes are listed, each saying it was asked for."""
+    replies = await say(build(kb, db, catalog, TODAY), "Est-ce que la Région peut financer "
+                        "l'achat d'une machine de découpe laser ?")
+    first = replies[0]
+    assert first.text.startswith("Votre profil")
+    assert "Région Hauts-de-France, comme demandé" in first.text
+
+
+def test_support_in_english_is_not_a_consulting_project() -> None:
+    from knowledge.catalog import ProfileExtractor
+
+    profile = ProfileExtractor.load().extract(
+        "What support is there for a foreign company wanting to open a factory in Dunkirk?")
+    assert profile.project_types == ["implantation"]
