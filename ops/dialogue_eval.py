@@ -4,7 +4,9 @@ through the real ``Assistant`` (fresh conversation, SQLite), beside the previous
 
 Metrics: intent accuracy, follow-up resolution (intent right and fact found), first-sentence
 fact rate (an expected fact within the first 300 characters of the reply), false-decline rate,
-decline recall, per-turn latency p50/p95.
+decline recall, per-turn latency p50/p95. A reply saying the sources do not hold what was asked
+(``meta["missing"]``: "my sources do not say...", then the advisor offer) counts as declining,
+for both rates.
 
 Usage::
 
@@ -128,7 +130,8 @@ def _outcome(dialogue: str, turn: dict[str, Any], replies: list[Reply], predicte
         fact = any(_fold(e) in head for e in expect)
     return TurnOutcome(
         dialogue=dialogue, say=str(turn["say"]), expected=turn.get("intent"),
-        predicted=predicted, declined=any(r.kind == "decline" for r in replies), text=text,
+        predicted=predicted, declined=any(r.kind == "decline" or r.meta.get("missing")
+                                          for r in replies), text=text,
         fact=fact, followup=bool(turn.get("followup")),
         must_decline=bool(turn.get("decline")), latency_ms=elapsed * 1000,
         in_scope=bool(turn.get("in_scope")))
@@ -147,7 +150,8 @@ async def play(assistant: Assistant, dialogues: list[dict[str, Any]], *,
             if baseline:
                 answer = await assistant.compose(str(turn["say"]), lang)
                 replies = [Reply(blocks=tuple(answer.blocks),
-                                 kind="decline" if answer.declined else "answer")]
+                                 kind="decline" if answer.declined else "answer",
+                                 meta={"missing": "yes"} if answer.missing else {})]
                 predicted = "question"
             else:
                 incoming = Incoming(channel="eval", conversation_key=key, user_id=key,

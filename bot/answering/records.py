@@ -36,6 +36,11 @@ DETAIL_MIN = 0.80  # the record's best sentence below this: it does not hold the
 
 __all__ = ["RecordAnswers", "RecordSource"]
 
+# A field whose value says the sources do not give it ("Non lisible dans les sources
+# consultées"): the sheet does not hold the fact, and the answer says so
+_NOT_GIVEN = re.compile(r"^\s*(?:non (?:précisé|precise|lisible|communiqué|indiqué)|"
+                        r"not (?:specified|legible|given|stated))", re.IGNORECASE)
+
 class RecordSource(Protocol):
     aids: dict[str, AidScheme]
     partners: dict[str, Partner]
@@ -203,7 +208,8 @@ class RecordAnswers:
         today = self.today()
         if attribute == "amount":
             value = (aid.amounts_en if en and aid.amounts_en else aid.amounts)
-            first = self._t("rec_amount", lang, name=name, value=shorten(value, 360))
+            first = "" if _NOT_GIVEN.match(value) else \
+                self._t("rec_amount", lang, name=name, value=shorten(value, 360))
         elif attribute == "funder":
             first = self._t("rec_funder", lang, name=name, value=aid.funder)
         elif attribute == "conditions":

@@ -60,6 +60,12 @@ def _about(reply: Reply, subject: str) -> bool:
                                                  *(c.title for c in reply.citations)))
 
 
+def _missing(missing: bool) -> dict[str, str]:
+    """The reply's mark when it says the sources do not hold what was asked (the evaluation
+    counts it as declining, as the user reads it)."""
+    return {"missing": "yes"} if missing else {}
+
+
 def advisor_button(catalog: Catalog, lang: str) -> Button:
     return Button(catalog.t("button_advisor", lang), MENU_ADVISOR.wire)
 
@@ -190,7 +196,8 @@ class Questions:
                    Button(t("button_up", lang), FEEDBACK_UP.wire),
                    Button(t("button_down", lang), FEEDBACK_DOWN.wire), advisor]
         return [Reply(blocks=tuple(blocks), citations=tuple(answer.citations),
-                      buttons=tuple(buttons), kind="answer", meta={"mode": answer.mode})]
+                      buttons=tuple(buttons), kind="answer",
+                      meta={"mode": answer.mode, **_missing(answer.missing)})]
 
     async def on_action(self, ctx: Context, action: Action) -> list[Reply]:
         return [ctx.reply(self.catalog, "unknown_action", kind="warning")]
@@ -258,7 +265,8 @@ class RecordQuestions:
             ctx.outcome = "record:missing"
             replies = [Reply(blocks=(t("rec_missing", ctx.lang, name=name, what=what),
                                      t("answer_missing_offer", ctx.lang)),
-                             buttons=(advisor_button(self.catalog, ctx.lang),), kind="answer")]
+                             buttons=(advisor_button(self.catalog, ctx.lang),), kind="answer",
+                             meta=_missing(True))]
         if ref.kind == "aid" and intent.attribute not in (None, "summary") and replies \
                 and t("answer_missing", ctx.lang) in replies[0].blocks:
             what = self.catalog.label("attribute", intent.attribute or "summary", ctx.lang)
@@ -300,7 +308,8 @@ class RecordQuestions:
         buttons = card_buttons(self.records, [ref], lang) if with_card else []
         buttons.append(advisor_button(self.catalog, lang))
         return [Reply(blocks=tuple(blocks), citations=tuple(answer.citations),
-                      buttons=tuple(buttons), kind="answer", meta={"mode": answer.mode})]
+                      buttons=tuple(buttons), kind="answer",
+                      meta={"mode": answer.mode, **_missing(answer.missing)})]
 
 
 class CciLookup:

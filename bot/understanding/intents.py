@@ -145,8 +145,11 @@ class Understanding:
         if v.has("not_held", text) and not any(
                 v.has(group, text) for group in ("self_intro", "aid", "partner", "advisor")):
             return Intent("question", text, why="not_held")  # declined without a search
-        if attribute in ("amount", "deadline") and not named and self._future(text):
-            return Intent("question", text, why="not_held")  # next year's rate, next edition
+        if attribute in ("amount", "deadline") and self._future(text) and not (
+                named and self._year_in(named[0], text)):
+            # next year's rate, the next edition; about a record only when its sheet does not
+            # name that year (Territoires d'industrie 2023-2027 does)
+            return Intent("question", text, why="not_held")
         if memory is not None and not named:
             followup = self._followup(text, memory, profile, attribute, signals, short)
             if followup is not None:
@@ -260,6 +263,11 @@ class Understanding:
         year, or a year after the current one."""
         years = [int(y) for y in _YEAR.findall(text)]
         return self.vocab.has("future", text) or any(y > self.this_year for y in years)
+
+    def _year_in(self, ref: RecordRef, text: str) -> bool:
+        """Whether the record's sheet names a year the text asks about."""
+        sheet = self.texts.get(ref, "")
+        return any(year in sheet for year in _YEAR.findall(text))
 
     def _in_focus(self, focus: RecordRef | None, asked: str) -> bool:
         """Whether what a definition asks about ("les 4 cci pilotes") is a phrase of two words

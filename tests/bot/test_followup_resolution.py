@@ -250,3 +250,28 @@ async def test_what_the_sources_hold_about_the_event_is_answered(say: Say,
     _, text = await say("combien de participants au hackathon de lille ?")
     assert not text.startswith(catalog.t("answer_missing", "fr"))
     assert "80 participants" in text
+
+
+async def test_a_sheet_that_says_it_does_not_give_the_amount_is_not_quoted_as_one(
+        say: Say, catalog: Catalog) -> None:
+    await say("svp c koi le FTJ")
+    _, text = await say("et c combien")
+    assert text.startswith(catalog.t(
+        "rec_missing", "fr", name="FTJ — Fonds pour une transition juste (Nord et Pas-de-Calais)",
+        what=catalog.label("attribute", "amount", "fr")))
+    assert "Non précisé" not in text.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("What will the interest rate of the Prêt Nouvelle Industrie be in 2027?", "en"),
+    ("tu peux me donner l'adresse mail perso du président de la Camif ?", "fr"),
+])
+async def test_facts_not_published_or_personal_are_declined_for_named_records(
+        say: Say, catalog: Catalog, question: str, lang: str) -> None:
+    _, text = await say(question)
+    assert text.startswith(catalog.t("decline", lang))     # then the advisor offer
+
+
+async def test_a_year_the_record_names_is_not_the_future(say: Say) -> None:
+    intent, _ = await say("Territoires d'industrie, combien de territoires en 2027 ?")
+    assert intent == "record_question"                # its sheet covers 2023-2027
