@@ -4,6 +4,9 @@ partner search)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.messages import Incoming
 from bot.settings import Settings
@@ -11,17 +14,25 @@ from bot.storage import Database
 from bot.wiring import build_assistant
 from knowledge.base import KnowledgeBase
 
+Say = Callable[[str], Awaitable[str]]
+
+
+def _talk(bot: Assistant, key: str) -> Say:
+    """One person's conversation with ``bot``: each message's replies as one text."""
+
+    async def say(text: str) -> str:
+        replies = await bot.handle(Incoming(channel="terminal", conversation_key=key,
+                                            user_id=key, text=text))
+        return "\n".join(r.text for r in replies)
+
+    return say
+
 
 async def test_a_follow_up_digression_in_the_lead_form_stays_on_its_topic(
     kb: KnowledgeBase, db: Database, catalog: Catalog
 ) -> None:
-    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
-
-    async def say(text: str) -> str:
-        replies = await bot.handle(Incoming(channel="terminal", conversation_key="form",
-                                            user_id="form", text=text))
-        return "\n".join(r.text for r in replies)
-
+    say = _talk(build_assistant(kb=kb, db=db, catalog=catalog,
+                                settings=Settings(_env_file=None)), "form")
     await say("Je voudrais parler à un conseiller")
     assert catalog.t("lead_q_company", "fr") in await say("oui")
     await say("Quelles aides pour une PME de 40 salariés à Lens qui relocalise sa production ?")
@@ -72,13 +83,7 @@ async def test_the_gdpr_asked_at_the_consent_step_is_explained_then_consent_aske
     """Found trying it as a person: "c'est quoi la rgpd ?" at the consent question got three
     unrelated sentences (the regional guarantee fund...)."""
     settings = Settings(_env_file=None, retain_leads_months=24)
-    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=settings)
-
-    async def say(text: str) -> str:
-        replies = await bot.handle(Incoming(channel="terminal", conversation_key="gdpr",
-                                            user_id="gdpr", text=text))
-        return "\n".join(r.text for r in replies)
-
+    say = _talk(build_assistant(kb=kb, db=db, catalog=catalog, settings=settings), "gdpr")
     assert catalog.t("lead_consent", "fr") in await say("je voudrais parler à un conseiller")
     privacy = catalog.t("privacy_reply", "fr", months=24, days="90")
     for question in ("c'est quoi la rgpd ?", "rgpd ?"):
@@ -92,13 +97,8 @@ async def test_the_gdpr_asked_at_the_consent_step_is_explained_then_consent_aske
 
 async def test_refusing_with_words_about_data_is_a_refusal(kb: KnowledgeBase, db: Database,
                                                            catalog: Catalog) -> None:
-    bot = build_assistant(kb=kb, db=db, catalog=catalog, settings=Settings(_env_file=None))
-
-    async def say(text: str) -> str:
-        replies = await bot.handle(Incoming(channel="terminal", conversation_key="refuse",
-                                            user_id="refuse", text=text))
-        return "\n".join(r.text for r in replies)
-
+    say = _talk(build_assistant(kb=kb, db=db, catalog=catalog,
+                                settings=Settings(_env_file=None)), "refuse")
     await say("I'd like to talk to an advisor")
     reply = await say("no thanks, I don't want my data stored")
     assert not reply.startswith(catalog.t("privacy_reply", "en", months=36, days="90"))
