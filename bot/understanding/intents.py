@@ -145,6 +145,8 @@ class Understanding:
         if v.has("not_held", text) and not any(
                 v.has(group, text) for group in ("self_intro", "aid", "partner", "advisor")):
             return Intent("question", text, why="not_held")  # declined without a search
+        if named and named[0].kind == "partner" and v.has("company_financials", text):
+            return Intent("question", text, why="not_held")  # a company's accounts
         if attribute in ("amount", "deadline") and self._future(text) and not (
                 named and self._year_in(named[0], text)):
             # next year's rate, the next edition; about a record only when its sheet does not

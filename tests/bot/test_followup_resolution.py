@@ -275,3 +275,19 @@ async def test_facts_not_published_or_personal_are_declined_for_named_records(
 async def test_a_year_the_record_names_is_not_the_future(say: Say) -> None:
     intent, _ = await say("Territoires d'industrie, combien de territoires en 2027 ?")
     assert intent == "record_question"                # its sheet covers 2023-2027
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("Camif c'est quoi le chiffre d'affaires ?", "fr"),
+    ("What was Hamelin's revenue in 2024?", "en"),
+])
+async def test_a_partners_accounts_are_not_held(say: Say, catalog: Catalog, question: str,
+                                                lang: str) -> None:
+    _, text = await say(question)
+    assert text.startswith(catalog.t("decline", lang))
+
+
+async def test_a_turnover_threshold_is_still_a_definition(say: Say, catalog: Catalog) -> None:
+    _, text = await say("c'est quoi le chiffre d'affaires maximum d'une TPE ?")
+    assert not text.startswith(catalog.t("decline", "fr"))
+    assert "2 millions" in text
