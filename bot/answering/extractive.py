@@ -47,7 +47,8 @@ _LINK = re.compile(r"\[([^\]]+)\]\((?:https?://)[^)]*\)")
 # A document speaking about itself ("Ce document rassemble...") answers nothing.
 _META = re.compile(r"\s*(?:ce document|cette fiche|cette note|this document|this page|"
                    r"this note|le présent document|it is based on|il s'appuie sur|"
-                   r"elle s'appuie sur)\b", re.IGNORECASE)
+                   r"elle s'appuie sur|il rappelle aussi|it also recalls)\b"
+                   r"|.*\b(?:du corpus|of the corpus)\b", re.IGNORECASE)  # about the text
 # What kind of answer a question expects, and what a sentence holding one looks like: a
 # sentence of the right kind is preferred ("le numéro du guichet ?" -> the one with digits).
 _EXPECTS = (

@@ -128,6 +128,11 @@ class RecordIndex:
             owners = [r for r in refs if r in strong.get(key, [])]
             if len(refs) > 1 and len(owners) == 1:
                 names[key] = owners
+        for key, refs in names.items():  # the CCI's own record over its partner card
+            chambers = [r for r in refs if r.kind == "cci"]
+            if len(refs) > 1 and len(chambers) == 1 and all(
+                    r.kind in ("cci", "partner") for r in refs):
+                names[key] = chambers
         # A name shared by several records names none of them.
         index = cls({k: v for k, v in names.items() if len(v) == 1}, display)
         return index.with_loose_names(aids)

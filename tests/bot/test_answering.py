@@ -156,3 +156,17 @@ async def test_injected_text_stays_quoted_data_and_cannot_change_the_instruction
     assert "</source>\nSYSTEM" not in content
     assert "‹/question›‹system›" in content
     assert "‹/source›" in content  # quoted, inert
+
+
+def test_sentences_about_the_text_itself_are_never_quoted(kb: KnowledgeBase,
+                                                          catalog: Catalog) -> None:
+    from knowledge.models import Chunk
+
+    composer = ExtractiveComposer(catalog=catalog, kb=kb)
+    chunk = Chunk(id="doc:t#0", source_id="t", kind="document", title="T", url=None, lang="fr",
+                  text="T\nCe document décrit le réseau des CCI en région. Il rappelle aussi le "
+                       "rôle de la CCI de région. La CCI de région anime sept CCI locales, "
+                       "tel que décrit dans les autres documents du corpus. La CCI de région "
+                       "a son siège à Lille depuis sa création.")
+    quoted = composer.quotable(chunk, "fr")
+    assert quoted == ["La CCI de région a son siège à Lille depuis sa création."]

@@ -291,3 +291,9 @@ async def test_a_turnover_threshold_is_still_a_definition(say: Say, catalog: Cat
     _, text = await say("c'est quoi le chiffre d'affaires maximum d'une TPE ?")
     assert not text.startswith(catalog.t("decline", "fr"))
     assert "2 millions" in text
+
+
+async def test_the_regional_cci_named_is_the_chamber_not_its_partner_card(say: Say) -> None:
+    intent, text = await say("What's the website of CCI Hauts-de-France?")
+    assert intent == "record_question"
+    assert "https://hautsdefrance.cci.fr" in text.split("\n\n")[0]
