@@ -1,4 +1,6 @@
-"""Shared fixtures: a scrubbed environment, the shipped knowledge base built once, databases."""
+"""Shared fixtures: a scrubbed environment, the shipped knowledge base built once, databases,
+and the loopback fakes of the Slack Web API, the Telegram Bot API and an SMTP server (started
+and stopped per test)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import Database
 from knowledge.base import KnowledgeBase, open_embedder
+from ops.fakes.slack_api import FakeSlackAPI
+from ops.fakes.smtp_server import FakeSMTPServer
+from ops.fakes.telegram_api import FakeTelegramAPI
 
 SCRUBBED_PREFIXES = ("RELOCBOT_", "DATABASE_URL", "CHROMA_URL", "LLM_", "TELEGRAM_", "SLACK_",
                      "OPENAI_", "MISTRAL_")
@@ -104,3 +109,27 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path,
     await database.migrate()
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackAPI]:
+    fake = FakeSlackAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegramAPI]:
+    fake = FakeTelegramAPI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[FakeSMTPServer]:
+    server = FakeSMTPServer()
+    await server.start()
+    yield server
+    await server.stop()

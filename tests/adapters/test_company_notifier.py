@@ -5,7 +5,6 @@ the chat is not configured or refuses, never both; escaped; nothing after an era
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,30 +18,6 @@ from ops.fakes.smtp_server import FakeSMTPServer
 from ops.fakes.telegram_api import TOKEN, FakeTelegramAPI, parse_html, plain
 
 REF = "REL-2026-00042"
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegramAPI]:
-    fake = FakeTelegramAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackAPI]:
-    fake = FakeSlackAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSMTPServer]:
-    server = FakeSMTPServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def notice(target: str, **payload: Any) -> Delivery:

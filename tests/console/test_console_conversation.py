@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from html import unescape
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from bot.assistant import Assistant
 from bot.i18n import Catalog
 from bot.leads.console import Console
 from bot.leads.dispatcher import Dispatcher, DispatchReport
-from bot.leads.notifiers import Delivery, InboxNotifier
+from bot.leads.notifiers import InboxNotifier
 from bot.leads.relay import relay_open, reply_to_desk
 from bot.leads.survey import record_comment, run_surveys
 from bot.settings import Settings
@@ -39,20 +38,13 @@ from tests.console.console_harness import (
     session_csrf,
     sign_in,
 )
+from tests.console.test_console_leads import Cards
 from tests.leads.test_relay import ANSWERS as RELAY_ANSWERS
 from tests.leads.test_relay import NOW, Company, joined
 
 ADVISOR_WORDS = "Pouvez-vous m'envoyer le plan de l'atelier ?"
 COMPANY_WORDS = "Oui, le plan de l'usine de Marly part ce soir <b>signé</b>"
 ERASED = "Message effacé à la demande de la personne."
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegramAPI]:
-    fake = FakeTelegramAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 async def write(h: Harness, email: str, ref: str, text: str) -> None:
@@ -139,15 +131,6 @@ async def test_oublier_blanks_the_answers_in_the_console(
     assert COMPANY_WORDS not in stored
     assert not [d for d in history.deliveries if d.kind == "erased"]   # nothing elsewhere
     assert COMPANY_WORDS not in caplog.text
-
-
-class Cards:
-    """A stand-in Slack notifier: the card is ``C0HAINAUT:1700000000.000001``."""
-
-    name = "slack"
-
-    async def send(self, *, item: Delivery) -> str | None:
-        return "C0HAINAUT:1700000000.000001"
 
 
 async def test_with_a_slack_card_the_answer_goes_to_its_thread_and_shows_in_the_console(

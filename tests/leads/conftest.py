@@ -1,5 +1,5 @@
-"""Loopback fakes the desk-delivery tests share: the Slack Web API, a signed-webhook receiver
-(secret ``WEBHOOK_SECRET``) and an SMTP server, each started and stopped per test."""
+"""The signed-webhook receiver the desk-delivery tests share (secret ``WEBHOOK_SECRET``); the
+Slack and SMTP fakes are the suite's (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ops.fakes.slack_api import FakeSlackAPI
-from ops.fakes.smtp_server import FakeSMTPServer
 from ops.fakes.webhook_receiver import WebhookReceiver
 
 WEBHOOK_SECRET = "whsec-test-0123456789"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackAPI]:
-    fake = FakeSlackAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
@@ -29,10 +19,3 @@ async def receiver() -> AsyncIterator[WebhookReceiver]:
     yield server
     await server.stop()
 
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSMTPServer]:
-    server = FakeSMTPServer()
-    await server.start()
-    yield server
-    await server.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,9 @@ from bot.leads.notifiers import (
 from bot.settings import Settings
 from ops.fakes.smtp_server import FakeSMTPServer
 from ops.fakes.webhook_receiver import WebhookReceiver
+from tests.leads.conftest import WEBHOOK_SECRET
 
-SECRET = "whsec-test-0123456789"
+SECRET = WEBHOOK_SECRET   # the shared receiver's (tests/leads/conftest.py)
 LOCAL: dict[str, Any] = {"allowed_hosts": ["127.0.0.1"], "allow_local_network": True}
 
 
@@ -59,22 +59,6 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver(secret=SECRET)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSMTPServer]:
-    server = FakeSMTPServer()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 # -- inbox --------------------------------------------------------------------------------------

@@ -6,9 +6,6 @@ the card says that its thread reaches the company."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from adapters.slack.lead_cards import lead_blocks
 from adapters.slack.notifier import SlackNotifier
@@ -18,14 +15,6 @@ from ops.fakes.slack_api import FakeSlackAPI
 from tests.leads.test_notifiers import payload
 
 CARD = "C0LEADS:1700000000.000042"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackAPI]:
-    fake = FakeSlackAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def notifier_for(slack: FakeSlackAPI, catalog: Catalog) -> SlackNotifier:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,14 +17,6 @@ from bot.i18n import Catalog
 from bot.leads.notifiers import Delivery
 from ops.fakes.slack_api import FakeSlackAPI
 from tests.leads.test_notifiers import closed_port, delivery, payload
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackAPI]:
-    fake = FakeSlackAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def notifier_for(base_url: str, catalog: Catalog, *, timeout: float = 10.0) -> SlackNotifier:

@@ -25,11 +25,9 @@ StartPolling = Callable[[TelegramChannel], Awaitable[TelegramChannel]]
 
 
 @pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegramAPI]:
-    fake = FakeTelegramAPI()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def fake_api(telegram: FakeTelegramAPI) -> FakeTelegramAPI:
+    """The suite's fake (telegram, ``tests/conftest.py``), under this directory's name."""
+    return telegram
 
 
 @pytest.fixture
