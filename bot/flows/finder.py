@@ -261,12 +261,10 @@ class AidFinder:
         t, lang = self.catalog.t, ctx.lang
         prefs = AidPreferences.load(ctx.state.data if ctx.state else None)
         any_project = profile.model_copy(update={"project_types": []})
-        matches = self.index.match(profile, today=self.today())
-        if profile.project_types:
-            matches = prefs.ranked(matches, catalog=self.catalog, lang=ctx.lang, wider=lambda:
-                                   self.index.match(any_project, today=self.today()))
-        else:
-            matches = prefs.ranked(matches, catalog=self.catalog, lang=ctx.lang, wider=list)
+        matches = prefs.ranked(  # with a project named, the other projects' schemes may come
+            self.index.match(profile, today=self.today()), catalog=self.catalog, lang=ctx.lang,
+            wider=lambda: self.index.match(any_project, today=self.today())
+            if profile.project_types else [])
         page = matches[offset: offset + PAGE]
         if ctx.state is not None:
             ctx.state.data["finder_shown"] = offset + len(page)
