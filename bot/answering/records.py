@@ -33,6 +33,7 @@ from knowledge.lexical import fold
 from knowledge.models import AidScheme, Cci, Partner
 
 DETAIL_MIN = 0.80  # the record's best sentence below this: it does not hold the fact
+SENTENCE_MIN = 40  # shorter items ("Auprès de Bpifrance.") say nothing appended to an answer
 
 __all__ = ["RecordAnswers", "RecordSource"]
 
@@ -141,8 +142,8 @@ class RecordAnswers:
         scores = self.embedder.embed_passages(facts) @ query
         order = [int(i) for i in scores.argsort()[::-1]]
         if first is not None:
-            other = next((i for i in order
-                          if not repeats(facts[i], first.blocks[0], lang)), None)
+            other = next((i for i in order if len(facts[i]) >= SENTENCE_MIN
+                          and not repeats(facts[i], first.blocks[0], lang)), None)
             # the field's own sentences, as close to the question as they are: another
             # sentence comes too only when it is at least as close (not "Exclus : ..." after
             # an amount)

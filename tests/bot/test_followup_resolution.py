@@ -297,3 +297,12 @@ async def test_the_regional_cci_named_is_the_chamber_not_its_partner_card(say: S
     intent, text = await say("What's the website of CCI Hauts-de-France?")
     assert intent == "record_question"
     assert "https://hautsdefrance.cci.fr" in text.split("\n\n")[0]
+
+
+async def test_a_fragment_of_a_sheet_is_not_appended_to_an_answer(say: Say) -> None:
+    """Found reading replies as a new user: "qui le finance ?" after a finder list ended with
+    "Auprès de Bpifrance." (the sheet's how-to-apply field, a fragment)."""
+    await say("j'ai une usine au Maroc, je veux rapatrier la production de chaussures")
+    _, text = await say("qui le finance ?")
+    assert "Bpifrance" in text.split("\n\n")[0]
+    assert "Auprès de Bpifrance." not in text
